@@ -1,0 +1,37 @@
+# Kuzey Destek. `make run` and `make test` work on a fresh machine (see README.md).
+PY := .venv/bin/python
+
+.PHONY: setup run test unit train validate evaluate ablation seed talk clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	$(PY) -m bot up
+
+test: setup
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+train: setup
+	$(PY) -m bot train
+
+validate: setup
+	$(PY) -m bot validate
+
+evaluate: setup
+	$(PY) -m bot evaluate
+
+ablation: setup
+	$(PY) -m bot evaluate --ablation
+
+seed: setup
+	$(PY) -m bot seed
+
+talk: setup
+	$(PY) -m bot talk
+
+clean:
+	rm -rf build models .rasa .pytest_cache

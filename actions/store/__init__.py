@@ -1,0 +1,1 @@
+"""The store behind the actions: customers, products, orders and returns (SQL implementation)."""

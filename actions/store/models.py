@@ -1,0 +1,98 @@
+"""SQLAlchemy models of the store (the shop's side, not the support desk's).
+
+Dates are absolute: the demo data's day offsets are resolved when it is seeded. Money is kept
+in kuruş (integer minor units), exact on every database.
+"""
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class StoreMeta(Base):
+    """Key/value facts about the loaded data, e.g. the moment the demo offsets count from."""
+
+    __tablename__ = "store_meta"
+    key = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)
+
+
+class Carrier(Base):
+    __tablename__ = "carriers"
+    code = Column(String(32), primary_key=True)
+    name = Column(String(100), nullable=False)
+    tracking_url = Column(String(500), nullable=False)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    sku = Column(String(32), primary_key=True)
+    name = Column(String(200), nullable=False)
+    category = Column(String(64), nullable=False)
+    price_kurus = Column(Integer, nullable=False)
+    returnable = Column(Boolean, nullable=False)
+    warranty_months = Column(Integer, nullable=False, default=0)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id = Column(Integer, primary_key=True)
+    first_name = Column(String(100), nullable=False)
+    last_name = Column(String(100), nullable=False)
+    email = Column(String(254), nullable=False, unique=True, index=True)
+    phone = Column(String(32), nullable=False)
+    city = Column(String(100), nullable=False)
+    member_since = Column(Date, nullable=False)
+    marketing_consent = Column(Boolean, nullable=False, default=False)
+    orders = relationship("Order", back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    order_no = Column(String(16), primary_key=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), nullable=False, index=True)
+    status = Column(String(32), nullable=False)
+    subtotal_kurus = Column(Integer, nullable=False)
+    shipping_fee_kurus = Column(Integer, nullable=False)
+    total_kurus = Column(Integer, nullable=False)
+    payment_method = Column(String(32), nullable=False)
+    installments = Column(Integer, nullable=False, default=1)
+    shipping_city = Column(String(100), nullable=False)
+    carrier_code = Column(String(32), ForeignKey("carriers.code"))
+    tracking_no = Column(String(64))
+    invoice_no = Column(String(64))
+    placed_at = Column(DateTime, nullable=False)
+    shipped_at = Column(DateTime)
+    estimated_delivery = Column(Date)
+    delivered_at = Column(DateTime)
+    cancelled_at = Column(DateTime)
+    customer = relationship("Customer", back_populates="orders")
+    carrier = relationship("Carrier")
+    items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_no", "sku"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_no = Column(String(16), ForeignKey("orders.order_no"), nullable=False, index=True)
+    sku = Column(String(32), ForeignKey("products.sku"), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    unit_price_kurus = Column(Integer, nullable=False)
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product")
+
+
+class ReturnRequest(Base):
+    __tablename__ = "return_requests"
+    rma_code = Column(String(16), primary_key=True)
+    order_no = Column(String(16), ForeignKey("orders.order_no"), nullable=False, index=True)
+    sku = Column(String(32), ForeignKey("products.sku"), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    reason = Column(String(32), nullable=False)
+    status = Column(String(32), nullable=False)
+    opened_at = Column(DateTime, nullable=False)
+    return_cargo_code = Column(String(32))
+    refund_amount_kurus = Column(Integer)

@@ -1,0 +1,99 @@
+"""Loads the demo store (`data/demo_store.json`) into the store database.
+
+The demo data gives dates as day offsets. They are resolved against an anchor moment that is
+stored with the data, so re-running the seed updates the same rows with the same dates and
+never duplicates anything; `reset=True` starts over with "now" as the new anchor.
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+
+from actions.store.database import make_sessionmaker
+from actions.store.models import (
+    Base, Carrier, Customer, Order, OrderItem, Product, ReturnRequest, StoreMeta,
+)
+
+DEMO_STORE = Path(__file__).resolve().parents[2] / "data" / "demo_store.json"
+ANCHOR_KEY = "demo_anchor"
+
+
+@dataclass
+class SeedReport:
+    anchor: datetime
+    counts: Dict[str, int]
+
+
+def kurus(amount: float) -> int:
+    return int(round(amount * 100))
+
+
+def _ago(anchor: datetime, days: Optional[int]) -> Optional[datetime]:
+    return None if days is None else anchor - timedelta(days=days)
+
+
+def _current_anchor(session, reset: bool) -> datetime:
+    row = session.get(StoreMeta, ANCHOR_KEY)
+    if row and not reset:
+        return datetime.fromisoformat(row.value)
+    anchor = datetime.now().replace(microsecond=0)
+    session.merge(StoreMeta(key=ANCHOR_KEY, value=anchor.isoformat()))
+    return anchor
+
+
+def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> SeedReport:
+    data: Dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+    Base.metadata.create_all(engine)
+    with make_sessionmaker(engine).begin() as session:
+        if reset:
+            for table in (ReturnRequest, OrderItem, Order, Customer, Product, Carrier):
+                session.execute(delete(table))
+        anchor = _current_anchor(session, reset)
+        for carrier in data["carriers"]:
+            session.merge(Carrier(**carrier))
+        for p in data["products"]:
+            session.merge(Product(sku=p["sku"], name=p["name"], category=p["category"], price_kurus=kurus(p["price"]),
+                                  returnable=p["returnable"], warranty_months=p["warranty_months"]))
+        for c in data["customers"]:
+            session.merge(Customer(
+                id=c["id"], first_name=c["first_name"], last_name=c["last_name"], email=c["email"].lower(),
+                phone=c["phone"], city=c["city"], member_since=_ago(anchor, c["member_since_days_ago"]).date(),
+                marketing_consent=c["marketing_consent"],
+            ))
+        session.flush()
+        for o in data["orders"]:
+            estimated = o["estimated_delivery_in_days"]
+            session.merge(Order(
+                order_no=o["order_no"], customer_id=o["customer_id"], status=o["status"],
+                subtotal_kurus=kurus(o["subtotal"]), shipping_fee_kurus=kurus(o["shipping_fee"]),
+                total_kurus=kurus(o["total"]),
+                payment_method=o["payment_method"], installments=o["installments"],
+                shipping_city=o["shipping_city"], carrier_code=o["carrier"], tracking_no=o["tracking_no"],
+                invoice_no=o["invoice_no"], placed_at=_ago(anchor, o["placed_days_ago"]),
+                shipped_at=_ago(anchor, o["shipped_days_ago"]),
+                estimated_delivery=None if estimated is None else (anchor + timedelta(days=estimated)).date(),
+                delivered_at=_ago(anchor, o["delivered_days_ago"]),
+                cancelled_at=_ago(anchor, o["cancelled_days_ago"]),
+            ))
+            existing = {i.sku: i for i in session.scalars(select(OrderItem).where(OrderItem.order_no == o["order_no"]))}
+            for item in o["items"]:
+                row = existing.get(item["sku"]) or OrderItem(order_no=o["order_no"], sku=item["sku"])
+                row.quantity, row.unit_price_kurus = item["quantity"], kurus(item["unit_price"])
+                session.add(row)
+        session.flush()
+        for r in data["returns"]:
+            session.merge(ReturnRequest(
+                rma_code=r["rma_code"], order_no=r["order_no"], sku=r["sku"], quantity=r["quantity"],
+                reason=r["reason"], status=r["status"], opened_at=_ago(anchor, r["opened_days_ago"]),
+                return_cargo_code=r["return_cargo_code"], refund_amount_kurus=None if r["refund_amount"] is None else kurus(r["refund_amount"]),
+            ))
+        session.flush()
+        counts = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model))
+            for model in (Customer, Product, Carrier, Order, OrderItem, ReturnRequest)
+        }
+    return SeedReport(anchor, counts)

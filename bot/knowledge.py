@@ -1,0 +1,227 @@
+"""The FAQ knowledge base: one editor-friendly YAML file per topic under `data/faq/`.
+
+Editors change only those files. At training time `generate()` derives Rasa's retrieval-intent
+training data (`faq/<topic>`) and the `utter_faq/<topic>` responses (Turkish by default, English
+when the `language` slot says so) into the build folder; nothing is kept in sync by hand.
+`validate()` explains editors' mistakes in plain Turkish so that the build can fail early.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.patterns import find_entities
+from bot.text import fold_words
+
+LANGUAGES = ("tr", "en")
+LANGUAGE_NAMES = {"tr": "Türkçe", "en": "İngilizce"}
+REQUIRED_TOPICS = (
+    "shipping_cost", "shipping_time", "return_policy", "refund_time", "payment_methods",
+    "installments", "invoice", "warranty", "change_address", "exchange", "carriers",
+    "contact_hours",
+)
+MIN_QUESTIONS = {"tr": 20, "en": 5}
+MAX_ANSWER_CHARS = 700
+ALLOWED_KEYS = {"topic", "title", "questions", "answer"}
+TOPIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Characters that Rasa's training format reads as entity markup or that break the answer.
+MARKUP_IN_QUESTION = re.compile(r"[\[\]{}()]")
+PLACEHOLDER = re.compile(r"[{}]|\bTODO\b|\bXXX\b|\?\?\?")
+
+
+@dataclass
+class Topic:
+    name: str
+    path: Path
+    title: Dict[str, str]
+    questions: Dict[str, List[str]]
+    answer: Dict[str, str]
+
+
+@dataclass
+class Problem:
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class KnowledgeBase:
+    topics: List[Topic] = field(default_factory=list)
+    problems: List[Problem] = field(default_factory=list)
+
+    def topic(self, name: str) -> Optional[Topic]:
+        return next((t for t in self.topics if t.name == name), None)
+
+
+def _texts(value: object) -> Optional[List[str]]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return [v.strip() for v in value]
+
+
+def _load_topic(path: Path, problems: List[Problem]) -> Optional[Topic]:
+    def problem(message: str) -> None:
+        problems.append(Problem(path, message))
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (satır {mark.line + 1})" if mark else ""
+        problem(f"dosya okunamadı{where}: girinti, tırnak ya da iki nokta üst üste hatası olabilir.")
+        return None
+    except UnicodeDecodeError:
+        problem("dosya UTF-8 değil; editörünüzde UTF-8 olarak kaydedin.")
+        return None
+    if not isinstance(raw, dict):
+        problem("dosya 'topic', 'title', 'questions' ve 'answer' alanlarını içermeli.")
+        return None
+
+    for key in sorted(set(raw) - ALLOWED_KEYS):
+        problem(f"bilinmeyen alan '{key}' (izin verilenler: {', '.join(sorted(ALLOWED_KEYS))}).")
+    name = raw.get("topic")
+    if not isinstance(name, str) or not TOPIC_NAME.match(name):
+        problem("'topic' küçük harf, rakam ve alt çizgiden oluşan bir ad olmalı (ör. shipping_cost).")
+        return None
+    if name != path.stem:
+        problem(f"'topic: {name}' dosya adıyla aynı olmalı ('{path.stem}').")
+
+    title, questions, answer = {}, {}, {}
+    for language in LANGUAGES:
+        language_name = LANGUAGE_NAMES[language]
+        title_text = (raw.get("title") or {}).get(language) if isinstance(raw.get("title"), dict) else None
+        if not isinstance(title_text, str) or not title_text.strip():
+            problem(f"{language_name} başlık ('title: {language}:') eksik.")
+        title[language] = (title_text or "").strip()
+
+        listed = _texts((raw.get("questions") or {}).get(language)) if isinstance(raw.get("questions"), dict) else None
+        if listed is None:
+            problem(f"{language_name} soru listesi ('questions: {language}:') eksik ya da liste değil.")
+            listed = []
+        questions[language] = _check_questions(listed, language, problem)
+
+        answer_text = (raw.get("answer") or {}).get(language) if isinstance(raw.get("answer"), dict) else None
+        answer[language] = _check_answer(answer_text, language_name, problem)
+    return Topic(name, path, title, questions, answer)
+
+
+def _check_questions(listed: List[str], language: str, problem) -> List[str]:
+    language_name = LANGUAGE_NAMES[language]
+    seen: Dict[str, str] = {}
+    kept: List[str] = []
+    for question in listed:
+        if not question:
+            problem(f"{language_name} sorular arasında boş bir satır var.")
+            continue
+        if MARKUP_IN_QUESTION.search(question):
+            problem(f"'{question}': sorularda köşeli/süslü parantez ya da parantez kullanılmaz.")
+            continue
+        if find_entities(question):
+            problem(f"'{question}': soruda sipariş numarası, e-posta ya da iade kodu olmamalı; genel bir soru yazın.")
+            continue
+        key = fold_words(question)
+        if key in seen:
+            problem(f"'{question}' sorusu bu konuda iki kez yazılmış ('{seen[key]}'); birini silin.")
+            continue
+        seen[key] = question
+        kept.append(question)
+    if len(kept) < MIN_QUESTIONS[language]:
+        problem(
+            f"{language_name} soru sayısı {len(kept)}; en az {MIN_QUESTIONS[language]} farklı soru "
+            "yazın ki asistan bu konuyu tanıyabilsin."
+        )
+    return kept
+
+
+def _check_answer(text: object, language_name: str, problem) -> str:
+    if not isinstance(text, str) or not text.strip():
+        problem(f"{language_name} cevap ('answer') eksik.")
+        return ""
+    text = " ".join(text.split())
+    if len(text) > MAX_ANSWER_CHARS:
+        problem(f"{language_name} cevap {len(text)} karakter; telefonda okunabilmesi için en fazla {MAX_ANSWER_CHARS}.")
+    if PLACEHOLDER.search(text):
+        problem(f"{language_name} cevapta doldurulmamış yer tutucu var ({{ }}, TODO, ???); cevabı tamamlayın.")
+    if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
+        problem(f"{language_name} cevapta açılıp kapanmayan bir parantez var.")
+    if not text.rstrip().endswith((".", "!", "?", ")")):
+        problem(f"{language_name} cevap yarım kalmış görünüyor (nokta ile bitmiyor).")
+    return text
+
+
+def load(faq_dir: Path) -> KnowledgeBase:
+    """Reads every topic file and collects all problems (never stops at the first one)."""
+    kb = KnowledgeBase()
+    paths = sorted(faq_dir.glob("*.yml")) + sorted(faq_dir.glob("*.yaml"))
+    for path in paths:
+        topic = _load_topic(path, kb.problems)
+        if topic:
+            kb.topics.append(topic)
+    _check_across_topics(kb, faq_dir)
+    return kb
+
+
+def _check_across_topics(kb: KnowledgeBase, faq_dir: Path) -> None:
+    names = [t.name for t in kb.topics]
+    for missing in REQUIRED_TOPICS:
+        if missing not in names:
+            kb.problems.append(Problem(faq_dir, f"'{missing}' konusu eksik ({missing}.yml)."))
+    owner: Dict[str, Topic] = {}
+    for topic in kb.topics:
+        for question in topic.questions["tr"] + topic.questions["en"]:
+            key = fold_words(question)
+            other = owner.setdefault(key, topic)
+            if other is not topic:
+                kb.problems.append(Problem(
+                    topic.path,
+                    f"'{question}' sorusu hem '{other.name}' hem '{topic.name}' konusunda var; "
+                    "asistan hangisini cevaplayacağını bilemez, birinden silin.",
+                ))
+
+
+def validate(faq_dir: Path) -> List[Problem]:
+    return load(faq_dir).problems
+
+
+def _literal(text: str) -> str:
+    """A YAML scalar for one line of Rasa's `examples: |` block or a response text."""
+    return yaml.safe_dump(text, allow_unicode=True, width=10_000).strip().removesuffix("...").strip()
+
+
+def nlu_yaml(kb: KnowledgeBase) -> str:
+    lines = ["# Generated from data/faq/ by `python -m bot generate`. Do not edit.", 'version: "3.1"', "nlu:"]
+    for topic in kb.topics:
+        lines.append(f"- intent: faq/{topic.name}")
+        lines.append("  examples: |")
+        examples = topic.questions["tr"] + topic.questions["en"] + [topic.title["tr"], topic.title["en"]]
+        unique = list(dict.fromkeys(" ".join(e.split()) for e in examples if e))
+        lines += [f"    - {example}" for example in unique]
+    return "\n".join(lines) + "\n"
+
+
+def responses_yaml(kb: KnowledgeBase) -> str:
+    responses = {}
+    for topic in kb.topics:
+        responses[f"utter_faq/{topic.name}"] = [
+            {"text": topic.answer["tr"]},
+            {"text": topic.answer["en"], "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+        ]
+    document = {"version": "3.1", "responses": responses}
+    header = "# Generated from data/faq/ by `python -m bot generate`. Do not edit.\n"
+    return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10_000)
+
+
+def generate(kb: KnowledgeBase, nlu_path: Path, responses_path: Path) -> None:
+    if kb.problems:
+        raise ValueError("knowledge base has problems:\n" + "\n".join(map(str, kb.problems)))
+    nlu_path.parent.mkdir(parents=True, exist_ok=True)
+    responses_path.parent.mkdir(parents=True, exist_ok=True)
+    nlu_path.write_text(nlu_yaml(kb), encoding="utf-8")
+    responses_path.write_text(responses_yaml(kb), encoding="utf-8")

@@ -1,0 +1,144 @@
+"""Starts the Rasa server and the action server as child processes, with health checks.
+
+Used by `python -m bot up`, by the evaluation command and by the integration tests, so all
+three start the services the same way. Stopping the group stops every child.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import requests
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.training import rasa_command, rasa_env
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    log_path: Path
+    process: Optional[subprocess.Popen] = None
+
+    def start(self, env: dict) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stopping reaches its children
+        )
+
+    def healthy(self) -> bool:
+        try:
+            return requests.get(self.health_url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 20) -> None:
+        if not self.running():
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the service's whole process group (Rasa may spawn helpers)."""
+        if not self.running():
+            return 0
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getpgid(int(pid)) != self.process.pid:
+                    continue
+                with open(f"/proc/{pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1]) * 1024
+            except (OSError, ProcessLookupError):
+                continue
+        return total
+
+
+def action_server(settings: Settings) -> Service:
+    return Service(
+        "action server",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        f"http://{settings.host}:{settings.action_port}/health",
+        settings.state_dir / "logs" / "actions.log",
+    )
+
+
+def rasa_server(settings: Settings, model: Path) -> Service:
+    return Service(
+        "Rasa server",
+        rasa_command(
+            "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_api_token(),
+            "--interface", settings.host, "--port", str(settings.rasa_port),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ),
+        f"{settings.rasa_url}/",
+        settings.state_dir / "logs" / "rasa.log",
+    )
+
+
+@dataclass
+class ServiceGroup:
+    settings: Settings
+    services: List[Service] = field(default_factory=list)
+
+    def start(self, progress: Callable[[str], None] = print) -> None:
+        env = rasa_env(self.settings)
+        for service in self.services:
+            if service.healthy():
+                raise StartupError(f"{service.health_url} is already answering: is another copy running?")
+            service.start(env)
+        deadline = time.monotonic() + self.settings.startup_timeout
+        waiting = list(self.services)
+        while waiting:
+            for service in list(waiting):
+                if not service.running():
+                    self.stop()
+                    raise StartupError(f"{service.name} exited during start-up; see {service.log_path}")
+                if service.healthy():
+                    progress(f"{service.name} is up ({service.health_url})")
+                    waiting.remove(service)
+            if waiting and time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(s.name for s in waiting)
+                raise StartupError(f"{names} did not become healthy in time; see the logs in {self.settings.state_dir / 'logs'}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+    def __enter__(self) -> "ServiceGroup":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def assistant(settings: Settings, model: Path) -> ServiceGroup:
+    return ServiceGroup(settings, [action_server(settings), rasa_server(settings, model)])

@@ -1,0 +1,157 @@
+"""Builds Rasa's inputs from the project's sources and trains the model, cached by content hash.
+
+The model file is named after a hash of everything that shapes it (config, domain, training
+data, knowledge base, our NLU components, the Rasa version), so an unchanged project is never
+retrained and a changed one always is.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+from bot import knowledge
+from bot.settings import PROJECT_ROOT, Settings
+
+RASA_VERSION = "3.6.21"
+BUILD_DIR = PROJECT_ROOT / "build" / "rasa"
+MODELS_DIR = PROJECT_ROOT / "models"
+FAQ_DIR = PROJECT_ROOT / "data" / "faq"
+TRAINING_DATA = [PROJECT_ROOT / "data" / name for name in ("nlu", "rules", "stories")]
+HASHED_SOURCES = [
+    PROJECT_ROOT / "config.yml",
+    PROJECT_ROOT / "domain.yml",
+    *TRAINING_DATA,
+    FAQ_DIR,
+    PROJECT_ROOT / "bot" / "nlu",
+    PROJECT_ROOT / "bot" / "text.py",
+    PROJECT_ROOT / "bot" / "patterns.py",
+    PROJECT_ROOT / "bot" / "language.py",
+    PROJECT_ROOT / "bot" / "knowledge.py",
+]
+KEEP_MODELS = 3
+
+
+@dataclass(frozen=True)
+class RasaInputs:
+    config: Path
+    domain: Path
+    nlu: Path
+    dialogue: List[Path]
+
+
+def _files(paths: Iterable[Path]) -> List[Path]:
+    found: List[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+def data_hash(config: Path = PROJECT_ROOT / "config.yml") -> str:
+    digest = hashlib.sha256(RASA_VERSION.encode())
+    for path in _files([config, *HASHED_SOURCES[1:]]):
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_name(config: Path = PROJECT_ROOT / "config.yml") -> str:
+    prefix = "kuzey" if config.name == "config.yml" else f"kuzey-{config.stem}"
+    return f"{prefix}-{data_hash(config)}"
+
+
+def model_path(config: Path = PROJECT_ROOT / "config.yml") -> Path:
+    return MODELS_DIR / f"{model_name(config)}.tar.gz"
+
+
+def prepare() -> RasaInputs:
+    """Validates the knowledge base and writes Rasa's derived files into the build folder."""
+    kb = knowledge.load(FAQ_DIR)
+    if kb.problems:
+        raise knowledge_error(kb.problems)
+    domain_dir = BUILD_DIR / "domain"
+    if domain_dir.exists():
+        shutil.rmtree(domain_dir)
+    domain_dir.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "domain.yml", domain_dir / "domain.yml")
+    nlu_dir = BUILD_DIR / "nlu"
+    if nlu_dir.exists():
+        shutil.rmtree(nlu_dir)
+    shutil.copytree(PROJECT_ROOT / "data" / "nlu", nlu_dir)
+    knowledge.generate(kb, nlu_dir / "faq.yml", domain_dir / "faq_responses.yml")
+    return RasaInputs(PROJECT_ROOT / "config.yml", domain_dir, nlu_dir, TRAINING_DATA[1:])
+
+
+class KnowledgeBaseError(Exception):
+    pass
+
+
+def knowledge_error(problems: List[knowledge.Problem]) -> KnowledgeBaseError:
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return KnowledgeBaseError(f"Bilgi bankasında {len(problems)} sorun var:\n{lines}")
+
+
+def rasa_env(settings: Settings) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def rasa_command(*args: str) -> List[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def train(settings: Settings, force: bool = False, config: Optional[Path] = None, nlu_only: bool = False) -> Path:
+    """Trains unless a model for exactly these inputs exists. Rasa's own progress bars show."""
+    config = config or PROJECT_ROOT / "config.yml"
+    target = model_path(config)
+    if target.exists() and not force:
+        print(f"Model güncel, eğitim atlandı: {target.relative_to(PROJECT_ROOT)}", flush=True)
+        return target
+    inputs = prepare()
+    MODELS_DIR.mkdir(exist_ok=True)
+    data = ["nlu", "--nlu", str(inputs.nlu)] if nlu_only else ["--data", str(inputs.nlu), *map(str, inputs.dialogue)]
+    command = rasa_command(
+        "train", *data, "--config", str(config), "--domain", str(inputs.domain),
+        "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    )
+    print(f"Model eğitiliyor ({target.name}); bu birkaç dakika sürer...", flush=True)
+    started = time.monotonic()
+    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(settings), check=True)
+    seconds = round(time.monotonic() - started, 1)
+    target.with_suffix("").with_suffix(".json").write_text(json.dumps(
+        {"model": target.name, "training_seconds": seconds, "size_bytes": target.stat().st_size}
+    ))
+    print(f"Eğitim bitti: {seconds} s, {target.stat().st_size / 1e6:.1f} MB", flush=True)
+    _prune_old_models(config)
+    return target
+
+
+def training_report(model: Path) -> Dict[str, object]:
+    report = model.with_suffix("").with_suffix(".json")
+    return json.loads(report.read_text()) if report.exists() else {}
+
+
+def _prune_old_models(config: Path) -> None:
+    prefix = model_name(config).rsplit("-", 1)[0] + "-"
+    models = sorted(
+        (p for p in MODELS_DIR.glob(f"{prefix}*.tar.gz") if p.name.count("-") == prefix.count("-")),
+        key=lambda p: p.stat().st_mtime, reverse=True,
+    )
+    for old in models[KEEP_MODELS:]:
+        old.unlink()
+        old.with_suffix("").with_suffix(".json").unlink(missing_ok=True)

@@ -1,0 +1,37 @@
+from actions.fallback import consecutive_fallbacks
+from actions.suggestions import human_offer_buttons, suggestions
+
+TITLES = {"shipping_cost": {"tr": "Kargo ücreti", "en": "Shipping cost"},
+          "shipping_time": {"tr": "Kargo süresi", "en": "Delivery time"},
+          "return_policy": {"tr": "İade koşulları", "en": "Return policy"},
+          "payment_methods": {"tr": "Ödeme yöntemleri", "en": "Payment methods"}}
+
+
+def user(intent):
+    return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+
+def test_consecutive_fallbacks_count_only_the_latest_run():
+    bot = {"event": "bot"}
+    assert consecutive_fallbacks([user("nlu_fallback"), bot, user("greet"), bot, user("nlu_fallback")]) == 1
+    assert consecutive_fallbacks([user("greet"), user("nlu_fallback"), bot, user("nlu_fallback")]) == 2
+    assert consecutive_fallbacks([user("nlu_fallback"), user("faq")]) == 0
+
+
+def test_suggestions_follow_the_ranking_and_use_plain_questions_as_payloads():
+    parse = {
+        "intent_ranking": [{"name": "faq", "confidence": 0.4}, {"name": "order_status", "confidence": 0.3},
+                           {"name": "greet", "confidence": 0.2}],
+        "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/shipping_cost"}]}},
+    }
+    buttons = suggestions(parse, "tr", TITLES)
+    assert [b["title"] for b in buttons] == ["Kargo ücreti", "Siparişim nerede?", "Kargo süresi"]
+    assert all(not b["payload"].startswith("/") for b in buttons)
+
+
+def test_suggestions_in_english_and_without_a_ranking():
+    assert [b["title"] for b in suggestions({}, "en", TITLES)] == ["Delivery time", "Return policy", "Payment methods"]
+
+
+def test_the_human_offer_is_in_the_shoppers_language():
+    assert human_offer_buttons("en")[0]["payload"] == "I want to talk to an agent"
