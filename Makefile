@@ -9,7 +9,9 @@ setup:
 run: setup
 	$(PY) -m bot up
 
+# Trains first (cached by data hash) so that the progress shows; pytest then reuses the model.
 test: setup
+	$(PY) -m bot train
 	$(PY) -m pytest
 
 unit: setup

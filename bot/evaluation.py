@@ -9,21 +9,20 @@ from __future__ import annotations
 import json
 import platform
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import click
 import requests
+import yaml
 
 from bot.nlu_metrics import Case, Prediction, Targets, compute_metrics, load_cases, percentile, prediction_from_parse
 from bot.processes import ServiceGroup, rasa_server
 from bot.settings import PROJECT_ROOT, Settings
-from bot.training import model_path, train, training_report
+from bot.training import BUILD_DIR, blank_spacy_model, train, training_report
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-ABLATION_DIR = PROJECT_ROOT / "tests" / "nlu" / "pipelines"
 RESULTS_DIR = PROJECT_ROOT / "results"
 WARMUP_MESSAGES = 20
 
@@ -126,10 +125,41 @@ def markdown_summary(results: Dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _without(pipeline: List[Dict[str, Any]], name: str, **config: Any) -> List[Dict[str, Any]]:
+    return [c for c in pipeline if not (c["name"] == name and all(c.get(k) == v for k, v in config.items()))]
+
+
+def _with_spacy_tokenizer(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    spacy = [{"name": "SpacyNLP", "model": str(blank_spacy_model())}, {"name": "SpacyTokenizer"}]
+    return [part for c in pipeline for part in (spacy if c["name"] == "WhitespaceTokenizer" else [c])]
+
+
+# Each variant changes one choice of config.yml, so the comparison stays in step with it.
+PIPELINE_VARIANTS = {
+    "without_turkish_normalizer": lambda p: _without(p, "bot.nlu.turkish_normalizer.TurkishNormalizer"),
+    "without_char_ngrams": lambda p: _without(p, "CountVectorsFeaturizer", analyzer="char_wb"),
+    "spacy_tokenizer": _with_spacy_tokenizer,
+}
+
+
+def ablation_configs() -> List[Path]:
+    base = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    folder = BUILD_DIR / "ablation"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, change in PIPELINE_VARIANTS.items():
+        variant = {key: value for key, value in base.items() if key != "policies"}
+        variant["pipeline"] = change(base["pipeline"])
+        path = folder / f"{name}.yml"
+        path.write_text(yaml.safe_dump(variant, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def run_ablation(settings: Settings, cases: Sequence[Case], main_results: Dict[str, Any]) -> None:
     """Trains each pipeline variant (NLU only) and measures it the same way as the main model."""
     rows = [{"pipeline": "config.yml (chosen)", **_ablation_row(main_results)}]
-    for config in sorted(ABLATION_DIR.glob("*.yml")):
+    for config in ablation_configs():
         click.echo(f"\n== Pipeline variant {config.name} ==")
         model = train(settings, config=config, nlu_only=True)
         measured = _measure(settings, model, cases)

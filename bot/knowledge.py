@@ -206,22 +206,33 @@ def nlu_yaml(kb: KnowledgeBase) -> str:
     return "\n".join(lines) + "\n"
 
 
-def responses_yaml(kb: KnowledgeBase) -> str:
-    responses = {}
-    for topic in kb.topics:
-        responses[f"utter_faq/{topic.name}"] = [
+def faq_responses(kb: KnowledgeBase) -> Dict[str, list]:
+    """`utter_faq/<topic>`: the Turkish answer, and the English one when the language slot is en."""
+    return {
+        f"utter_faq/{topic.name}": [
             {"text": topic.answer["tr"]},
             {"text": topic.answer["en"], "condition": [{"type": "slot", "name": "language", "value": "en"}]},
         ]
-    document = {"version": "3.1", "responses": responses}
-    header = "# Generated from data/faq/ by `python -m bot generate`. Do not edit.\n"
+        for topic in kb.topics
+    }
+
+
+def domain_yaml(kb: KnowledgeBase, base_domain: Path) -> str:
+    """The project's domain.yml with the knowledge base's responses added (one file, so Rasa
+    sees the `faq` retrieval intent once)."""
+    document = yaml.safe_load(base_domain.read_text(encoding="utf-8"))
+    clashes = set(document.get("responses") or {}) & {f"utter_faq/{t.name}" for t in kb.topics}
+    if clashes:
+        raise ValueError(f"domain.yml must not define knowledge-base responses: {sorted(clashes)}")
+    document["responses"] = {**(document.get("responses") or {}), **faq_responses(kb)}
+    header = "# Generated from domain.yml and data/faq/ by `python -m bot generate`. Do not edit.\n"
     return header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=10_000)
 
 
-def generate(kb: KnowledgeBase, nlu_path: Path, responses_path: Path) -> None:
+def generate(kb: KnowledgeBase, base_domain: Path, nlu_path: Path, domain_path: Path) -> None:
     if kb.problems:
         raise ValueError("knowledge base has problems:\n" + "\n".join(map(str, kb.problems)))
-    nlu_path.parent.mkdir(parents=True, exist_ok=True)
-    responses_path.parent.mkdir(parents=True, exist_ok=True)
+    for path in (nlu_path, domain_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     nlu_path.write_text(nlu_yaml(kb), encoding="utf-8")
-    responses_path.write_text(responses_yaml(kb), encoding="utf-8")
+    domain_path.write_text(domain_yaml(kb, base_domain), encoding="utf-8")

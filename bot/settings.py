@@ -3,7 +3,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseSettings
+from pydantic import BaseSettings, Field
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -11,7 +11,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     state_dir: Path = PROJECT_ROOT / "state"
     database_url: str = ""
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", env="BIND_HOST")
     rasa_port: int = 5005
     action_port: int = 5055
     bridge_port: int = 8080

@@ -60,7 +60,7 @@ def _files(paths: Iterable[Path]) -> List[Path]:
 def data_hash(config: Path = PROJECT_ROOT / "config.yml") -> str:
     digest = hashlib.sha256(RASA_VERSION.encode())
     for path in _files([config, *HASHED_SOURCES[1:]]):
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(os.path.relpath(path, PROJECT_ROOT).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -74,22 +74,33 @@ def model_path(config: Path = PROJECT_ROOT / "config.yml") -> Path:
     return MODELS_DIR / f"{model_name(config)}.tar.gz"
 
 
+def blank_spacy_model() -> Path:
+    """spaCy's Turkish tokenizer, saved as a loadable pipeline for Rasa's SpacyNLP.
+
+    No trained Turkish spaCy pipeline installs from a package registry, and Rasa only loads
+    pipelines from disk or by package name, so the blank one that ships with spaCy is saved.
+    """
+    path = BUILD_DIR / "spacy" / "tr_blank"
+    if not (path / "meta.json").exists():
+        import spacy
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spacy.blank("tr").to_disk(path)
+    return path
+
+
 def prepare() -> RasaInputs:
     """Validates the knowledge base and writes Rasa's derived files into the build folder."""
     kb = knowledge.load(FAQ_DIR)
     if kb.problems:
         raise knowledge_error(kb.problems)
-    domain_dir = BUILD_DIR / "domain"
-    if domain_dir.exists():
-        shutil.rmtree(domain_dir)
-    domain_dir.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "domain.yml", domain_dir / "domain.yml")
     nlu_dir = BUILD_DIR / "nlu"
     if nlu_dir.exists():
         shutil.rmtree(nlu_dir)
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", nlu_dir)
-    knowledge.generate(kb, nlu_dir / "faq.yml", domain_dir / "faq_responses.yml")
-    return RasaInputs(PROJECT_ROOT / "config.yml", domain_dir, nlu_dir, TRAINING_DATA[1:])
+    domain = BUILD_DIR / "domain.yml"
+    knowledge.generate(kb, PROJECT_ROOT / "domain.yml", nlu_dir / "faq.yml", domain)
+    return RasaInputs(PROJECT_ROOT / "config.yml", domain, nlu_dir, TRAINING_DATA[1:])
 
 
 class KnowledgeBaseError(Exception):
@@ -123,6 +134,8 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
         print(f"Model güncel, eğitim atlandı: {target.relative_to(PROJECT_ROOT)}", flush=True)
         return target
     inputs = prepare()
+    if "SpacyNLP" in config.read_text(encoding="utf-8"):
+        blank_spacy_model()
     MODELS_DIR.mkdir(exist_ok=True)
     data = ["nlu", "--nlu", str(inputs.nlu)] if nlu_only else ["--data", str(inputs.nlu), *map(str, inputs.dialogue)]
     command = rasa_command(

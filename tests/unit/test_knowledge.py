@@ -95,9 +95,10 @@ def test_order_numbers_and_markup_do_not_belong_in_questions(faq_copy):
 
 def test_generated_rasa_files_carry_every_topic_in_both_languages(tmp_path):
     kb = knowledge.load(FAQ_DIR)
-    knowledge.generate(kb, tmp_path / "faq.yml", tmp_path / "responses.yml")
+    knowledge.generate(kb, ROOT / "domain.yml", tmp_path / "faq.yml", tmp_path / "domain.yml")
     nlu = yaml.safe_load((tmp_path / "faq.yml").read_text(encoding="utf-8"))["nlu"]
-    responses = yaml.safe_load((tmp_path / "responses.yml").read_text(encoding="utf-8"))["responses"]
+    responses = yaml.safe_load((tmp_path / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    assert "utter_greet" in responses  # the hand-written domain is kept
     assert {entry["intent"] for entry in nlu} == {f"faq/{t}" for t in knowledge.REQUIRED_TOPICS}
     for topic in kb.topics:
         tr, en = responses[f"utter_faq/{topic.name}"]
@@ -109,4 +110,4 @@ def test_generated_rasa_files_carry_every_topic_in_both_languages(tmp_path):
 def test_generation_refuses_a_broken_knowledge_base(faq_copy, tmp_path):
     _edit(faq_copy / "warranty.yml", lambda d: d["answer"].pop("en"))
     with pytest.raises(ValueError):
-        knowledge.generate(knowledge.load(faq_copy), tmp_path / "a.yml", tmp_path / "b.yml")
+        knowledge.generate(knowledge.load(faq_copy), ROOT / "domain.yml", tmp_path / "a.yml", tmp_path / "b.yml")
