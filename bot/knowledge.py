@@ -190,11 +190,6 @@ def validate(faq_dir: Path) -> List[Problem]:
     return load(faq_dir).problems
 
 
-def _literal(text: str) -> str:
-    """A YAML scalar for one line of Rasa's `examples: |` block or a response text."""
-    return yaml.safe_dump(text, allow_unicode=True, width=10_000).strip().removesuffix("...").strip()
-
-
 def nlu_yaml(kb: KnowledgeBase) -> str:
     lines = ["# Generated from data/faq/ by `python -m bot generate`. Do not edit.", 'version: "3.1"', "nlu:"]
     for topic in kb.topics:

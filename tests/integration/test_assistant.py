@@ -92,12 +92,18 @@ def test_a_short_message_keeps_the_conversation_language(shopper):
     assert texts(chat.say("400142")).startswith("Thank you.")
 
 
-def test_first_miss_clarifies_with_suggestions_second_offers_a_person(shopper):
+GIBBERISH = ["qxzv plmok wrrt", "zzkv qopw mnnx", "asdfgh jklş", "blorf snarg", "hmm", "xyz 123 abc", "ğğğ üüü",
+             "lkjlkj", "tptp rrr", "vbnm"]
+
+
+def test_first_miss_clarifies_with_suggestions_second_offers_a_person(shopper, parse):
+    misses = [text for text in GIBBERISH if parse(text)["intent"]["name"] == "nlu_fallback"]
+    assert len(misses) >= 2, "the assistant should not be confident about gibberish"
     chat = shopper()
-    first = chat.say("qxzv plmok wrrt")
+    first = chat.say(misses[0])
     assert "anlayamadım" in texts(first)
     assert 1 <= len(buttons(first)) <= 3
-    second = chat.say("zzkv qopw mnnx")
+    second = chat.say(misses[1])
     assert "temsilci" in texts(second)
     assert "Müşteri temsilcisiyle görüşmek istiyorum" in buttons(second)
     assert any(m.get("custom", {}).get("handoff_offer") for m in second)

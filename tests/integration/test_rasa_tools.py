@@ -39,6 +39,8 @@ def test_story_tests_pass_with_fail_on_prediction_errors(settings, trained_model
                      "--fail-on-prediction-errors", "--out", str(tmp_path)),
         cwd=PROJECT_ROOT, capture_output=True, text=True, env=rasa_env(settings),
     )
-    failed = (tmp_path / "failed_test_stories.yml")
-    details = failed.read_text() if failed.exists() else ""
-    assert result.returncode == 0, details + result.stdout[-3000:] + result.stderr[-3000:]
+    failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
+    assert result.returncode == 0, failed + result.stdout[-3000:] + result.stderr[-3000:]
+    # Wrongly classified intents (also a wrong knowledge-base topic) do not stop `rasa test`,
+    # but they land in this file.
+    assert "- story:" not in failed, failed

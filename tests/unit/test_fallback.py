@@ -35,3 +35,36 @@ def test_suggestions_in_english_and_without_a_ranking():
 
 def test_the_human_offer_is_in_the_shoppers_language():
     assert human_offer_buttons("en")[0]["payload"] == "I want to talk to an agent"
+
+
+def _run(action, events, language="tr"):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    latest = events[-1]["parse_data"]
+    tracker = Tracker("shopper", {"language": language}, latest, events, False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker, {})
+    return dispatcher.messages
+
+
+def test_clarify_action_asks_back_first_and_offers_a_person_second():
+    from actions.fallback import ActionClarify
+
+    miss = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}, "intent_ranking": [
+        {"name": "nlu_fallback", "confidence": 0.55}, {"name": "order_status", "confidence": 0.3}]}}
+    first = _run(ActionClarify(), [miss])
+    assert first[0]["response"] == "utter_clarify"
+    assert first[0]["buttons"][0]["payload"] == "Siparişim nerede?"
+    second = _run(ActionClarify(), [miss, {"event": "bot"}, miss], language="en")
+    assert second[0]["response"] == "utter_clarify_again"
+    assert second[0]["buttons"][0]["payload"] == "I want to talk to an agent"
+    assert second[1]["custom"] == {"handoff_offer": {"reason": "repeated_fallback"}}
+
+
+def test_asking_for_a_person_signals_the_bridge():
+    from actions.handoff import ActionOfferHuman
+
+    messages = _run(ActionOfferHuman(), [user("request_human")])
+    assert messages[0]["response"] == "utter_human_contact"
+    assert messages[1]["custom"] == {"handoff_request": {"reason": "requested"}}
