@@ -106,15 +106,15 @@ def up() -> None:
         "Press Ctrl+C to stop."
     )
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    # Explicit handlers: a shell may start us with SIGINT ignored (e.g. in the background).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
     try:
         while not stopping and all(s.running() for s in group.services):
             time.sleep(1)
         for service in group.services:
             if not service.running():
                 click.echo(f"{service.name} stopped unexpectedly; see {service.log_path}", err=True)
-    except KeyboardInterrupt:
-        pass
     finally:
         click.echo("Stopping...")
         group.stop()

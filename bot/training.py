@@ -131,7 +131,7 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
     config = config or PROJECT_ROOT / "config.yml"
     target = model_path(config)
     if target.exists() and not force:
-        print(f"Model güncel, eğitim atlandı: {target.relative_to(PROJECT_ROOT)}", flush=True)
+        print(f"Model is up to date, not training: {target.relative_to(PROJECT_ROOT)}", flush=True)
         return target
     inputs = prepare()
     if "SpacyNLP" in config.read_text(encoding="utf-8"):
@@ -142,14 +142,14 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
         "train", *data, "--config", str(config), "--domain", str(inputs.domain),
         "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     )
-    print(f"Model eğitiliyor ({target.name}); bu birkaç dakika sürer...", flush=True)
+    print(f"Training {target.name}; this takes several minutes...", flush=True)
     started = time.monotonic()
     subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(settings), check=True)
     seconds = round(time.monotonic() - started, 1)
     target.with_suffix("").with_suffix(".json").write_text(json.dumps(
         {"model": target.name, "training_seconds": seconds, "size_bytes": target.stat().st_size}
     ))
-    print(f"Eğitim bitti: {seconds} s, {target.stat().st_size / 1e6:.1f} MB", flush=True)
+    print(f"Trained in {seconds} s, {target.stat().st_size / 1e6:.1f} MB", flush=True)
     _prune_old_models(config)
     return target
 
