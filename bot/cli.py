@@ -29,6 +29,14 @@ def seed(reset: bool) -> None:
     click.echo(f"Store database ready ({report.anchor:%Y-%m-%d %H:%M} anchor): {counts}")
 
 
+@main.command(help="Write an Alembic migration for changed store models (actions/store/models.py).")
+@click.argument("message")
+def new_migration(message: str) -> None:
+    from actions.store.migrate import new_migration as write_migration
+
+    write_migration(message)
+
+
 @main.command(help="Check the FAQ knowledge base (data/faq/) and explain any mistakes.")
 def kb_check() -> None:
     from bot import knowledge

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from bot import knowledge
+from bot.form_rules import rules_yaml
 from bot.settings import PROJECT_ROOT, Settings
 
 RASA_VERSION = "3.6.21"
@@ -35,6 +36,7 @@ HASHED_SOURCES = [
     PROJECT_ROOT / "bot" / "patterns.py",
     PROJECT_ROOT / "bot" / "language.py",
     PROJECT_ROOT / "bot" / "knowledge.py",
+    PROJECT_ROOT / "bot" / "form_rules.py",
 ]
 KEEP_MODELS = 3
 
@@ -100,7 +102,10 @@ def prepare() -> RasaInputs:
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", nlu_dir)
     domain = BUILD_DIR / "domain.yml"
     knowledge.generate(kb, PROJECT_ROOT / "domain.yml", nlu_dir / "faq.yml", domain)
-    return RasaInputs(PROJECT_ROOT / "config.yml", domain, nlu_dir, TRAINING_DATA[1:])
+    form_rules = BUILD_DIR / "dialogue" / "form_rules.yml"
+    form_rules.parent.mkdir(parents=True, exist_ok=True)
+    form_rules.write_text(rules_yaml((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")), encoding="utf-8")
+    return RasaInputs(PROJECT_ROOT / "config.yml", domain, nlu_dir, [*TRAINING_DATA[1:], form_rules.parent])
 
 
 class KnowledgeBaseError(Exception):
@@ -115,6 +120,7 @@ def knowledge_error(problems: List[knowledge.Problem]) -> KnowledgeBaseError:
 def rasa_env(settings: Settings) -> Dict[str, str]:
     env = dict(os.environ)
     env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
+    env["DATABASE_URL"] = settings.store_database_url
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

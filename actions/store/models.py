@@ -60,17 +60,26 @@ class Order(Base):
     payment_method = Column(String(32), nullable=False)
     installments = Column(Integer, nullable=False, default=1)
     shipping_city = Column(String(100), nullable=False)
-    carrier_code = Column(String(32), ForeignKey("carriers.code"))
-    tracking_no = Column(String(64))
     invoice_no = Column(String(64))
     placed_at = Column(DateTime, nullable=False)
-    shipped_at = Column(DateTime)
-    estimated_delivery = Column(Date)
-    delivered_at = Column(DateTime)
+    estimated_delivery = Column(Date)  # the promise made at checkout, also before shipping
     cancelled_at = Column(DateTime)
     customer = relationship("Customer", back_populates="orders")
-    carrier = relationship("Carrier")
     items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan")
+    shipment = relationship("Shipment", back_populates="order", uselist=False, cascade="all, delete-orphan")
+
+
+class Shipment(Base):
+    """The parcel of an order once it is handed to a carrier."""
+
+    __tablename__ = "shipments"
+    order_no = Column(String(16), ForeignKey("orders.order_no"), primary_key=True)
+    carrier_code = Column(String(32), ForeignKey("carriers.code"), nullable=False)
+    tracking_no = Column(String(64), nullable=False)
+    shipped_at = Column(DateTime, nullable=False)
+    delivered_at = Column(DateTime)
+    order = relationship("Order", back_populates="shipment")
+    carrier = relationship("Carrier")
 
 
 class OrderItem(Base):
@@ -96,3 +105,22 @@ class ReturnRequest(Base):
     opened_at = Column(DateTime, nullable=False)
     return_cargo_code = Column(String(32))
     refund_amount_kurus = Column(Integer)
+    order = relationship("Order")
+    product = relationship("Product")
+
+
+class ComplaintTicket(Base):
+    """A complaint as the shopper wrote it, with a reference they can quote."""
+
+    __tablename__ = "complaint_tickets"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(32), nullable=False, unique=True)
+    customer_id = Column(Integer, ForeignKey("customers.id"), index=True)
+    order_no = Column(String(16), ForeignKey("orders.order_no"), index=True)
+    category = Column(String(32), nullable=False)
+    text = Column(Text, nullable=False)
+    language = Column(String(2), nullable=False, default="tr")
+    conversation_id = Column(String(128), index=True)
+    status = Column(String(32), nullable=False, default="acik")
+    created_at = Column(DateTime, nullable=False)
+    respond_by = Column(DateTime, nullable=False)

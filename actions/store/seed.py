@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 
 from actions.store.database import make_sessionmaker
 from actions.store.models import (
-    Base, Carrier, Customer, Order, OrderItem, Product, ReturnRequest, StoreMeta,
+    Carrier, ComplaintTicket, Customer, Order, OrderItem, Product, ReturnRequest, Shipment, StoreMeta,
 )
+from actions.store.migrate import upgrade
 
 DEMO_STORE = Path(__file__).resolve().parents[2] / "data" / "demo_store.json"
 ANCHOR_KEY = "demo_anchor"
@@ -47,10 +48,10 @@ def _current_anchor(session, reset: bool) -> datetime:
 
 def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> SeedReport:
     data: Dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     with make_sessionmaker(engine).begin() as session:
         if reset:
-            for table in (ReturnRequest, OrderItem, Order, Customer, Product, Carrier):
+            for table in (ComplaintTicket, ReturnRequest, Shipment, OrderItem, Order, Customer, Product, Carrier):
                 session.execute(delete(table))
         anchor = _current_anchor(session, reset)
         for carrier in data["carriers"]:
@@ -72,13 +73,16 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
                 subtotal_kurus=kurus(o["subtotal"]), shipping_fee_kurus=kurus(o["shipping_fee"]),
                 total_kurus=kurus(o["total"]),
                 payment_method=o["payment_method"], installments=o["installments"],
-                shipping_city=o["shipping_city"], carrier_code=o["carrier"], tracking_no=o["tracking_no"],
-                invoice_no=o["invoice_no"], placed_at=_ago(anchor, o["placed_days_ago"]),
-                shipped_at=_ago(anchor, o["shipped_days_ago"]),
+                shipping_city=o["shipping_city"], invoice_no=o["invoice_no"],
+                placed_at=_ago(anchor, o["placed_days_ago"]),
                 estimated_delivery=None if estimated is None else (anchor + timedelta(days=estimated)).date(),
-                delivered_at=_ago(anchor, o["delivered_days_ago"]),
                 cancelled_at=_ago(anchor, o["cancelled_days_ago"]),
             ))
+            if o["carrier"]:
+                session.merge(Shipment(
+                    order_no=o["order_no"], carrier_code=o["carrier"], tracking_no=o["tracking_no"],
+                    shipped_at=_ago(anchor, o["shipped_days_ago"]), delivered_at=_ago(anchor, o["delivered_days_ago"]),
+                ))
             existing = {i.sku: i for i in session.scalars(select(OrderItem).where(OrderItem.order_no == o["order_no"]))}
             for item in o["items"]:
                 row = existing.get(item["sku"]) or OrderItem(order_no=o["order_no"], sku=item["sku"])
@@ -94,6 +98,6 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
         session.flush()
         counts = {
             model.__tablename__: session.scalar(select(func.count()).select_from(model))
-            for model in (Customer, Product, Carrier, Order, OrderItem, ReturnRequest)
+            for model in (Customer, Product, Carrier, Order, OrderItem, Shipment, ReturnRequest)
         }
     return SeedReport(anchor, counts)

@@ -7,6 +7,9 @@ import uuid
 import pytest
 import requests
 
+from actions.store.database import make_engine, make_sessionmaker
+from actions.store.seed import seed
+from actions.store.sql_store import SqlStore
 from bot.processes import assistant
 from bot.settings import Settings
 from bot.training import train
@@ -32,11 +35,25 @@ def settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def running_assistant(settings, trained_model):
+def assistant_group(settings, trained_model):
+    seed(make_engine(settings.store_database_url))
     group = assistant(settings, trained_model)
     group.start(progress=lambda _: None)
-    yield settings
+    yield group
     group.stop()
+
+
+@pytest.fixture(scope="session")
+def running_assistant(assistant_group):
+    return assistant_group.settings
+
+
+@pytest.fixture
+def running_store(running_assistant):
+    """The store the running action server uses (to check what a conversation changed)."""
+    engine = make_engine(running_assistant.store_database_url)
+    yield SqlStore(make_sessionmaker(engine))
+    engine.dispose()
 
 
 class Shopper:

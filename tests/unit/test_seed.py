@@ -29,7 +29,7 @@ def test_day_offsets_become_dates_from_the_anchor(tmp_path):
     source = next(o for o in DATA["orders"] if o["order_no"] == delivered)
     with make_sessionmaker(engine)() as session:
         order = session.get(Order, delivered)
-        assert order.delivered_at == report.anchor - timedelta(days=source["delivered_days_ago"])
+        assert order.shipment.delivered_at == report.anchor - timedelta(days=source["delivered_days_ago"])
         assert session.scalar(select(func.count()).select_from(ReturnRequest)) == len(DATA["returns"])
         assert session.scalar(select(func.count()).select_from(OrderItem).where(OrderItem.order_no == delivered)) == len(source["items"])
 

@@ -1,0 +1,251 @@
+"""Return requests (order → item → reason → confirmation) and return status."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import context
+from actions.access import OrderAccessValidation, answering, find_order, has_access, reset_flow
+from actions.flow import end_with_error, flow_error
+from actions.orders import extract_yes_no, yes_no_buttons
+from actions.presenters import return_stage
+from actions.store.interface import Order, StoreRefused, StoreUnavailable
+from actions.store.policy import RETURN_REASONS, can_return_item, can_return_order, expected_refund_by, return_deadline
+from actions.texts import RETURN_REASON_LABELS, format_date, format_money, say
+from bot.patterns import ORDER_NO, RMA_CODE
+from bot.text import fold_words
+
+# How shoppers name each reason, folded (no Turkish letters, lower case).
+REASON_WORDS = {
+    "hasarli_urun": r"hasar|kirik|ezik|catlak|yirtik|damaged|broken box|crushed",
+    "yanlis_urun": r"yanlis|farkli urun|baska urun|wrong",
+    "eksik_urun": r"eksik|parca yok|missing",
+    "beden_uymadi": r"beden|renk|kucuk|buyuk|dar geldi|bol geldi|olmadi|uymadi|size|colou?r|fit",
+    "vazgectim": r"vazgectim|fikrimi degistirdim|begenmedim|istemiyorum artik|changed my mind|do not want|dont want",
+    "ayipli_urun": r"kusur|ariza|bozuk|calismiyor|ayipli|defect|faulty|not working|doesnt work",
+}
+
+
+def reason_from_text(text: str) -> Optional[str]:
+    folded = fold_words(text)
+    for reason, label in RETURN_REASON_LABELS.items():
+        if folded in (fold_words(label["tr"]), fold_words(label["en"])):
+            return reason
+    for reason, pattern in REASON_WORDS.items():
+        if re.search(pattern, folded):
+            return reason
+    return None
+
+
+def item_from_text(order: Order, text: str) -> Optional[str]:
+    """The sku of the item the shopper means: by its name (or part of it) or its position."""
+    folded = fold_words(text)
+    position = re.fullmatch(r"(\d)\.?", folded)
+    if position and 1 <= int(position.group(1)) <= len(order.items):
+        return order.items[int(position.group(1)) - 1].sku
+    for item in order.items:
+        name = fold_words(item.name)
+        if folded and (folded in name or name in folded or folded == item.sku.lower()):
+            return item.sku
+    return None
+
+
+class ValidateReturnForm(OrderAccessValidation):
+    def name(self) -> Text:
+        return "validate_return_form"
+
+    def after_access(self, order: Optional[Order], tracker: Tracker) -> Dict[Text, Any]:
+        if order is None:
+            return {}
+        decision = can_return_order(order, context.now().date())
+        return {} if decision.allowed else {"flow_error": decision.why}
+
+    def extract_return_item(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "return_item":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        order, _ = find_order(tracker.get_slot("order_no"))
+        # A tapped item button counts whatever NLU made of the words; other text only when
+        # it is not an interruption (a question, "vazgeç").
+        if (order and item_from_text(order, text)) or answering(tracker, "return_item"):
+            return {"return_item": text}
+        return {}
+
+    def validate_return_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        order, error = find_order(tracker.get_slot("order_no"))
+        if error:
+            return {"flow_error": error}
+        sku = item_from_text(order, str(value)) if order else None
+        if sku is None:
+            dispatcher.utter_message(text=say("return_item_invalid", context.language(tracker)))
+            return {"return_item": None}
+        decision = can_return_item(order, order.item(sku), reason=None, today=context.now().date())
+        # Whether a non-returnable item may go back depends on the reason, asked next.
+        if not decision.allowed and decision.why != "return_non_returnable":
+            return {"return_item": sku, "flow_error": decision.why}
+        return {"return_item": sku}
+
+    def extract_return_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "return_reason":
+            return {}
+        reason = reason_from_text(tracker.latest_message.get("text") or "")
+        if reason is None and not answering(tracker, "return_reason"):
+            return {}  # an interruption (a question, "vazgeç"): the rules handle it
+        return {"return_reason": reason or "unknown"}
+
+    def validate_return_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        if value not in RETURN_REASONS:
+            dispatcher.utter_message(text=say("return_reason_invalid", context.language(tracker)))
+            return {"return_reason": None}
+        order, error = find_order(tracker.get_slot("order_no"))
+        if error:
+            return {"flow_error": error}
+        decision = can_return_item(order, order.item(tracker.get_slot("return_item")), value, context.now().date())
+        return {"return_reason": value} if decision.allowed else {"return_reason": value, "flow_error": decision.why}
+
+    def extract_return_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return extract_yes_no(dispatcher, tracker, "return_confirm")
+
+
+def _explain_values(order: Optional[Order], sku: Optional[str], language: str) -> Dict[str, Any]:
+    item = order.item(sku) if order and sku else None
+    open_return = next((r for r in order.returns if r.sku == sku), None) if order else None
+    return dict(
+        order_no=order.order_no if order else "-", product=item.name if item else "-",
+        category=item.category if item else "-", return_deadline=format_date(return_deadline(order), language) if order else "-",
+        rma_code=open_return.rma_code if open_return else "-",
+    )
+
+
+class ActionOpenReturn(Action):
+    def name(self) -> Text:
+        return "action_open_return"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        language = context.language(tracker)
+        order_no, sku = tracker.get_slot("verified_order_no"), tracker.get_slot("return_item")
+        order, error = find_order(order_no)
+        if flow_error(tracker) or error:
+            return end_with_error(dispatcher, tracker, flow_error(tracker) or error, **_explain_values(order, sku, language))
+        if not tracker.get_slot("return_confirm"):
+            dispatcher.utter_message(text=say("return_kept", language))
+            return reset_flow()
+        try:
+            opened = context.store().open_return(order_no, sku, tracker.get_slot("return_reason"), context.now())
+        except StoreUnavailable:
+            return end_with_error(dispatcher, tracker, "store_unavailable")
+        except StoreRefused:
+            order, _ = find_order(order_no)
+            return end_with_error(dispatcher, tracker, "return_already_open", **_explain_values(order, sku, language))
+        dispatcher.utter_message(text=say(
+            "return_created", language, rma_code=opened.rma_code, cargo_code=opened.return_cargo_code,
+            refund_by=format_date(expected_refund_by(opened.opened_at), language),
+            amount=format_money(opened.refund_amount_kurus, language),
+        ))
+        return reset_flow()
+
+
+class ActionAskReturnItem(Action):
+    def name(self) -> Text:
+        return "action_ask_return_item"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        order, _ = find_order(tracker.get_slot("order_no"))
+        buttons = [{"title": i.name, "payload": i.name} for i in order.items] if order else []
+        dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)), buttons=buttons)
+        return []
+
+
+class ActionAskReturnReason(Action):
+    def name(self) -> Text:
+        return "action_ask_return_reason"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        language = context.language(tracker)
+        buttons = [{"title": label[language], "payload": label[language]} for label in RETURN_REASON_LABELS.values()]
+        dispatcher.utter_message(text=say("ask_return_reason", language), buttons=buttons)
+        return []
+
+
+class ActionAskReturnConfirm(Action):
+    def name(self) -> Text:
+        return "action_ask_return_confirm"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        language = context.language(tracker)
+        order, _ = find_order(tracker.get_slot("order_no"))
+        item = order.item(tracker.get_slot("return_item")) if order else None
+        reason = RETURN_REASON_LABELS.get(tracker.get_slot("return_reason"), {}).get(language, "-")
+        dispatcher.utter_message(text=say("return_confirm", language, product=item.name if item else "-", reason=reason),
+                                 buttons=yes_no_buttons(language))
+        return []
+
+
+# --- return status ---
+
+class ValidateReturnStatusForm(OrderAccessValidation):
+    """Asks for a return code or an order number, then for proof of owning that order."""
+
+    def name(self) -> Text:
+        return "validate_return_status_form"
+
+    def extract_return_key(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("return_key"):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        rma, order_no = RMA_CODE.search(text), ORDER_NO.search(text)
+        if rma:
+            return {"return_key": f"IADE-{rma.group('number')}"}
+        if order_no:
+            return {"return_key": order_no.group("value")}
+        return {"return_key": text.strip()} if answering(tracker, "return_key") else {}
+
+    def validate_return_key(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> Dict[Text, Any]:
+        if self._locked(tracker):
+            return {"flow_error": "verification_locked"}
+        key = str(value or "")
+        if ORDER_NO.fullmatch(key):
+            order_no = key
+        elif key.startswith("IADE-"):
+            try:
+                found = context.store().find_return(key)
+            except StoreUnavailable:
+                return {"flow_error": "store_unavailable"}
+            # An unknown code goes on to the proof step and fails there, like an unknown order.
+            order_no = found.order_no if found else "000000"
+        else:
+            dispatcher.utter_message(text=say("return_key_invalid", context.language(tracker)))
+            return {"return_key": None}
+        return {"return_key": key, **self.validate_order_no(order_no, dispatcher, tracker, domain)}
+
+
+class ActionReturnStatus(Action):
+    def name(self) -> Text:
+        return "action_return_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if flow_error(tracker):
+            return end_with_error(dispatcher, tracker, flow_error(tracker))
+        language = context.language(tracker)
+        order_no, key = tracker.get_slot("verified_order_no"), tracker.get_slot("return_key") or ""
+        order, error = find_order(order_no)
+        if error or order is None or not has_access(tracker, order_no):
+            return end_with_error(dispatcher, tracker, error or "verification_failed")
+        returns = [r for r in order.returns if not key.startswith("IADE-") or r.rma_code == key]
+        if not returns:
+            dispatcher.utter_message(text=say("no_returns_on_order", language, order_no=order_no))
+            return reset_flow()
+        for ret in returns:
+            line = return_stage(ret, language)
+            if ret.status != "iade_edildi":
+                refund_by = format_date(expected_refund_by(ret.opened_at), language)
+                line += f" — {'tahmini para iadesi en geç' if language == 'tr' else 'refund expected by'} {refund_by}"
+            dispatcher.utter_message(text=line)
+        return reset_flow()

@@ -1,0 +1,152 @@
+"""The store interface on the SQL database (SQLite by default, PostgreSQL by DATABASE_URL)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Callable, List, Optional, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from actions.store import interface as api
+from actions.store import models as db
+from actions.store.policy import CANCELLABLE_STATUSES, COMPLAINT_RESPONSE_HOURS, OPEN_RETURN_STATUSES
+
+T = TypeVar("T")
+FIRST_RMA_NUMBER = 7000
+
+
+def _customer(row: db.Customer) -> api.Customer:
+    digits = "".join(ch for ch in row.phone if ch.isdigit())
+    return api.Customer(row.id, row.first_name, row.email, digits[-4:])
+
+
+def _return(row: db.ReturnRequest) -> api.Return:
+    return api.Return(
+        row.rma_code, row.order_no, row.sku, row.product.name, row.quantity, row.reason, row.status,
+        row.opened_at, row.return_cargo_code, row.refund_amount_kurus,
+    )
+
+
+def _order(row: db.Order, returns: List[db.ReturnRequest]) -> api.Order:
+    shipment = None
+    if row.shipment:
+        s = row.shipment
+        shipment = api.Shipment(s.carrier.name, s.tracking_no, s.carrier.tracking_url.format(tracking_no=s.tracking_no),
+                                s.shipped_at, s.delivered_at)
+    items = tuple(
+        api.Item(i.sku, i.product.name, i.product.category, i.quantity, i.unit_price_kurus, i.product.returnable,
+                 i.product.warranty_months)
+        for i in sorted(row.items, key=lambda i: i.id)
+    )
+    return api.Order(
+        row.order_no, _customer(row.customer), row.status, row.placed_at, row.total_kurus, row.payment_method,
+        items, shipment, row.estimated_delivery, row.cancelled_at, tuple(_return(r) for r in returns),
+    )
+
+
+class SqlStore:
+    def __init__(self, sessions: sessionmaker) -> None:
+        self.sessions = sessions
+
+    def _run(self, work: Callable[[Session], T]) -> T:
+        try:
+            with self.sessions.begin() as session:
+                return work(session)
+        except OperationalError as error:
+            raise api.StoreUnavailable(str(error.orig)) from error
+
+    @staticmethod
+    def _order_row(session: Session, order_no: str) -> Optional[db.Order]:
+        query = select(db.Order).where(db.Order.order_no == order_no).options(
+            selectinload(db.Order.items).selectinload(db.OrderItem.product),
+            selectinload(db.Order.shipment).selectinload(db.Shipment.carrier),
+            selectinload(db.Order.customer),
+        )
+        return session.scalars(query).first()
+
+    @staticmethod
+    def _returns_of(session: Session, order_no: str) -> List[db.ReturnRequest]:
+        query = (select(db.ReturnRequest).where(db.ReturnRequest.order_no == order_no)
+                 .options(selectinload(db.ReturnRequest.product)).order_by(db.ReturnRequest.opened_at))
+        return list(session.scalars(query))
+
+    def find_order(self, order_no: str) -> Optional[api.Order]:
+        def work(session: Session) -> Optional[api.Order]:
+            row = self._order_row(session, order_no)
+            return _order(row, self._returns_of(session, order_no)) if row else None
+        return self._run(work)
+
+    def customer(self, customer_id: int) -> Optional[api.Customer]:
+        def work(session: Session) -> Optional[api.Customer]:
+            row = session.get(db.Customer, customer_id)
+            return _customer(row) if row else None
+        return self._run(work)
+
+    def customer_orders(self, customer_id: int, limit: int = 10) -> List[api.Order]:
+        def work(session: Session) -> List[api.Order]:
+            numbers = session.scalars(
+                select(db.Order.order_no).where(db.Order.customer_id == customer_id)
+                .order_by(db.Order.placed_at.desc()).limit(limit)
+            ).all()
+            return [_order(self._order_row(session, n), self._returns_of(session, n)) for n in numbers]
+        return self._run(work)
+
+    def find_return(self, rma_code: str) -> Optional[api.Return]:
+        def work(session: Session) -> Optional[api.Return]:
+            row = session.get(db.ReturnRequest, rma_code.upper())
+            return _return(row) if row else None
+        return self._run(work)
+
+    def open_return(self, order_no: str, sku: str, reason: str, now: datetime) -> api.Return:
+        def work(session: Session) -> api.Return:
+            order = self._order_row(session, order_no)
+            item = next((i for i in order.items if i.sku == sku), None) if order else None
+            if item is None:
+                raise api.StoreRefused("no such item on this order")
+            already = session.scalar(select(func.count()).select_from(db.ReturnRequest).where(
+                db.ReturnRequest.order_no == order_no, db.ReturnRequest.sku == sku,
+                db.ReturnRequest.status.in_(OPEN_RETURN_STATUSES)))
+            if already:
+                raise api.StoreRefused("a return for this item is already open")
+            highest = session.scalar(select(func.max(db.ReturnRequest.rma_code)))
+            number = int(highest.split("-")[1]) + 1 if highest else FIRST_RMA_NUMBER
+            row = db.ReturnRequest(
+                rma_code=f"IADE-{number}", order_no=order_no, sku=sku, quantity=item.quantity, reason=reason,
+                status="acildi", opened_at=now, return_cargo_code=f"{secrets.randbelow(10**8):08d}",
+                refund_amount_kurus=item.unit_price_kurus * item.quantity,
+            )
+            session.add(row)
+            session.flush()
+            session.refresh(row)
+            return _return(row)
+        try:
+            return self._run(work)
+        except IntegrityError as error:  # another return took the same code at the same moment
+            raise api.StoreRefused("return code taken, try again") from error
+
+    def cancel_order(self, order_no: str, now: datetime) -> api.Order:
+        def work(session: Session) -> api.Order:
+            order = self._order_row(session, order_no)
+            if order is None or order.status not in CANCELLABLE_STATUSES:
+                raise api.StoreRefused("order can no longer be cancelled")
+            order.status, order.cancelled_at = "iptal_edildi", now
+            session.flush()
+            return _order(order, self._returns_of(session, order_no))
+        return self._run(work)
+
+    def record_complaint(self, *, category: str, text: str, language: str, now: datetime,
+                         customer_id: Optional[int] = None, order_no: Optional[str] = None,
+                         conversation_id: Optional[str] = None) -> api.Complaint:
+        def work(session: Session) -> api.Complaint:
+            row = db.ComplaintTicket(
+                reference=f"tmp-{secrets.token_hex(8)}", customer_id=customer_id, order_no=order_no,
+                category=category, text=text, language=language, conversation_id=conversation_id,
+                status="acik", created_at=now, respond_by=now + timedelta(hours=COMPLAINT_RESPONSE_HOURS),
+            )
+            session.add(row)
+            session.flush()  # the id makes the reference readable and unique
+            row.reference = f"SKT-{now:%Y}-{row.id:06d}"
+            return api.Complaint(row.reference, row.category, row.created_at, row.respond_by)
+        return self._run(work)

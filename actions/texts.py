@@ -1,0 +1,250 @@
+"""What the order, return and complaint flows say, in Turkish and English.
+
+Kept in one module so wording is reviewed in one place; `say(key, language, **values)` picks the
+shopper's language and fills in the values.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional, Union
+
+MONTHS = {
+    "tr": ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım", "Aralık"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}
+
+TEXTS = {
+    # --- verification ---
+    "ask_order_no": {
+        "tr": "Sipariş numaranızı yazar mısınız? (6 haneli, ör. 400142)",
+        "en": "Could you write your order number? (6 digits, e.g. 400142)",
+    },
+    "ask_order_no_pick": {
+        "tr": "Hangi siparişiniz? Aşağıdan seçebilir ya da numarasını yazabilirsiniz.",
+        "en": "Which order? Pick one below or write its number.",
+    },
+    "order_no_invalid": {
+        "tr": "Sipariş numarası 6 haneli bir sayıdır (ör. 400142); sipariş onay e-postanızda yazar. Tekrar yazar mısınız? Vazgeçmek için \"vazgeç\" yazabilirsiniz.",
+        "en": "An order number has 6 digits (e.g. 400142); you'll find it in your order confirmation e-mail. Could you write it again? Write \"stop\" to leave.",
+    },
+    "proof_invalid": {
+        "tr": "Bir e-posta adresi ya da telefonunuzun son 4 hanesini yazmanız gerekiyor.",
+        "en": "Please write an e-mail address or the last 4 digits of your phone number.",
+    },
+    "verification_failed": {
+        "tr": "Bu bilgilerle eşleşen bir sipariş bulamadım. Sipariş numarasını ve e-posta/telefon bilgisini kontrol edip tekrar dener misiniz?",
+        "en": "I couldn't find an order matching these details. Please check the order number and the e-mail/phone and try again.",
+    },
+    "verification_locked": {
+        "tr": "Güvenliğiniz için sipariş sorgulamayı {minutes} dakikalığına durdurdum. Dilerseniz sizi bir müşteri temsilcisine aktarayım.",
+        "en": "For your security I have paused order look-ups for {minutes} minutes. I can connect you to a customer service agent if you like.",
+    },
+    "store_unavailable": {
+        "tr": "Şu anda sipariş sistemimize ulaşamıyorum, özür dilerim. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
+        "en": "I can't reach our order system right now, sorry. You can try again in a little while or talk to a customer service agent.",
+    },
+    "confirm_invalid": {
+        "tr": "Evet ya da hayır diye yanıtlar mısınız?",
+        "en": "Could you answer yes or no?",
+    },
+    "flow_stopped": {
+        "tr": "Tamam, işlemi durdurdum. Başka nasıl yardımcı olabilirim?",
+        "en": "OK, I've stopped. How else can I help?",
+    },
+    # --- order status, one per status of the store ---
+    "status_odeme_bekleniyor": {
+        "tr": "{order_no} numaralı siparişiniz ödeme bekliyor. Havale/EFT ile ödeme yaptıysanız ödemeniz bize ulaşınca siparişiniz hazırlanmaya başlar. İsterseniz bu aşamada iptal de edebilirsiniz.",
+        "en": "Order {order_no} is awaiting payment. If you paid by bank transfer, it will be prepared as soon as the payment reaches us. You can also still cancel it at this stage.",
+    },
+    "status_hazirlaniyor": {
+        "tr": "{order_no} numaralı siparişiniz hazırlanıyor. Tahmini teslim tarihi: {estimated}. Bu aşamada iptal edebilir ya da teslimat adresini değiştirebilirsiniz.",
+        "en": "Order {order_no} is being prepared. Estimated delivery: {estimated}. At this stage you can still cancel it or change the delivery address.",
+    },
+    "status_kargoya_verildi": {
+        "tr": "{order_no} numaralı siparişiniz {shipped} tarihinde {carrier} ile kargoya verildi. Takip numarası: {tracking_no}. Takip: {tracking_url} Tahmini teslim: {estimated}.",
+        "en": "Order {order_no} was shipped with {carrier} on {shipped}. Tracking number: {tracking_no}. Track it: {tracking_url} Estimated delivery: {estimated}.",
+    },
+    "status_dagitimda": {
+        "tr": "{order_no} numaralı siparişiniz bugün dağıtımda; {carrier} kuryesi gün içinde teslim edecek. Takip numarası: {tracking_no}. Takip: {tracking_url}",
+        "en": "Order {order_no} is out for delivery today; the {carrier} courier will deliver it during the day. Tracking number: {tracking_no}. Track it: {tracking_url}",
+    },
+    "status_teslim_edildi": {
+        "tr": "{order_no} numaralı siparişiniz {delivered} tarihinde teslim edildi. İade hakkınız {return_deadline} tarihine kadar sürüyor.",
+        "en": "Order {order_no} was delivered on {delivered}. You can return items until {return_deadline}.",
+    },
+    "status_teslim_edildi_window_passed": {
+        "tr": "{order_no} numaralı siparişiniz {delivered} tarihinde teslim edildi. 14 günlük iade süresi {return_deadline} tarihinde doldu; arıza için garanti kapsamında yardımcı olabiliriz.",
+        "en": "Order {order_no} was delivered on {delivered}. The 14-day return period ended on {return_deadline}; for a fault we can help under warranty.",
+    },
+    "status_teslim_edilemedi": {
+        "tr": "{order_no} numaralı siparişiniz {carrier} tarafından teslim edilemedi. Kargo şubesiyle takip numarası {tracking_no} ile iletişime geçebilirsiniz: {tracking_url} İsterseniz sizi bir müşteri temsilcisine aktarayım, yeniden gönderimi birlikte ayarlayalım.",
+        "en": "{carrier} could not deliver order {order_no}. You can contact the carrier with tracking number {tracking_no}: {tracking_url} If you like, I can connect you to an agent to arrange a new delivery.",
+    },
+    "status_iptal_edildi": {
+        "tr": "{order_no} numaralı siparişiniz {cancelled} tarihinde iptal edildi. Ödeme yaptıysanız tutar bankanıza göre 2-10 iş günü içinde kartınıza yansır.",
+        "en": "Order {order_no} was cancelled on {cancelled}. If you paid, the amount reaches your card within 2-10 business days depending on your bank.",
+    },
+    "status_iade_surecinde": {
+        "tr": "{order_no} numaralı siparişinizde iade süreci devam ediyor ({returns}).",
+        "en": "Order {order_no} has a return in progress ({returns}).",
+    },
+    "status_iade_edildi": {
+        "tr": "{order_no} numaralı siparişinizin iadesi tamamlandı ({returns}). Tutar bankanıza göre 2-10 iş günü içinde kartınıza yansır.",
+        "en": "The return of order {order_no} is complete ({returns}). The amount reaches your card within 2-10 business days depending on your bank.",
+    },
+    # --- cancellation ---
+    "cancel_confirm": {
+        "tr": "{order_no} numaralı siparişinizi ({items}) iptal etmemi onaylıyor musunuz?",
+        "en": "Shall I cancel order {order_no} ({items})?",
+    },
+    "cancel_done": {
+        "tr": "{order_no} numaralı siparişinizi iptal ettim. Ödeme yaptıysanız tutar 2-10 iş günü içinde kartınıza/hesabınıza iade edilir.",
+        "en": "I have cancelled order {order_no}. If you paid, the amount is refunded to your card/account within 2-10 business days.",
+    },
+    "cancel_kept": {
+        "tr": "Peki, {order_no} numaralı siparişiniz iptal edilmedi.",
+        "en": "All right, order {order_no} is not cancelled.",
+    },
+    "cancel_shipped": {
+        "tr": "{order_no} numaralı siparişiniz kargoya verildiği için artık iptal edilemiyor. Teslim aldıktan sonra 14 gün içinde ücretsiz iade edebilirsiniz; isterseniz teslimattan sonra iadeyi buradan başlatabilirim.",
+        "en": "Order {order_no} has already been shipped, so it can no longer be cancelled. After delivery you can return it free of charge within 14 days; I can start the return here once it has arrived.",
+    },
+    "cancel_delivered": {
+        "tr": "{order_no} numaralı siparişiniz teslim edildiği için iptal edilemiyor, ama iade edebilirsiniz. İade başlatmak ister misiniz?",
+        "en": "Order {order_no} has been delivered, so it can't be cancelled, but you can return it. Would you like to start a return?",
+    },
+    "cancel_already": {
+        "tr": "{order_no} numaralı siparişiniz zaten iptal edilmiş.",
+        "en": "Order {order_no} is already cancelled.",
+    },
+    "cancel_in_return": {
+        "tr": "{order_no} numaralı siparişiniz için iade süreci var; iptal yerine iade durumunu sorgulayabilirsiniz.",
+        "en": "Order {order_no} already has a return; you can check the return status instead.",
+    },
+    # --- returns ---
+    "ask_return_item": {
+        "tr": "Hangi ürünü iade etmek istiyorsunuz?",
+        "en": "Which item would you like to return?",
+    },
+    "ask_return_reason": {
+        "tr": "İade nedeniniz nedir?",
+        "en": "What is the reason for the return?",
+    },
+    "return_item_invalid": {
+        "tr": "Bu siparişte o ürünü bulamadım; lütfen aşağıdaki ürünlerden birini seçin.",
+        "en": "I couldn't find that item on this order; please pick one of the items below.",
+    },
+    "return_reason_invalid": {
+        "tr": "İade nedenini aşağıdakilerden seçer misiniz?",
+        "en": "Could you pick the reason from the options below?",
+    },
+    "return_confirm": {
+        "tr": "{product} ürünü için \"{reason}\" nedeniyle iade talebi oluşturayım mı?",
+        "en": "Shall I open a return for {product} with the reason \"{reason}\"?",
+    },
+    "return_created": {
+        "tr": "İade talebiniz oluşturuldu: {rma_code}. Ürünü orijinal ambalajıyla paketleyip {cargo_code} iade kargo koduyla en yakın Yurtiçi Kargo şubesine ücretsiz teslim edin. Ürün depomuza ulaşıp incelendikten sonra en geç 14 gün içinde (en geç {refund_by}) {amount} iadeniz başlatılır; kartınıza yansıması bankanıza göre 2-10 iş günü sürebilir.",
+        "en": "Your return is open: {rma_code}. Pack the item in its original packaging and hand it in free of charge at any Yurtiçi Kargo branch with return cargo code {cargo_code}. Once it reaches our warehouse and is inspected, your refund of {amount} is started within 14 days (by {refund_by} at the latest); your bank may take 2-10 business days to show it.",
+    },
+    "return_kept": {
+        "tr": "Peki, iade talebi oluşturmadım.",
+        "en": "All right, I didn't open a return.",
+    },
+    "return_not_delivered": {
+        "tr": "{order_no} numaralı sipariş henüz teslim edilmediği için iade başlatılamıyor. Teslim edilmeden vazgeçtiyseniz iptal seçeneklerine bakabilirim.",
+        "en": "Order {order_no} hasn't been delivered yet, so a return can't be started. If you no longer want it, I can check whether it can be cancelled.",
+    },
+    "return_cancelled_order": {
+        "tr": "{order_no} numaralı sipariş iptal edilmiş; iade edilecek bir ürün yok.",
+        "en": "Order {order_no} was cancelled; there is nothing to return.",
+    },
+    "return_window_passed": {
+        "tr": "{order_no} numaralı siparişin 14 günlük iade süresi {return_deadline} tarihinde doldu, bu yüzden iade başlatamıyorum. Ürün arızalıysa garanti kapsamında yardımcı olabiliriz; isterseniz sizi bir müşteri temsilcisine aktarayım.",
+        "en": "The 14-day return period of order {order_no} ended on {return_deadline}, so I can't start a return. If the item is faulty, the warranty may cover it; I can connect you to an agent if you like.",
+    },
+    "return_non_returnable": {
+        "tr": "{product} ({category}) hijyen/niteliği gereği iade alınamayan ürünlerden. Ürün hasarlı, yanlış, eksik ya da kusurlu geldiyse bu nedeni seçerek iade açabilirsiniz; isterseniz sizi bir müşteri temsilcisine aktarayım.",
+        "en": "{product} ({category}) can't be returned for hygiene/nature reasons. If it arrived damaged, wrong, incomplete or defective, choose that reason to open a return; I can also connect you to an agent.",
+    },
+    "return_already_open": {
+        "tr": "{product} için zaten açık bir iade talebiniz var ({rma_code}). Durumunu sormak için iade kodunu yazabilirsiniz.",
+        "en": "There is already an open return for {product} ({rma_code}). Write the return code to check its status.",
+    },
+    # --- return status ---
+    "return_key_invalid": {
+        "tr": "İade kodu IADE-7014 gibi, sipariş numarası 400142 gibi yazılır. Tekrar yazar mısınız?",
+        "en": "A return code looks like IADE-7014 and an order number like 400142. Could you write it again?",
+    },
+    "no_returns_on_order": {
+        "tr": "{order_no} numaralı siparişte bir iade talebi görünmüyor. İade başlatmak isterseniz \"iade etmek istiyorum\" yazabilirsiniz.",
+        "en": "Order {order_no} has no return request. To start one, write \"I want to return an item\".",
+    },
+    "return_stage": {
+        "tr": "{rma_code} ({product}): {stage}",
+        "en": "{rma_code} ({product}): {stage}",
+    },
+    # --- complaints ---
+    "ask_complaint_category": {
+        "tr": "Çok üzgünüm, bunu yaşamanızı istemezdik. Şikayetinizi kaydedeyim; konusu hangisi?",
+        "en": "I'm very sorry you experienced this. Let me record your complaint; what is it about?",
+    },
+    "complaint_category_invalid": {
+        "tr": "Şikayetin konusunu aşağıdakilerden seçer misiniz?",
+        "en": "Could you pick the topic of the complaint from the options below?",
+    },
+    "complaint_recorded": {
+        "tr": "Şikayetinizi {reference} referans numarasıyla kaydettim. Müşteri ilişkileri ekibimiz en geç {respond_by} tarihine kadar size dönüş yapacak. Bu numarayla durumunu her zaman sorabilirsiniz.",
+        "en": "I've recorded your complaint with reference {reference}. Our customer relations team will get back to you by {respond_by} at the latest. You can always ask about it with this reference.",
+    },
+}
+
+RETURN_STAGES = {
+    "acildi": {"tr": "talep açıldı, ürünü iade kargo koduyla göndermeniz bekleniyor", "en": "opened, waiting for you to send the item with the return cargo code"},
+    "kargo_bekleniyor": {"tr": "iade kargonuz yolda, depomuza ulaşması bekleniyor", "en": "the parcel is on its way to our warehouse"},
+    "depoya_ulasti": {"tr": "ürün depomuza ulaştı, incelemeye alınacak", "en": "the item reached our warehouse and will be inspected"},
+    "inceleniyor": {"tr": "ürün inceleniyor", "en": "the item is being inspected"},
+    "onaylandi": {"tr": "iade onaylandı, ödeme iadesi başlatılıyor", "en": "approved, the refund is being started"},
+    "iade_edildi": {"tr": "ödeme iadesi yapıldı", "en": "refunded"},
+    "reddedildi": {"tr": "iade talebi reddedildi", "en": "rejected"},
+}
+
+RETURN_REASON_LABELS = {
+    "hasarli_urun": {"tr": "Ürün hasarlı geldi", "en": "Arrived damaged"},
+    "yanlis_urun": {"tr": "Yanlış ürün geldi", "en": "Wrong item"},
+    "eksik_urun": {"tr": "Eksik ürün/parça", "en": "Missing item or part"},
+    "beden_uymadi": {"tr": "Beden veya renk uymadı", "en": "Size or colour"},
+    "vazgectim": {"tr": "Fikrimi değiştirdim", "en": "Changed my mind"},
+    "ayipli_urun": {"tr": "Ürün kusurlu/arızalı", "en": "Defective"},
+}
+
+COMPLAINT_CATEGORIES = {
+    "kargo": {"tr": "Kargo ve teslimat", "en": "Shipping and delivery"},
+    "urun": {"tr": "Ürün", "en": "Product"},
+    "iade": {"tr": "İade ve para iadesi", "en": "Returns and refunds"},
+    "odeme": {"tr": "Ödeme ve fatura", "en": "Payment and invoice"},
+    "hizmet": {"tr": "Müşteri hizmetleri", "en": "Customer service"},
+    "diger": {"tr": "Diğer", "en": "Other"},
+}
+
+
+def language_of(value: Optional[str]) -> str:
+    return "en" if value == "en" else "tr"
+
+
+def say(key: str, language: Optional[str], **values: object) -> str:
+    return TEXTS[key][language_of(language)].format(**values)
+
+
+def format_date(value: Union[date, datetime, None], language: Optional[str]) -> str:
+    if value is None:
+        return "-"
+    month = MONTHS[language_of(language)][value.month - 1]
+    return f"{value.day} {month} {value.year}" if language_of(language) == "tr" else f"{month} {value.day}, {value.year}"
+
+
+def format_money(kurus: Optional[int], language: Optional[str]) -> str:
+    """`189990` -> `1.899,90 TL` (Turkish digit grouping in both languages, as the shop writes it)."""
+    lira = (kurus or 0) / 100
+    text = f"{lira:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} TL"

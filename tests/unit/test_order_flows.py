@@ -1,0 +1,313 @@
+"""The order, return and complaint actions on a real SQLite store seeded from the demo store.
+
+Rasa is not running here: each test builds the tracker the action would receive.
+"""
+from datetime import timedelta
+
+import jwt
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.complaints import ActionRecordComplaint, ValidateComplaintForm
+from actions.orders import ActionCancelOrder, ActionOrderStatus, ValidateCancelForm, ValidateOrderStatusForm
+from actions.returns import (
+    ActionOpenReturn, ActionReturnStatus, ValidateReturnForm, ValidateReturnStatusForm, item_from_text, reason_from_text,
+)
+from actions.store.interface import StoreUnavailable
+from tests.conftest import DEMO, EDGE, demo_customer, demo_order
+
+SECRET = "test-secret-for-customer-tokens-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def store(seeded_store, monkeypatch):
+    monkeypatch.setattr(context, "store", lambda: seeded_store)
+    monkeypatch.setattr(context, "now", lambda: seeded_store.anchor)
+    monkeypatch.setenv("CUSTOMER_TOKEN_SECRET", SECRET)
+    return seeded_store
+
+
+def owner_email(order_no):
+    return demo_customer(demo_order(order_no)["customer_id"])["email"].lower()
+
+
+def owner_last4(order_no):
+    phone = demo_customer(demo_order(order_no)["customer_id"])["phone"]
+    return "".join(ch for ch in phone if ch.isdigit())[-4:]
+
+
+def make_tracker(slots=None, text="", intent="inform", requested=None, metadata=None, language="tr", form=None):
+    all_slots = {"language": language, "requested_slot": requested, "verification_failures": 0, **(slots or {})}
+    latest = {"text": text, "intent": {"name": intent}, "metadata": metadata or {}}
+    return Tracker("shopper-1", all_slots, latest, [], False, None, {"name": form} if form else {}, "action_listen")
+
+
+def texts(dispatcher):
+    return " ".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher, {e["name"]: e.get("value") for e in events if e.get("event") == "slot"}
+
+
+def verify(validation, order_no, proof, slots=None):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"order_no": order_no, **(slots or {})}, text=proof, requested="order_proof")
+    extracted = validation.extract_order_proof(dispatcher, tracker, {})
+    return dispatcher, validation.validate_order_proof(extracted["order_proof"], dispatcher, tracker, {})
+
+
+# --- verification -------------------------------------------------------------------------
+
+def test_the_email_or_the_phones_last_four_digits_prove_ownership():
+    order_no = EDGE["in_transit"]
+    for proof in (f"mailim {owner_email(order_no).upper()}", f"son 4 hane {owner_last4(order_no)}"):
+        _, result = verify(ValidateOrderStatusForm(), order_no, proof)
+        assert result["verified_order_no"] == order_no
+
+
+def test_a_wrong_email_and_an_unknown_order_get_the_same_answer():
+    wrong, wrong_result = verify(ValidateOrderStatusForm(), EDGE["in_transit"], "someone@example.com")
+    unknown, unknown_result = verify(ValidateOrderStatusForm(), "999999", owner_email(EDGE["in_transit"]))
+    assert texts(wrong) == texts(unknown) != ""
+    assert wrong_result["verification_failures"] == unknown_result["verification_failures"] == 1
+    assert "verified_order_no" not in wrong_result and wrong_result["order_no"] is None
+
+
+def test_three_failed_verifications_pause_lookups():
+    _, third = verify(ValidateOrderStatusForm(), EDGE["in_transit"], "x@example.com", {"verification_failures": 2})
+    assert third["flow_error"] == "verification_locked"
+    locked = make_tracker({"verification_failures": 3, "last_failure_at": context.now().timestamp()},
+                          text=EDGE["in_transit"], requested="order_no")
+    assert ValidateOrderStatusForm().validate_order_no(EDGE["in_transit"], CollectingDispatcher(), locked, {}) == {
+        "flow_error": "verification_locked"}
+    dispatcher, slots = run(ActionOrderStatus(), make_tracker({"flow_error": "verification_locked"}))
+    assert "15 dakika" in texts(dispatcher)
+    assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
+
+
+def test_a_proof_that_is_neither_email_nor_digits_is_asked_again():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"order_no": EDGE["in_transit"]}, text="bilmiyorum", requested="order_proof")
+    assert ValidateOrderStatusForm().extract_order_proof(dispatcher, tracker, {}) == {"order_proof": None}
+    assert "e-posta" in texts(dispatcher)
+
+
+def _token(customer_id, minutes=10, secret=SECRET):
+    return jwt.encode({"sub": str(customer_id), "exp": context.now() + timedelta(minutes=minutes)}, secret, "HS256")
+
+
+def test_a_signed_customer_token_opens_that_customers_orders_only():
+    order_no = EDGE["in_transit"]
+    owner = demo_order(order_no)["customer_id"]
+    other = next(c["id"] for c in DEMO["customers"] if c["id"] != owner)
+
+    def validate(token):
+        tracker = make_tracker(metadata={"customer_token": token}, text=order_no, requested="order_no")
+        return ValidateOrderStatusForm().validate_order_no(order_no, CollectingDispatcher(), tracker, {})
+
+    assert validate(_token(owner))["verified_order_no"] == order_no
+    assert "verified_order_no" not in validate(_token(other))
+    assert "verified_order_no" not in validate(_token(owner, secret="forged"))
+
+
+def test_order_numbers_are_checked_and_normalised():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="12345", requested="order_no")
+    assert ValidateOrderStatusForm().validate_order_no("12345", dispatcher, tracker, {}) == {"order_no": None}
+    assert "6 haneli" in texts(dispatcher)
+    assert ValidateOrderStatusForm().validate_order_no("#400142", dispatcher, tracker, {}) == {"order_no": "400142"}
+
+
+# --- order status for every status of the demo store ---------------------------------------
+
+@pytest.mark.parametrize("edge, expected", [
+    ("awaiting_payment", ["ödeme bekliyor"]),
+    ("preparing_cancellable", ["hazırlanıyor", "Tahmini teslim"]),
+    ("in_transit", ["kargoya verildi", "Takip numarası", "http"]),
+    ("out_for_delivery", ["dağıtımda", "http"]),
+    ("delivered_within_return_window", ["teslim edildi", "İade hakkınız"]),
+    ("delivered_outside_return_window", ["iade süresi", "doldu"]),
+    ("delivery_failed", ["teslim edilemedi", "http"]),
+    ("cancelled", ["iptal edildi"]),
+    ("return_in_progress", ["iade süreci", "IADE-"]),
+    ("refunded", ["iadesi tamamlandı", "IADE-"]),
+    ("non_returnable_item_delivered", ["teslim edildi"]),
+])
+def test_order_status_says_what_happens_for_every_status(edge, expected):
+    order_no = EDGE[edge]
+    dispatcher, slots = run(ActionOrderStatus(), make_tracker({"verified_order_no": order_no, "order_no": order_no}))
+    answer = texts(dispatcher)
+    assert order_no in answer
+    for words in expected:
+        assert words in answer, answer
+    assert slots["order_no"] is None  # the flow is reset for the next question
+    if edge == "delivery_failed":
+        assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
+
+
+def test_order_status_in_english_with_carrier_tracking_and_date():
+    order_no = EDGE["in_transit"]
+    source = demo_order(order_no)
+    carrier = next(c for c in DEMO["carriers"] if c["code"] == source["carrier"])
+    dispatcher, _ = run(ActionOrderStatus(), make_tracker({"verified_order_no": order_no}, language="en"))
+    answer = texts(dispatcher)
+    assert "was shipped with" in answer and carrier["name"] in answer and source["tracking_no"] in answer
+    assert carrier["tracking_url"].format(tracking_no=source["tracking_no"]) in answer
+
+
+# --- cancellation ----------------------------------------------------------------------------
+
+def test_cancellation_after_confirmation(store):
+    order_no = EDGE["preparing_cancellable"]
+    dispatcher, _ = run(ActionCancelOrder(), make_tracker({"verified_order_no": order_no, "cancel_confirm": True}))
+    assert "iptal ettim" in texts(dispatcher)
+    assert store.find_order(order_no).status == "iptal_edildi"
+
+
+def test_no_cancellation_without_confirmation(store):
+    order_no = EDGE["awaiting_payment"]
+    dispatcher, _ = run(ActionCancelOrder(), make_tracker({"verified_order_no": order_no, "cancel_confirm": False}))
+    assert "iptal edilmedi" in texts(dispatcher)
+    assert store.find_order(order_no).status == "odeme_bekleniyor"
+
+
+def test_a_shipped_order_is_explained_and_a_return_offered(store):
+    order_no = EDGE["in_transit"]
+    result = ValidateCancelForm().after_access(store.find_order(order_no), make_tracker())
+    assert result == {"flow_error": "cancel_shipped"}
+    dispatcher, _ = run(ActionCancelOrder(), make_tracker({"verified_order_no": order_no, **result}))
+    assert "iptal edilemiyor" in texts(dispatcher) and "iade" in texts(dispatcher)
+    assert store.find_order(order_no).status == "kargoya_verildi"
+
+
+# --- returns ---------------------------------------------------------------------------------
+
+def test_return_request_creates_a_code_and_says_what_happens_next(store):
+    order_no = EDGE["delivered_within_return_window"]
+    order = store.find_order(order_no)
+    validation = ValidateReturnForm()
+    assert validation.after_access(order, make_tracker()) == {}
+    item_tracker = make_tracker({"order_no": order_no}, text=order.items[0].name, requested="return_item")
+    picked = validation.validate_return_item(validation.extract_return_item(CollectingDispatcher(), item_tracker, {})["return_item"],
+                                             CollectingDispatcher(), item_tracker, {})
+    assert picked == {"return_item": order.items[0].sku}
+    reason_tracker = make_tracker({"order_no": order_no, **picked}, text="Beden veya renk uymadı", requested="return_reason")
+    reason = validation.extract_return_reason(CollectingDispatcher(), reason_tracker, {})
+    assert validation.validate_return_reason(reason["return_reason"], CollectingDispatcher(), reason_tracker, {}) == {
+        "return_reason": "beden_uymadi"}
+    dispatcher, _ = run(ActionOpenReturn(), make_tracker({
+        "verified_order_no": order_no, "return_item": picked["return_item"], "return_reason": "beden_uymadi",
+        "return_confirm": True}))
+    answer = texts(dispatcher)
+    assert "IADE-" in answer and "Yurtiçi Kargo" in answer and "14 gün" in answer and "2-10 iş günü" in answer
+    assert len(store.find_order(order_no).returns) == len(order.returns) + 1
+
+
+def test_a_return_after_the_window_is_explained_and_a_person_offered(store):
+    order_no = EDGE["delivered_outside_return_window"]
+    result = ValidateReturnForm().after_access(store.find_order(order_no), make_tracker())
+    assert result == {"flow_error": "return_window_passed"}
+    dispatcher, _ = run(ActionOpenReturn(), make_tracker({"verified_order_no": order_no, **result}))
+    assert "14 günlük iade süresi" in texts(dispatcher)
+    assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
+
+
+def test_a_non_returnable_item_only_with_a_store_fault(store):
+    order_no = EDGE["non_returnable_item_delivered"]
+    order = store.find_order(order_no)
+    digital = next(i for i in order.items if i.category == "dijital")
+    slots = {"order_no": order_no, "return_item": digital.sku}
+    validation = ValidateReturnForm()
+    changed_mind = validation.validate_return_reason("vazgectim", CollectingDispatcher(), make_tracker(slots), {})
+    assert changed_mind["flow_error"] == "return_non_returnable"
+    dispatcher, _ = run(ActionOpenReturn(), make_tracker({"verified_order_no": order_no, **slots, **changed_mind}))
+    assert "iade alınamayan" in texts(dispatcher) and digital.name in texts(dispatcher)
+    assert validation.validate_return_reason("ayipli_urun", CollectingDispatcher(), make_tracker(slots), {}) == {
+        "return_reason": "ayipli_urun"}
+
+
+def test_a_second_return_for_the_same_item_is_refused(store):
+    order_no = EDGE["return_in_progress"]
+    order = store.find_order(order_no)
+    open_sku = order.returns[0].sku
+    tracker = make_tracker({"order_no": order_no}, text=order.item(open_sku).name, requested="return_item")
+    result = ValidateReturnForm().validate_return_item(order.item(open_sku).name, CollectingDispatcher(), tracker, {})
+    assert result["flow_error"] == "return_already_open"
+    dispatcher, _ = run(ActionOpenReturn(), make_tracker({"verified_order_no": order_no, **result}))
+    assert order.returns[0].rma_code in texts(dispatcher)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("kutusu ezik geldi", "hasarli_urun"), ("YANLIŞ ÜRÜN GÖNDERMİŞSİNİZ", "yanlis_urun"), ("bir parçası eksik", "eksik_urun"),
+    ("beden küçük geldi", "beden_uymadi"), ("fikrimi değiştirdim", "vazgectim"), ("hiç çalışmıyor", "ayipli_urun"),
+    ("it arrived damaged", "hasarli_urun"), ("asdf", None),
+])
+def test_reasons_are_understood_as_shoppers_write_them(text, reason):
+    assert reason_from_text(text) == reason
+
+
+def test_items_are_picked_by_name_or_position(store):
+    order = store.find_order(EDGE["delivered_within_return_window"])
+    assert item_from_text(order, "1") == order.items[0].sku
+    assert item_from_text(order, order.items[-1].name.upper()) == order.items[-1].sku
+    assert item_from_text(order, "olmayan bir ürün xyz") is None
+
+
+# --- return status ---------------------------------------------------------------------------
+
+def test_return_status_by_code_after_verification(store):
+    ret = next(r for r in DEMO["returns"] if r["status"] == "inceleniyor")
+    validation = ValidateReturnStatusForm()
+    tracker = make_tracker(text=f"{ret['rma_code'].lower()} ne oldu", intent="return_status")
+    key = validation.extract_return_key(CollectingDispatcher(), tracker, {})
+    assert key == {"return_key": ret["rma_code"]}
+    assert validation.validate_return_key(key["return_key"], CollectingDispatcher(), tracker, {})["order_no"] == ret["order_no"]
+    dispatcher, _ = run(ActionReturnStatus(), make_tracker({
+        "verified_order_no": ret["order_no"], "order_no": ret["order_no"], "return_key": ret["rma_code"]}))
+    assert ret["rma_code"] in texts(dispatcher) and "inceleniyor" in texts(dispatcher)
+    assert "tahmini para iadesi" in texts(dispatcher)
+
+
+def test_return_status_by_order_lists_its_returns(store):
+    order_no = EDGE["refunded"]
+    dispatcher, _ = run(ActionReturnStatus(), make_tracker({"verified_order_no": order_no, "order_no": order_no,
+                                                            "return_key": order_no}))
+    assert "ödeme iadesi yapıldı" in texts(dispatcher)
+
+
+# --- complaints ------------------------------------------------------------------------------
+
+def test_a_complaint_is_recorded_with_the_shoppers_words(store):
+    words = "Kargom 5 gündür gelmedi, kurye telefonu da açmıyor!!"
+    tracker = make_tracker(text=words, intent="complaint")
+    validation = ValidateComplaintForm()
+    assert validation.extract_complaint_text(CollectingDispatcher(), tracker, {}) == {"complaint_text": words}
+    assert validation.extract_complaint_category(CollectingDispatcher(), tracker, {}) == {"complaint_category": "kargo"}
+    dispatcher, _ = run(ActionRecordComplaint(), make_tracker({"complaint_text": words, "complaint_category": "kargo"}))
+    assert f"SKT-{store.anchor:%Y}-000001" in texts(dispatcher)
+    assert any(m.get("custom", {}).get("complaint") for m in dispatcher.messages)
+
+
+# --- failures --------------------------------------------------------------------------------
+
+class BrokenStore:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise StoreUnavailable("database is down")
+        return fail
+
+
+def test_an_unreachable_store_gets_an_honest_answer_and_a_person(monkeypatch):
+    monkeypatch.setattr(context, "store", lambda: BrokenStore())
+    _, result = verify(ValidateOrderStatusForm(), EDGE["in_transit"], owner_email(EDGE["in_transit"]))
+    assert result == {"flow_error": "store_unavailable"}
+    dispatcher, _ = run(ActionOrderStatus(), make_tracker(result))
+    assert "ulaşamıyorum" in texts(dispatcher)
+    assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
+    dispatcher, _ = run(ActionRecordComplaint(), make_tracker({"complaint_text": "kırık", "complaint_category": "urun"}))
+    assert "ulaşamıyorum" in texts(dispatcher)
