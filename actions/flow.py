@@ -13,6 +13,9 @@ from actions.suggestions import human_offer_buttons
 from actions.texts import say
 from actions.verification import LOCKOUT
 
+# Explanations after which the shopper is offered a return as a quick reply.
+RETURN_OFFERED_AFTER = {"cancel_delivered", "cancel_shipped"}
+RETURN_BUTTON = {"tr": "İade etmek istiyorum", "en": "I want to return an item"}
 # Explanations after which the shopper is offered a person (the bridge picks up the signal).
 HUMAN_OFFERED_AFTER = {"verification_locked", "store_unavailable", "return_window_passed", "return_non_returnable",
                        "status_teslim_edilemedi"}
@@ -29,7 +32,8 @@ def end_with_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: Te
     language = context.language(tracker)
     if error == "verification_locked":
         values["minutes"] = int(LOCKOUT.total_seconds() // 60)
-    dispatcher.utter_message(text=say(error, language, **values))
+    buttons = [{"title": RETURN_BUTTON[language], "payload": RETURN_BUTTON[language]}] if error in RETURN_OFFERED_AFTER else []
+    dispatcher.utter_message(text=say(error, language, **values), buttons=buttons)
     if error in HUMAN_OFFERED_AFTER:
         offer_human(dispatcher, language, error)
     return reset_flow()

@@ -107,12 +107,12 @@ TEXTS = {
         "en": "All right, order {order_no} is not cancelled.",
     },
     "cancel_shipped": {
-        "tr": "{order_no} numaralı siparişiniz kargoya verildiği için artık iptal edilemiyor. Teslim aldıktan sonra 14 gün içinde ücretsiz iade edebilirsiniz; isterseniz teslimattan sonra iadeyi buradan başlatabilirim.",
-        "en": "Order {order_no} has already been shipped, so it can no longer be cancelled. After delivery you can return it free of charge within 14 days; I can start the return here once it has arrived.",
+        "tr": "{order_no} numaralı siparişiniz kargoya verildiği için artık iptal edilemiyor. Teslim aldıktan sonra 14 gün içinde ücretsiz iade edebilirsiniz; iadeyi teslimattan sonra buradan başlatabilirsiniz.",
+        "en": "Order {order_no} has already been shipped, so it can no longer be cancelled. After delivery you can return it free of charge within 14 days; you can start the return here once it has arrived.",
     },
     "cancel_delivered": {
-        "tr": "{order_no} numaralı siparişiniz teslim edildiği için iptal edilemiyor, ama iade edebilirsiniz. İade başlatmak ister misiniz?",
-        "en": "Order {order_no} has been delivered, so it can't be cancelled, but you can return it. Would you like to start a return?",
+        "tr": "{order_no} numaralı siparişiniz teslim edildiği için iptal edilemiyor, ama 14 gün içinde ücretsiz iade edebilirsiniz; iadeyi aşağıdan başlatabilirsiniz.",
+        "en": "Order {order_no} has been delivered, so it can't be cancelled, but you can return it free of charge within 14 days; you can start the return below.",
     },
     "cancel_already": {
         "tr": "{order_no} numaralı siparişiniz zaten iptal edilmiş.",

@@ -147,6 +147,8 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
     command = rasa_command(
         "train", *data, "--config", str(config), "--domain", str(inputs.domain),
         "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        # --force also skips Rasa's own cache of trained components: a cold, comparable run
+        *(["--force"] if force else []),
     )
     print(f"Training {target.name}; this takes several minutes...", flush=True)
     started = time.monotonic()

@@ -208,6 +208,24 @@ def test_return_request_creates_a_code_and_says_what_happens_next(store):
     assert len(store.find_order(order_no).returns) == len(order.returns) + 1
 
 
+def test_no_return_without_confirmation(store):
+    order_no = EDGE["delivered_within_return_window"]
+    before = len(store.find_order(order_no).returns)
+    sku = store.find_order(order_no).items[0].sku
+    dispatcher, _ = run(ActionOpenReturn(), make_tracker({
+        "verified_order_no": order_no, "return_item": sku, "return_reason": "vazgectim", "return_confirm": False}))
+    assert "oluşturmadım" in texts(dispatcher)
+    assert len(store.find_order(order_no).returns) == before
+
+
+def test_a_delivered_order_cannot_be_cancelled_but_a_return_is_one_tap_away(store):
+    order_no = EDGE["delivered_within_return_window"]
+    result = ValidateCancelForm().after_access(store.find_order(order_no), make_tracker())
+    dispatcher, _ = run(ActionCancelOrder(), make_tracker({"verified_order_no": order_no, **result}))
+    assert "iptal edilemiyor" in texts(dispatcher)
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "İade etmek istiyorum"
+
+
 def test_a_return_after_the_window_is_explained_and_a_person_offered(store):
     order_no = EDGE["delivered_outside_return_window"]
     result = ValidateReturnForm().after_access(store.find_order(order_no), make_tracker())
