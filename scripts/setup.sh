@@ -36,7 +36,7 @@ stamp=".venv/.requirements.sha256"
 wanted="$(sha256sum requirements.lock | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing pinned dependencies (requirements.lock); the first time takes a few minutes..."
-  .venv/bin/python -m pip install --quiet --upgrade "pip==24.2"
+  .venv/bin/python -m pip install --quiet "pip==24.2" "setuptools==70.3.0" "wheel==0.45.1"
   .venv/bin/python -m pip install --quiet --no-deps -r requirements.lock
   .venv/bin/python -m pip check
   echo "$wanted" > "$stamp"
