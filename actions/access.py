@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import context
 from actions.store.interface import Order, StoreUnavailable
 from actions.texts import say
-from actions.verification import MAX_FAILURES, is_locked, owns, proof_from_text
+from actions.verification import LOCKOUT, MAX_FAILURES, MAX_FAILURES_PER_ORDER, is_locked, owns, proof_from_text
 from bot.patterns import ORDER_NO
 
 # Intents that interrupt a form; rules answer them and return to the form or end it.
@@ -41,6 +41,16 @@ def answering(tracker: Tracker, slot: str) -> bool:
 
 def has_access(tracker: Tracker, order_no: Optional[str]) -> bool:
     return bool(order_no) and tracker.get_slot("verified_order_no") == order_no
+
+
+def verified_order(tracker: Tracker) -> Tuple[Optional[Order], Optional[str]]:
+    """The order of this flow, only if the shopper proved to own it (else None)."""
+    order_no = tracker.get_slot("order_no")
+    return find_order(order_no) if has_access(tracker, order_no) else (None, None)
+
+
+# Slots that belong to one order: asked again when the shopper switches to another order.
+ORDER_BOUND_SLOTS = ("order_proof", "cancel_confirm", "return_item", "return_reason", "return_confirm")
 
 
 def find_order(order_no: Optional[str]) -> Tuple[Optional[Order], Optional[str]]:
@@ -88,15 +98,18 @@ class OrderAccessValidation(FormValidationAction):
             dispatcher.utter_message(text=say("order_no_invalid", language))
             return {"order_no": None}
         order_no = match.group("value")
+        if self._order_locked(order_no):
+            return {"flow_error": "verification_locked"}
         customer_id = context.token_customer(tracker)
         if customer_id is None and not has_access(tracker, order_no):
-            return {"order_no": order_no}
+            # A new (unproven) order: nothing proven or chosen for another order carries over.
+            return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
         order, error = find_order(order_no)
         if error:
             return {"flow_error": error}
         if has_access(tracker, order_no) or (order is not None and order.owner.id == customer_id):
             return {"order_no": order_no, "verified_order_no": order_no, **self.after_access(order, tracker)}
-        return {"order_no": order_no}
+        return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
 
     # --- proof of ownership ---
     def extract_order_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -117,11 +130,17 @@ class OrderAccessValidation(FormValidationAction):
         if error:
             return {"flow_error": error}
         if owns(order, value):
-            return {"order_proof": value, "verified_order_no": order_no, **self.after_access(order, tracker)}
+            return {"order_proof": value, "verified_order_no": order_no, "verification_failures": 0,
+                    **self.after_access(order, tracker)}
         failures = int(tracker.slots.get("verification_failures") or 0) + 1
-        result: Dict[Text, Any] = {"order_proof": None, "order_no": None, "verification_failures": failures,
-                                   "last_failure_at": context.now().timestamp()}
-        if failures >= MAX_FAILURES:
+        try:
+            context.store().record_failed_proof(order_no or "", context.now())
+        except StoreUnavailable:
+            return {"flow_error": "store_unavailable"}
+        # Both the number and the proof may be wrong, so both are asked again.
+        result: Dict[Text, Any] = {"order_proof": None, "order_no": None, "return_key": None,
+                                   "verification_failures": failures, "last_failure_at": context.now().timestamp()}
+        if failures >= MAX_FAILURES or self._order_locked(order_no):
             result["flow_error"] = "verification_locked"
         else:
             # Same words for an unknown order and a wrong proof: numbers cannot be probed.
@@ -132,6 +151,16 @@ class OrderAccessValidation(FormValidationAction):
     def after_access(self, order: Optional[Order], tracker: Tracker) -> Dict[Text, Any]:
         """Slots a flow sets once the shopper may see the order (e.g. a policy decision)."""
         return {}
+
+    @staticmethod
+    def _order_locked(order_no: Optional[str]) -> bool:
+        if not order_no:
+            return False
+        try:
+            recent = context.store().failed_proofs_since(order_no, context.now() - LOCKOUT)
+        except StoreUnavailable:
+            return False  # the look-up that follows reports the store honestly
+        return recent >= MAX_FAILURES_PER_ORDER
 
     @staticmethod
     def _locked(tracker: Tracker) -> bool:

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context
-from actions.access import OrderAccessValidation, answering, find_order, reset_flow
+from actions.access import OrderAccessValidation, answering, find_order, reset_flow, verified_order
 from actions.flow import HUMAN_OFFERED_AFTER, end_with_error, flow_error, offer_human
 from actions.presenters import items_summary, order_status
 from actions.store.interface import Order, StoreRefused, StoreUnavailable
@@ -81,7 +81,7 @@ class ActionAskCancelConfirm(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         language = context.language(tracker)
-        order, _ = find_order(tracker.get_slot("order_no"))
+        order, _ = verified_order(tracker)
         items = items_summary(order) if order else "-"
         dispatcher.utter_message(text=say("cancel_confirm", language, order_no=tracker.get_slot("order_no"), items=items),
                                  buttons=yes_no_buttons(language))

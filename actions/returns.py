@@ -9,25 +9,31 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context
-from actions.access import OrderAccessValidation, answering, find_order, has_access, reset_flow
+from actions.access import OrderAccessValidation, answering, find_order, has_access, reset_flow, verified_order
 from actions.flow import end_with_error, flow_error
 from actions.orders import extract_yes_no, yes_no_buttons
 from actions.presenters import return_stage
 from actions.store.interface import Order, StoreRefused, StoreUnavailable
-from actions.store.policy import RETURN_REASONS, can_return_item, can_return_order, expected_refund_by, return_deadline
+from actions.store.policy import (
+    NON_RETURNABLE_CATEGORIES, OPEN_RETURN_STATUSES, RETURN_REASONS, STORE_FAULT_REASONS, can_return_item,
+    can_return_order, expected_refund_by, return_deadline,
+)
 from actions.texts import RETURN_REASON_LABELS, format_date, format_money, say
 from bot.patterns import ORDER_NO, RMA_CODE
 from bot.text import fold_words
 
-# How shoppers name each reason, folded (no Turkish letters, lower case).
+# How shoppers name each reason, folded (no Turkish letters, lower case). Checked in this
+# order: the shopper's own reasons first, so "yanlış beden aldım" is a size, not a wrong item.
 REASON_WORDS = {
-    "hasarli_urun": r"hasar|kirik|ezik|catlak|yirtik|damaged|broken box|crushed",
-    "yanlis_urun": r"yanlis|farkli urun|baska urun|wrong",
+    "beden_uymadi": r"beden|renk|kucuk geldi|buyuk geldi|dar geldi|bol geldi|uymadi|wrong size|too (small|big)|"
+                    r"does ?n.?t fit|colou?r",
+    "vazgectim": r"vazgectim|fikrimi degistirdim|begenmedim|istemiyorum artik|changed my mind|do ?n.?t want",
+    "hasarli_urun": r"hasar|kirik|ezik|catlak|yirtik|damaged|broken|crushed",
+    "yanlis_urun": r"yanlis urun|farkli urun|baska urun|yanlis gel|wrong item|wrong product",
     "eksik_urun": r"eksik|parca yok|missing",
-    "beden_uymadi": r"beden|renk|kucuk|buyuk|dar geldi|bol geldi|olmadi|uymadi|size|colou?r|fit",
-    "vazgectim": r"vazgectim|fikrimi degistirdim|begenmedim|istemiyorum artik|changed my mind|do not want|dont want",
-    "ayipli_urun": r"kusur|ariza|bozuk|calismiyor|ayipli|defect|faulty|not working|doesnt work",
+    "ayipli_urun": r"kusur|ariza|bozuk|calismiyor|ayipli|defect|faulty|not working|does ?n.?t work",
 }
+NEGATION = re.compile(r"\b(degil|yok|not|no)\b")
 
 
 def reason_from_text(text: str) -> Optional[str]:
@@ -35,10 +41,24 @@ def reason_from_text(text: str) -> Optional[str]:
     for reason, label in RETURN_REASON_LABELS.items():
         if folded in (fold_words(label["tr"]), fold_words(label["en"])):
             return reason
+    if NEGATION.search(folded) and not re.search(REASON_WORDS["ayipli_urun"], folded):
+        return None  # "hasarlı değil ama..." : ask with the buttons rather than guess
     for reason, pattern in REASON_WORDS.items():
         if re.search(pattern, folded):
             return reason
     return None
+
+
+def is_button_label(text: str) -> bool:
+    folded = fold_words(text)
+    return any(folded in (fold_words(label["tr"]), fold_words(label["en"])) for label in RETURN_REASON_LABELS.values())
+
+
+def needs_button_choice(item, reason: str, text: str) -> bool:
+    """A store-fault reason opens a return for a non-returnable item: only from a tapped or
+    typed option label, never from a guessed keyword."""
+    non_returnable = not item.returnable or item.category in NON_RETURNABLE_CATEGORIES
+    return non_returnable and reason in STORE_FAULT_REASONS and not is_button_label(text)
 
 
 def item_from_text(order: Order, text: str) -> Optional[str]:
@@ -68,7 +88,7 @@ class ValidateReturnForm(OrderAccessValidation):
         if tracker.get_slot("requested_slot") != "return_item":
             return {}
         text = tracker.latest_message.get("text") or ""
-        order, _ = find_order(tracker.get_slot("order_no"))
+        order, _ = verified_order(tracker)
         # A tapped item button counts whatever NLU made of the words; other text only when
         # it is not an interruption (a question, "vazgeç").
         if (order and item_from_text(order, text)) or answering(tracker, "return_item"):
@@ -77,10 +97,10 @@ class ValidateReturnForm(OrderAccessValidation):
 
     def validate_return_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
-        order, error = find_order(tracker.get_slot("order_no"))
-        if error:
-            return {"flow_error": error}
-        sku = item_from_text(order, str(value)) if order else None
+        order, error = verified_order(tracker)
+        if error or order is None:
+            return {"flow_error": error or "verification_failed"}
+        sku = item_from_text(order, str(value))
         if sku is None:
             dispatcher.utter_message(text=say("return_item_invalid", context.language(tracker)))
             return {"return_item": None}
@@ -103,10 +123,14 @@ class ValidateReturnForm(OrderAccessValidation):
         if value not in RETURN_REASONS:
             dispatcher.utter_message(text=say("return_reason_invalid", context.language(tracker)))
             return {"return_reason": None}
-        order, error = find_order(tracker.get_slot("order_no"))
-        if error:
-            return {"flow_error": error}
-        decision = can_return_item(order, order.item(tracker.get_slot("return_item")), value, context.now().date())
+        order, error = verified_order(tracker)
+        item = order.item(tracker.get_slot("return_item") or "") if order else None
+        if error or item is None:
+            return {"flow_error": error or "verification_failed"}
+        if needs_button_choice(item, value, tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(text=say("return_reason_invalid", context.language(tracker)))
+            return {"return_reason": None}
+        decision = can_return_item(order, item, value, context.now().date())
         return {"return_reason": value} if decision.allowed else {"return_reason": value, "flow_error": decision.why}
 
     def extract_return_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -156,7 +180,7 @@ class ActionAskReturnItem(Action):
         return "action_ask_return_item"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        order, _ = find_order(tracker.get_slot("order_no"))
+        order, _ = verified_order(tracker)
         buttons = [{"title": i.name, "payload": i.name} for i in order.items] if order else []
         dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)), buttons=buttons)
         return []
@@ -179,7 +203,7 @@ class ActionAskReturnConfirm(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         language = context.language(tracker)
-        order, _ = find_order(tracker.get_slot("order_no"))
+        order, _ = verified_order(tracker)
         item = order.item(tracker.get_slot("return_item")) if order else None
         reason = RETURN_REASON_LABELS.get(tracker.get_slot("return_reason"), {}).get(language, "-")
         dispatcher.utter_message(text=say("return_confirm", language, product=item.name if item else "-", reason=reason),
@@ -244,7 +268,7 @@ class ActionReturnStatus(Action):
             return reset_flow()
         for ret in returns:
             line = return_stage(ret, language)
-            if ret.status != "iade_edildi":
+            if ret.status in OPEN_RETURN_STATUSES:
                 refund_by = format_date(expected_refund_by(ret.opened_at), language)
                 line += f" — {'tahmini para iadesi en geç' if language == 'tr' else 'refund expected by'} {refund_by}"
             dispatcher.utter_message(text=line)

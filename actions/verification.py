@@ -2,7 +2,8 @@
 its phone number, or by a customer token signed by the storefront.
 
 An unknown order number and a wrong proof get the same answer, so order numbers cannot be
-probed. Three failed proofs in a conversation pause look-ups for a while.
+probed. Three failed proofs in a conversation, or five for one order number from any
+conversations, pause look-ups for a while.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import jwt
 from actions.store.interface import Order
 from bot.patterns import EMAIL
 
-MAX_FAILURES = 3
+MAX_FAILURES = 3  # in one conversation
+MAX_FAILURES_PER_ORDER = 5  # for one order number across all conversations, within LOCKOUT
 LOCKOUT = timedelta(minutes=15)
 TOKEN_SECRET_ENV = "CUSTOMER_TOKEN_SECRET"
 TOKEN_ALGORITHM = "HS256"

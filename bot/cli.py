@@ -86,8 +86,10 @@ def validate() -> None:
 @main.command(help="Run the action server in the foreground.")
 def actions() -> None:
     from bot.processes import action_server
+    from bot.training import rasa_env
 
-    sys.exit(subprocess.call(action_server(get_settings()).command, cwd=PROJECT_ROOT))
+    settings = get_settings()
+    sys.exit(subprocess.call(action_server(settings).command, cwd=PROJECT_ROOT, env=rasa_env(settings)))
 
 
 @main.command(help="Seed, train if needed, start Rasa and the action server, and wait (Ctrl+C stops all).")
@@ -96,7 +98,8 @@ def up() -> None:
     from bot.training import train as train_model
 
     settings = get_settings()
-    seed.callback(reset=False)
+    if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
+        seed.callback(reset=False)
     model = _kb_or_exit(lambda: train_model(settings))
     group = assistant(settings, model)
     click.echo("Starting the action server and the Rasa server (Rasa needs about a minute)...")

@@ -10,7 +10,7 @@ from typing import List
 
 ORDER_NO = re.compile(r"(?<![\d.@+\-/])#?(?P<value>\d{6})(?!\d)")
 EMAIL = re.compile(r"(?P<value>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.UNICODE)
-RMA_CODE = re.compile(r"(?<!\w)(?P<prefix>[iİI][aA][dD][eE])\s?[-–]?\s?(?P<number>\d{4})(?!\d)")
+RMA_CODE = re.compile(r"(?<!\w)(?P<prefix>[iİI][aA][dD][eE])\s?[-–]?\s?(?P<number>\d{4,5})(?!\d)")
 
 
 @dataclass(frozen=True)

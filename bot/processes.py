@@ -34,11 +34,11 @@ class Service:
 
     def start(self, env: dict) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stopping reaches its children
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stopping reaches its children
+            )
 
     def healthy(self) -> bool:
         try:
@@ -107,23 +107,29 @@ class ServiceGroup:
     services: List[Service] = field(default_factory=list)
 
     def start(self, progress: Callable[[str], None] = print) -> None:
-        env = rasa_env(self.settings)
         for service in self.services:
             if service.healthy():
                 raise StartupError(f"{service.health_url} is already answering: is another copy running?")
-            service.start(env)
+        env = rasa_env(self.settings)
+        try:
+            for service in self.services:
+                service.start(env)
+            self._wait_until_healthy(progress)
+        except BaseException:  # also Ctrl+C while waiting: never leave children behind
+            self.stop()
+            raise
+
+    def _wait_until_healthy(self, progress: Callable[[str], None]) -> None:
         deadline = time.monotonic() + self.settings.startup_timeout
         waiting = list(self.services)
         while waiting:
             for service in list(waiting):
                 if not service.running():
-                    self.stop()
                     raise StartupError(f"{service.name} exited during start-up; see {service.log_path}")
                 if service.healthy():
                     progress(f"{service.name} is up ({service.health_url})")
                     waiting.remove(service)
             if waiting and time.monotonic() > deadline:
-                self.stop()
                 names = ", ".join(s.name for s in waiting)
                 raise StartupError(f"{names} did not become healthy in time; see the logs in {self.settings.state_dir / 'logs'}")
             time.sleep(1)

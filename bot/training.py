@@ -121,6 +121,7 @@ def rasa_env(settings: Settings) -> Dict[str, str]:
     env = dict(os.environ)
     env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
     env["DATABASE_URL"] = settings.store_database_url
+    env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens on 0.0.0.0 otherwise
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -99,6 +99,10 @@ class Store(Protocol):
 
     def cancel_order(self, order_no: str, now: datetime) -> Order: ...
 
+    def record_failed_proof(self, order_no: str, now: datetime) -> None: ...
+
+    def failed_proofs_since(self, order_no: str, since: datetime) -> int: ...
+
     def record_complaint(
         self, *, category: str, text: str, language: str, now: datetime,
         customer_id: Optional[int] = None, order_no: Optional[str] = None, conversation_id: Optional[str] = None,

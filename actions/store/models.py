@@ -124,3 +124,13 @@ class ComplaintTicket(Base):
     status = Column(String(32), nullable=False, default="acik")
     created_at = Column(DateTime, nullable=False)
     respond_by = Column(DateTime, nullable=False)
+
+
+class FailedProof(Base):
+    """A wrong e-mail/phone given for an order, from any conversation: look-ups of an order
+    pause after too many, so a new conversation does not buy new guesses."""
+
+    __tablename__ = "failed_proofs"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_no = Column(String(16), nullable=False, index=True)  # also unknown numbers: no FK
+    failed_at = Column(DateTime, nullable=False)

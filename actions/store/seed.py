@@ -1,8 +1,9 @@
 """Loads the demo store (`data/demo_store.json`) into the store database.
 
 The demo data gives dates as day offsets. They are resolved against an anchor moment that is
-stored with the data, so re-running the seed updates the same rows with the same dates and
-never duplicates anything; `reset=True` starts over with "now" as the new anchor.
+stored with the data. Re-running the seed only adds rows that are missing: it never duplicates
+anything and never undoes what happened since (a cancelled order stays cancelled);
+`reset=True` deletes the demo rows and starts over with "now" as the new anchor.
 """
 import json
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.engine import Engine
 
 from actions.store.database import make_sessionmaker
@@ -37,12 +38,19 @@ def _ago(anchor: datetime, days: Optional[int]) -> Optional[datetime]:
     return None if days is None else anchor - timedelta(days=days)
 
 
+def _add_missing(session, row) -> None:
+    key = tuple(inspect(row).mapper.primary_key_from_instance(row))
+    if session.get(type(row), key) is None:
+        session.add(row)
+
+
 def _current_anchor(session, reset: bool) -> datetime:
     row = session.get(StoreMeta, ANCHOR_KEY)
     if row and not reset:
         return datetime.fromisoformat(row.value)
     anchor = datetime.now().replace(microsecond=0)
     session.merge(StoreMeta(key=ANCHOR_KEY, value=anchor.isoformat()))
+    session.flush()
     return anchor
 
 
@@ -55,12 +63,13 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
                 session.execute(delete(table))
         anchor = _current_anchor(session, reset)
         for carrier in data["carriers"]:
-            session.merge(Carrier(**carrier))
+            _add_missing(session, Carrier(**carrier))
+        session.flush()
         for p in data["products"]:
-            session.merge(Product(sku=p["sku"], name=p["name"], category=p["category"], price_kurus=kurus(p["price"]),
+            _add_missing(session, Product(sku=p["sku"], name=p["name"], category=p["category"], price_kurus=kurus(p["price"]),
                                   returnable=p["returnable"], warranty_months=p["warranty_months"]))
         for c in data["customers"]:
-            session.merge(Customer(
+            _add_missing(session, Customer(
                 id=c["id"], first_name=c["first_name"], last_name=c["last_name"], email=c["email"].lower(),
                 phone=c["phone"], city=c["city"], member_since=_ago(anchor, c["member_since_days_ago"]).date(),
                 marketing_consent=c["marketing_consent"],
@@ -68,7 +77,7 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
         session.flush()
         for o in data["orders"]:
             estimated = o["estimated_delivery_in_days"]
-            session.merge(Order(
+            _add_missing(session, Order(
                 order_no=o["order_no"], customer_id=o["customer_id"], status=o["status"],
                 subtotal_kurus=kurus(o["subtotal"]), shipping_fee_kurus=kurus(o["shipping_fee"]),
                 total_kurus=kurus(o["total"]),
@@ -79,18 +88,19 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
                 cancelled_at=_ago(anchor, o["cancelled_days_ago"]),
             ))
             if o["carrier"]:
-                session.merge(Shipment(
+                _add_missing(session, Shipment(
                     order_no=o["order_no"], carrier_code=o["carrier"], tracking_no=o["tracking_no"],
                     shipped_at=_ago(anchor, o["shipped_days_ago"]), delivered_at=_ago(anchor, o["delivered_days_ago"]),
                 ))
-            existing = {i.sku: i for i in session.scalars(select(OrderItem).where(OrderItem.order_no == o["order_no"]))}
+            session.flush()
+            existing = set(session.scalars(select(OrderItem.sku).where(OrderItem.order_no == o["order_no"])))
             for item in o["items"]:
-                row = existing.get(item["sku"]) or OrderItem(order_no=o["order_no"], sku=item["sku"])
-                row.quantity, row.unit_price_kurus = item["quantity"], kurus(item["unit_price"])
-                session.add(row)
+                if item["sku"] not in existing:
+                    session.add(OrderItem(order_no=o["order_no"], sku=item["sku"], quantity=item["quantity"],
+                                          unit_price_kurus=kurus(item["unit_price"])))
         session.flush()
         for r in data["returns"]:
-            session.merge(ReturnRequest(
+            _add_missing(session, ReturnRequest(
                 rma_code=r["rma_code"], order_no=r["order_no"], sku=r["sku"], quantity=r["quantity"],
                 reason=r["reason"], status=r["status"], opened_at=_ago(anchor, r["opened_days_ago"]),
                 return_cargo_code=r["return_cargo_code"], refund_amount_kurus=None if r["refund_amount"] is None else kurus(r["refund_amount"]),

@@ -5,8 +5,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Callable, List, Optional, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from actions.store import interface as api
@@ -15,6 +15,7 @@ from actions.store.policy import CANCELLABLE_STATUSES, COMPLAINT_RESPONSE_HOURS,
 
 T = TypeVar("T")
 FIRST_RMA_NUMBER = 7000
+RMA_ATTEMPTS = 3
 
 
 def _customer(row: db.Customer) -> api.Customer:
@@ -54,8 +55,10 @@ class SqlStore:
         try:
             with self.sessions.begin() as session:
                 return work(session)
-        except OperationalError as error:
-            raise api.StoreUnavailable(str(error.orig)) from error
+        except IntegrityError:
+            raise  # a clash the caller handles (e.g. two returns taking one code)
+        except SQLAlchemyError as error:
+            raise api.StoreUnavailable(str(getattr(error, "orig", error))) from error
 
     @staticmethod
     def _order_row(session: Session, order_no: str) -> Optional[db.Order]:
@@ -110,8 +113,8 @@ class SqlStore:
                 db.ReturnRequest.status.in_(OPEN_RETURN_STATUSES)))
             if already:
                 raise api.StoreRefused("a return for this item is already open")
-            highest = session.scalar(select(func.max(db.ReturnRequest.rma_code)))
-            number = int(highest.split("-")[1]) + 1 if highest else FIRST_RMA_NUMBER
+            numbers = [int(code.split("-")[1]) for code in session.scalars(select(db.ReturnRequest.rma_code))]
+            number = max(numbers, default=FIRST_RMA_NUMBER - 1) + 1
             row = db.ReturnRequest(
                 rma_code=f"IADE-{number}", order_no=order_no, sku=sku, quantity=item.quantity, reason=reason,
                 status="acildi", opened_at=now, return_cargo_code=f"{secrets.randbelow(10**8):08d}",
@@ -121,27 +124,36 @@ class SqlStore:
             session.flush()
             session.refresh(row)
             return _return(row)
-        try:
-            return self._run(work)
-        except IntegrityError as error:  # another return took the same code at the same moment
-            raise api.StoreRefused("return code taken, try again") from error
+        for attempt in range(RMA_ATTEMPTS):
+            try:
+                return self._run(work)
+            except IntegrityError as error:  # another return took the same code at the same moment
+                if attempt == RMA_ATTEMPTS - 1:
+                    raise api.StoreUnavailable("could not allocate a return code") from error
+        raise AssertionError("unreachable")
 
     def cancel_order(self, order_no: str, now: datetime) -> api.Order:
         def work(session: Session) -> api.Order:
-            order = self._order_row(session, order_no)
-            if order is None or order.status not in CANCELLABLE_STATUSES:
+            # One conditional UPDATE: an order shipped a moment ago is never cancelled.
+            changed = session.execute(
+                update(db.Order)
+                .where(db.Order.order_no == order_no, db.Order.status.in_(CANCELLABLE_STATUSES))
+                .values(status="iptal_edildi", cancelled_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed != 1:
                 raise api.StoreRefused("order can no longer be cancelled")
-            order.status, order.cancelled_at = "iptal_edildi", now
-            session.flush()
-            return _order(order, self._returns_of(session, order_no))
+            return _order(self._order_row(session, order_no), self._returns_of(session, order_no))
         return self._run(work)
 
     def record_complaint(self, *, category: str, text: str, language: str, now: datetime,
                          customer_id: Optional[int] = None, order_no: Optional[str] = None,
                          conversation_id: Optional[str] = None) -> api.Complaint:
         def work(session: Session) -> api.Complaint:
+            known_customer = customer_id if customer_id is not None and session.get(db.Customer, customer_id) else None
+            known_order = order_no if order_no and session.get(db.Order, order_no) else None
             row = db.ComplaintTicket(
-                reference=f"tmp-{secrets.token_hex(8)}", customer_id=customer_id, order_no=order_no,
+                reference=f"tmp-{secrets.token_hex(8)}", customer_id=known_customer, order_no=known_order,
                 category=category, text=text, language=language, conversation_id=conversation_id,
                 status="acik", created_at=now, respond_by=now + timedelta(hours=COMPLAINT_RESPONSE_HOURS),
             )
@@ -150,3 +162,11 @@ class SqlStore:
             row.reference = f"SKT-{now:%Y}-{row.id:06d}"
             return api.Complaint(row.reference, row.category, row.created_at, row.respond_by)
         return self._run(work)
+
+    def record_failed_proof(self, order_no: str, now: datetime) -> None:
+        self._run(lambda session: session.add(db.FailedProof(order_no=order_no, failed_at=now)))
+
+    def failed_proofs_since(self, order_no: str, since: datetime) -> int:
+        return self._run(lambda session: session.scalar(
+            select(func.count()).select_from(db.FailedProof)
+            .where(db.FailedProof.order_no == order_no, db.FailedProof.failed_at >= since)))

@@ -120,7 +120,42 @@ def test_order_numbers_are_checked_and_normalised():
     tracker = make_tracker(text="12345", requested="order_no")
     assert ValidateOrderStatusForm().validate_order_no("12345", dispatcher, tracker, {}) == {"order_no": None}
     assert "6 haneli" in texts(dispatcher)
-    assert ValidateOrderStatusForm().validate_order_no("#400142", dispatcher, tracker, {}) == {"order_no": "400142"}
+    result = ValidateOrderStatusForm().validate_order_no("#400142", dispatcher, tracker, {})
+    assert result["order_no"] == "400142" and result["order_proof"] is None
+
+
+def test_switching_to_another_order_midway_asks_for_proof_again():
+    proven = EDGE["preparing_cancellable"]
+    other = EDGE["awaiting_payment"]
+    tracker = make_tracker({"order_no": proven, "verified_order_no": proven, "order_proof": "x@example.com"},
+                           text=other, requested="cancel_confirm", form="cancel_form")
+    result = ValidateCancelForm().validate_order_no(other, CollectingDispatcher(), tracker, {})
+    assert result["order_no"] == other and result["order_proof"] is None and result["cancel_confirm"] is None
+    assert "verified_order_no" not in result
+    switched = make_tracker({"order_no": other, "verified_order_no": proven}, requested="cancel_confirm")
+    from actions.orders import ActionAskCancelConfirm
+    dispatcher, _ = run(ActionAskCancelConfirm(), switched)
+    other_items = [i["sku"] for i in demo_order(other)["items"]]
+    assert "-" in texts(dispatcher) and not any(sku in texts(dispatcher) for sku in other_items)
+
+
+def test_new_conversations_do_not_buy_new_guesses(store):
+    order_no = EDGE["in_transit"]
+    for _ in range(5):  # five wrong proofs, each from a fresh conversation
+        verify(ValidateOrderStatusForm(), order_no, "guess@example.com")
+    fresh = make_tracker(text=order_no, requested="order_no")
+    assert ValidateOrderStatusForm().validate_order_no(order_no, CollectingDispatcher(), fresh, {}) == {
+        "flow_error": "verification_locked"}
+
+
+def test_a_mistyped_proof_in_return_status_can_be_corrected():
+    ret = next(r for r in DEMO["returns"] if r["status"] == "inceleniyor")
+    validation = ValidateReturnStatusForm()
+    _, failed = verify(validation, ret["order_no"], "wrong@example.com", {"return_key": ret["rma_code"]})
+    assert failed["return_key"] is None and failed["order_no"] is None  # both asked again
+    key = validation.validate_return_key(ret["rma_code"], CollectingDispatcher(), make_tracker(), {})
+    _, retried = verify(validation, key["order_no"], owner_email(ret["order_no"]), {"return_key": ret["rma_code"]})
+    assert retried["verified_order_no"] == ret["order_no"]
 
 
 # --- order status for every status of the demo store ---------------------------------------
@@ -192,11 +227,13 @@ def test_return_request_creates_a_code_and_says_what_happens_next(store):
     order = store.find_order(order_no)
     validation = ValidateReturnForm()
     assert validation.after_access(order, make_tracker()) == {}
-    item_tracker = make_tracker({"order_no": order_no}, text=order.items[0].name, requested="return_item")
+    item_tracker = make_tracker({"order_no": order_no, "verified_order_no": order_no}, text=order.items[0].name,
+                                requested="return_item")
     picked = validation.validate_return_item(validation.extract_return_item(CollectingDispatcher(), item_tracker, {})["return_item"],
                                              CollectingDispatcher(), item_tracker, {})
     assert picked == {"return_item": order.items[0].sku}
-    reason_tracker = make_tracker({"order_no": order_no, **picked}, text="Beden veya renk uymadı", requested="return_reason")
+    reason_tracker = make_tracker({"order_no": order_no, "verified_order_no": order_no, **picked},
+                                  text="Beden veya renk uymadı", requested="return_reason")
     reason = validation.extract_return_reason(CollectingDispatcher(), reason_tracker, {})
     assert validation.validate_return_reason(reason["return_reason"], CollectingDispatcher(), reason_tracker, {}) == {
         "return_reason": "beden_uymadi"}
@@ -235,17 +272,30 @@ def test_a_return_after_the_window_is_explained_and_a_person_offered(store):
     assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
 
 
+def test_a_guessed_store_fault_does_not_open_a_non_returnable_item(store):
+    order_no = EDGE["non_returnable_item_delivered"]
+    digital = next(i for i in store.find_order(order_no).items if i.category == "dijital")
+    slots = {"order_no": order_no, "verified_order_no": order_no, "return_item": digital.sku}
+    typed = make_tracker(slots, text="kod bozuk galiba", requested="return_reason")
+    assert ValidateReturnForm().validate_return_reason("ayipli_urun", CollectingDispatcher(), typed, {}) == {
+        "return_reason": None}
+    tapped = make_tracker(slots, text="Ürün kusurlu/arızalı", requested="return_reason")
+    assert ValidateReturnForm().validate_return_reason("ayipli_urun", CollectingDispatcher(), tapped, {}) == {
+        "return_reason": "ayipli_urun"}
+
+
 def test_a_non_returnable_item_only_with_a_store_fault(store):
     order_no = EDGE["non_returnable_item_delivered"]
     order = store.find_order(order_no)
     digital = next(i for i in order.items if i.category == "dijital")
-    slots = {"order_no": order_no, "return_item": digital.sku}
+    slots = {"order_no": order_no, "verified_order_no": order_no, "return_item": digital.sku}
     validation = ValidateReturnForm()
     changed_mind = validation.validate_return_reason("vazgectim", CollectingDispatcher(), make_tracker(slots), {})
     assert changed_mind["flow_error"] == "return_non_returnable"
     dispatcher, _ = run(ActionOpenReturn(), make_tracker({"verified_order_no": order_no, **slots, **changed_mind}))
     assert "iade alınamayan" in texts(dispatcher) and digital.name in texts(dispatcher)
-    assert validation.validate_return_reason("ayipli_urun", CollectingDispatcher(), make_tracker(slots), {}) == {
+    tapped = make_tracker(slots, text="Ürün kusurlu/arızalı")
+    assert validation.validate_return_reason("ayipli_urun", CollectingDispatcher(), tapped, {}) == {
         "return_reason": "ayipli_urun"}
 
 
@@ -253,7 +303,8 @@ def test_a_second_return_for_the_same_item_is_refused(store):
     order_no = EDGE["return_in_progress"]
     order = store.find_order(order_no)
     open_sku = order.returns[0].sku
-    tracker = make_tracker({"order_no": order_no}, text=order.item(open_sku).name, requested="return_item")
+    tracker = make_tracker({"order_no": order_no, "verified_order_no": order_no}, text=order.item(open_sku).name,
+                           requested="return_item")
     result = ValidateReturnForm().validate_return_item(order.item(open_sku).name, CollectingDispatcher(), tracker, {})
     assert result["flow_error"] == "return_already_open"
     dispatcher, _ = run(ActionOpenReturn(), make_tracker({"verified_order_no": order_no, **result}))
@@ -263,7 +314,8 @@ def test_a_second_return_for_the_same_item_is_refused(store):
 @pytest.mark.parametrize("text, reason", [
     ("kutusu ezik geldi", "hasarli_urun"), ("YANLIŞ ÜRÜN GÖNDERMİŞSİNİZ", "yanlis_urun"), ("bir parçası eksik", "eksik_urun"),
     ("beden küçük geldi", "beden_uymadi"), ("fikrimi değiştirdim", "vazgectim"), ("hiç çalışmıyor", "ayipli_urun"),
-    ("it arrived damaged", "hasarli_urun"), ("asdf", None),
+    ("it arrived damaged", "hasarli_urun"), ("asdf", None), ("yanlış beden aldım", "beden_uymadi"),
+    ("wrong size", "beden_uymadi"), ("hasarlı değil, vazgeçtim", None), ("size uymadı mı", "beden_uymadi"),
 ])
 def test_reasons_are_understood_as_shoppers_write_them(text, reason):
     assert reason_from_text(text) == reason

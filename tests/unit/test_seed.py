@@ -38,3 +38,17 @@ def test_reset_moves_the_anchor(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     first = seed(engine)
     assert seed(engine, reset=True).anchor >= first.anchor
+
+
+def test_re_seeding_keeps_what_happened_since(tmp_path):
+    from actions.store.sql_store import SqlStore
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    report = seed(engine)
+    store = SqlStore(make_sessionmaker(engine))
+    order_no = DATA["edge_cases"]["preparing_cancellable"]
+    store.cancel_order(order_no, report.anchor)
+    seed(engine)
+    assert store.find_order(order_no).status == "iptal_edildi"
+    seed(engine, reset=True)
+    assert store.find_order(order_no).status == "hazirlaniyor"
