@@ -31,3 +31,5 @@ def chat(settings: Settings, language: Optional[str]) -> None:
                 click.echo(f"bot> {message['text']}")
             for button in message.get("buttons", []):
                 click.echo(f"     [{button['title']}]")
+            if "custom" in message:  # signals meant for the bridge (handoff offers, tickets)
+                click.echo(f"     (signal: {message['custom']})")
