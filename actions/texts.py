@@ -194,8 +194,8 @@ TEXTS = {
         "en": "Could you pick the topic of the complaint from the options below?",
     },
     "complaint_recorded": {
-        "tr": "Şikayetinizi {reference} referans numarasıyla kaydettim. Müşteri ilişkileri ekibimiz en geç {respond_by} tarihine kadar size dönüş yapacak. Bu numarayla durumunu her zaman sorabilirsiniz.",
-        "en": "I've recorded your complaint with reference {reference}. Our customer relations team will get back to you by {respond_by} at the latest. You can always ask about it with this reference.",
+        "tr": "Şikayetinizi {reference} referans numarasıyla kaydettim. Müşteri ilişkileri ekibimiz en geç {respond_by} tarihine kadar size dönüş yapacak. Bizimle yeniden iletişime geçtiğinizde bu numarayı vermeniz yeterli.",
+        "en": "I've recorded your complaint with reference {reference}. Our customer relations team will get back to you by {respond_by} at the latest. Just quote this reference whenever you contact us again.",
     },
 }
 
