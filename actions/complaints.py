@@ -13,7 +13,7 @@ from actions import context
 from actions.access import answering, find_order, has_access, reset_flow
 from actions.flow import end_with_error
 from actions.store.interface import StoreUnavailable
-from actions.texts import COMPLAINT_CATEGORIES, format_date, say
+from actions.texts import COMPLAINT_CATEGORIES, format_date, option_buttons, say
 from bot.text import fold_words
 
 MIN_WORDS = 3  # shorter complaint messages ("şikayetim var") are asked to tell more
@@ -112,6 +112,6 @@ class ActionAskComplaintCategory(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         language = context.language(tracker)
-        buttons = [{"title": c[language], "payload": c[language]} for c in COMPLAINT_CATEGORIES.values()]
-        dispatcher.utter_message(text=say("ask_complaint_category", language), buttons=buttons)
+        dispatcher.utter_message(text=say("ask_complaint_category", language),
+                                 buttons=option_buttons(COMPLAINT_CATEGORIES.values(), language))
         return []

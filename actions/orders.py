@@ -13,7 +13,7 @@ from actions.flow import HUMAN_OFFERED_AFTER, end_with_error, flow_error, offer_
 from actions.presenters import items_summary, order_status
 from actions.store.interface import Order, StoreRefused, StoreUnavailable
 from actions.store.policy import can_cancel
-from actions.texts import say
+from actions.texts import option_buttons, say
 
 
 class ValidateOrderStatusForm(OrderAccessValidation):
@@ -89,8 +89,7 @@ class ActionAskCancelConfirm(Action):
 
 
 def yes_no_buttons(language: str) -> List[Dict[str, str]]:
-    labels = ("Evet", "Hayır") if language == "tr" else ("Yes", "No")
-    return [{"title": label, "payload": label} for label in labels]
+    return option_buttons([{"tr": "Evet", "en": "Yes"}, {"tr": "Hayır", "en": "No"}], language)
 
 
 def extract_yes_no(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[Text, Any]:

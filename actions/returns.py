@@ -18,7 +18,7 @@ from actions.store.policy import (
     NON_RETURNABLE_CATEGORIES, OPEN_RETURN_STATUSES, RETURN_REASONS, STORE_FAULT_REASONS, can_return_item,
     can_return_order, expected_refund_by, return_deadline,
 )
-from actions.texts import RETURN_REASON_LABELS, format_date, format_money, say
+from actions.texts import RETURN_REASON_LABELS, format_date, format_money, option_buttons, say
 from bot.patterns import ORDER_NO, RMA_CODE
 from bot.text import fold_words
 
@@ -181,8 +181,9 @@ class ActionAskReturnItem(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         order, _ = verified_order(tracker)
-        buttons = [{"title": i.name, "payload": i.name} for i in order.items] if order else []
-        dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)), buttons=buttons)
+        names = [{"tr": i.name, "en": i.name} for i in order.items] if order else []
+        dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)),
+                                 buttons=option_buttons(names, "tr"))
         return []
 
 
@@ -192,8 +193,8 @@ class ActionAskReturnReason(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         language = context.language(tracker)
-        buttons = [{"title": label[language], "payload": label[language]} for label in RETURN_REASON_LABELS.values()]
-        dispatcher.utter_message(text=say("ask_return_reason", language), buttons=buttons)
+        dispatcher.utter_message(text=say("ask_return_reason", language),
+                                 buttons=option_buttons(RETURN_REASON_LABELS.values(), language))
         return []
 
 

@@ -6,7 +6,7 @@ shopper's language and fills in the values.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional, Union
+from typing import Dict, Iterable, List, Mapping, Optional, Union
 
 MONTHS = {
     "tr": ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım", "Aralık"],
@@ -226,6 +226,12 @@ COMPLAINT_CATEGORIES = {
     "hizmet": {"tr": "Müşteri hizmetleri", "en": "Customer service"},
     "diger": {"tr": "Diğer", "en": "Other"},
 }
+
+
+def option_buttons(options: Iterable[Mapping[str, str]], language: Optional[str]) -> List[Dict[str, str]]:
+    """Quick replies whose payload is the label itself: a tap reads like typed text."""
+    titles = [option[language_of(language)] for option in options]
+    return [{"title": title, "payload": title} for title in titles]
 
 
 def language_of(value: Optional[str]) -> str:
