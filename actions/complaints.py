@@ -13,7 +13,7 @@ from actions import context
 from actions.access import answering, find_order, has_access, reset_flow
 from actions.flow import end_with_error
 from actions.store.interface import StoreUnavailable
-from actions.texts import COMPLAINT_CATEGORIES, format_date, option_buttons, say
+from actions.texts import COMPLAINT_CATEGORIES, format_date, label_key, option_buttons, say
 from bot.text import fold_words
 
 MIN_WORDS = 3  # shorter complaint messages ("şikayetim var") are asked to tell more
@@ -27,15 +27,9 @@ CATEGORY_WORDS = {
 }
 
 
-def category_from_button(text: str) -> Optional[str]:
-    folded = fold_words(text)
-    return next((code for code, label in COMPLAINT_CATEGORIES.items()
-                 if folded in (fold_words(label["tr"]), fold_words(label["en"]))), None)
-
-
 def category_from_text(text: str) -> Optional[str]:
     folded = fold_words(text)
-    return category_from_button(text) or next(
+    return label_key(text, COMPLAINT_CATEGORIES) or next(
         (code for code, pattern in CATEGORY_WORDS.items() if re.search(pattern, folded)), None)
 
 
@@ -66,7 +60,7 @@ class ValidateComplaintForm(FormValidationAction):
             return {}
         text = tracker.latest_message.get("text") or ""
         category = category_from_text(text)
-        if tracker.get_slot("requested_slot") == "complaint_category" and category_from_button(text):
+        if tracker.get_slot("requested_slot") == "complaint_category" and label_key(text, COMPLAINT_CATEGORIES):
             return {"complaint_category": category}  # a tapped button, whatever NLU made of it
         if answering(tracker, "complaint_category"):
             return {"complaint_category": category or "unknown"}

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.access import reset_flow
 from actions.suggestions import human_offer_buttons
-from actions.texts import say
+from actions.texts import option_buttons, say
 from actions.verification import LOCKOUT
 
 # Explanations after which the shopper is offered a return as a quick reply.
@@ -32,7 +32,7 @@ def end_with_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: Te
     language = context.language(tracker)
     if error == "verification_locked":
         values["minutes"] = int(LOCKOUT.total_seconds() // 60)
-    buttons = [{"title": RETURN_BUTTON[language], "payload": RETURN_BUTTON[language]}] if error in RETURN_OFFERED_AFTER else []
+    buttons = option_buttons([RETURN_BUTTON], language) if error in RETURN_OFFERED_AFTER else []
     dispatcher.utter_message(text=say(error, language, **values), buttons=buttons)
     if error in HUMAN_OFFERED_AFTER:
         offer_human(dispatcher, language, error)

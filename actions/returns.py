@@ -18,7 +18,7 @@ from actions.store.policy import (
     NON_RETURNABLE_CATEGORIES, OPEN_RETURN_STATUSES, RETURN_REASONS, STORE_FAULT_REASONS, can_return_item,
     can_return_order, expected_refund_by, return_deadline,
 )
-from actions.texts import RETURN_REASON_LABELS, format_date, format_money, option_buttons, say
+from actions.texts import RETURN_REASON_LABELS, format_date, format_money, label_key, option_buttons, quick_reply, say
 from bot.patterns import ORDER_NO, RMA_CODE
 from bot.text import fold_words
 
@@ -37,10 +37,10 @@ NEGATION = re.compile(r"\b(degil|yok|not|no)\b")
 
 
 def reason_from_text(text: str) -> Optional[str]:
+    labelled = label_key(text, RETURN_REASON_LABELS)
+    if labelled:
+        return labelled
     folded = fold_words(text)
-    for reason, label in RETURN_REASON_LABELS.items():
-        if folded in (fold_words(label["tr"]), fold_words(label["en"])):
-            return reason
     if NEGATION.search(folded) and not re.search(REASON_WORDS["ayipli_urun"], folded):
         return None  # "hasarlı değil ama..." : ask with the buttons rather than guess
     for reason, pattern in REASON_WORDS.items():
@@ -49,16 +49,11 @@ def reason_from_text(text: str) -> Optional[str]:
     return None
 
 
-def is_button_label(text: str) -> bool:
-    folded = fold_words(text)
-    return any(folded in (fold_words(label["tr"]), fold_words(label["en"])) for label in RETURN_REASON_LABELS.values())
-
-
 def needs_button_choice(item, reason: str, text: str) -> bool:
     """A store-fault reason opens a return for a non-returnable item: only from a tapped or
     typed option label, never from a guessed keyword."""
     non_returnable = not item.returnable or item.category in NON_RETURNABLE_CATEGORIES
-    return non_returnable and reason in STORE_FAULT_REASONS and not is_button_label(text)
+    return non_returnable and reason in STORE_FAULT_REASONS and label_key(text, RETURN_REASON_LABELS) is None
 
 
 def item_from_text(order: Order, text: str) -> Optional[str]:
@@ -181,9 +176,8 @@ class ActionAskReturnItem(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         order, _ = verified_order(tracker)
-        names = [{"tr": i.name, "en": i.name} for i in order.items] if order else []
-        dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)),
-                                 buttons=option_buttons(names, "tr"))
+        buttons = [quick_reply(i.name) for i in order.items] if order else []
+        dispatcher.utter_message(text=say("ask_return_item", context.language(tracker)), buttons=buttons)
         return []
 
 

@@ -7,6 +7,7 @@ through NLU like typed text.
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+from actions.texts import quick_reply
 from bot import knowledge
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
@@ -33,10 +34,6 @@ def faq_titles() -> Dict[str, Dict[str, str]]:
     return _titles
 
 
-def _button(title: str) -> Dict[str, str]:
-    return {"title": title, "payload": title}
-
-
 def suggestions(parse_data: Mapping[str, Any], language: str, titles: Mapping[str, Mapping[str, str]]) -> List[Dict[str, str]]:
     """Up to three likely meanings of the last message, most likely first."""
     language = language if language in ("tr", "en") else "tr"
@@ -57,9 +54,9 @@ def suggestions(parse_data: Mapping[str, Any], language: str, titles: Mapping[st
         if topic in titles:
             candidates.append(titles[topic][language])
     unique = list(dict.fromkeys(candidates))[:MAX_SUGGESTIONS]
-    return [_button(title) for title in unique]
+    return [quick_reply(title) for title in unique]
 
 
 def human_offer_buttons(language: str) -> List[Dict[str, str]]:
     retry = {"tr": "Sorumu başka şekilde yazacağım", "en": "I'll rephrase my question"}
-    return [_button(INTENT_SUGGESTIONS["request_human"][language]), _button(retry[language])]
+    return [quick_reply(INTENT_SUGGESTIONS["request_human"][language]), quick_reply(retry[language])]

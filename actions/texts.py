@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Dict, Iterable, List, Mapping, Optional, Union
 
+from bot.text import fold_words
+
 MONTHS = {
     "tr": ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım", "Aralık"],
     "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -228,10 +230,20 @@ COMPLAINT_CATEGORIES = {
 }
 
 
+def quick_reply(title: str) -> Dict[str, str]:
+    """A quick reply whose payload is its label: a tap reads like typed text, never `/intent`."""
+    return {"title": title, "payload": title}
+
+
 def option_buttons(options: Iterable[Mapping[str, str]], language: Optional[str]) -> List[Dict[str, str]]:
-    """Quick replies whose payload is the label itself: a tap reads like typed text."""
-    titles = [option[language_of(language)] for option in options]
-    return [{"title": title, "payload": title} for title in titles]
+    return [quick_reply(option[language_of(language)]) for option in options]
+
+
+def label_key(text: str, options: Mapping[str, Mapping[str, str]]) -> Optional[str]:
+    """The key of the option whose Turkish or English label the shopper tapped or typed."""
+    folded = fold_words(text)
+    return next((key for key, label in options.items()
+                 if folded in (fold_words(label["tr"]), fold_words(label["en"]))), None)
 
 
 def language_of(value: Optional[str]) -> str:

@@ -13,13 +13,14 @@ from typing import Any, Awaitable, Callable
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 
+from actions.suggestions import INTENT_SUGGESTIONS
+from actions.texts import quick_reply
 from bot.language import message_language
 
 FAILURE_TEXT = {
     "tr": "Üzgünüm, şu anda bu isteğinizi tamamlayamıyorum; bir sorun yaşıyoruz. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
     "en": "Sorry, I can't complete this right now; we are having a problem. You can try again in a little while or talk to a customer service agent.",
 }
-HUMAN_BUTTON = {"tr": "Müşteri temsilcisiyle görüşmek istiyorum", "en": "I want to talk to an agent"}
 
 
 class HonestRestInput(RestInput):
@@ -35,9 +36,8 @@ class HonestRestInput(RestInput):
                 collector = message.output_channel
                 if isinstance(collector, CollectingOutputChannel) and not collector.messages:
                     language = message_language(message.text or "", message.metadata) or "tr"
-                    button = HUMAN_BUTTON[language]
-                    await collector.send_text_with_buttons(
-                        message.sender_id, FAILURE_TEXT[language], [{"title": button, "payload": button}])
+                    button = quick_reply(INTENT_SUGGESTIONS["request_human"][language])
+                    await collector.send_text_with_buttons(message.sender_id, FAILURE_TEXT[language], [button])
                     await collector.send_custom_json(message.sender_id, {"handoff_offer": {"reason": "assistant_failed"}})
 
         return super().blueprint(answer_or_apologise)
