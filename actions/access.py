@@ -101,14 +101,13 @@ class OrderAccessValidation(FormValidationAction):
         if self._order_locked(order_no):
             return {"flow_error": "verification_locked"}
         customer_id = context.token_customer(tracker)
-        if customer_id is None and not has_access(tracker, order_no):
-            # A new (unproven) order: nothing proven or chosen for another order carries over.
-            return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
-        order, error = find_order(order_no)
-        if error:
-            return {"flow_error": error}
-        if has_access(tracker, order_no) or (order is not None and order.owner.id == customer_id):
-            return {"order_no": order_no, "verified_order_no": order_no, **self.after_access(order, tracker)}
+        if has_access(tracker, order_no) or customer_id is not None:
+            order, error = find_order(order_no)
+            if error:
+                return {"flow_error": error}
+            if has_access(tracker, order_no) or (order is not None and order.owner.id == customer_id):
+                return {"order_no": order_no, "verified_order_no": order_no, **self.after_access(order, tracker)}
+        # A new (unproven) order: nothing proven or chosen for another order carries over.
         return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
 
     # --- proof of ownership ---
