@@ -20,7 +20,7 @@ import yaml
 from bot.nlu_metrics import Case, Prediction, Targets, compute_metrics, load_cases, percentile, prediction_from_parse
 from bot.processes import ServiceGroup, rasa_server
 from bot.settings import PROJECT_ROOT, Settings
-from bot.training import BUILD_DIR, blank_spacy_model, train, training_report
+from bot.training import BUILD_DIR, blank_spacy_model, model_path, train, training_report
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 RESULTS_DIR = PROJECT_ROOT / "results"
@@ -48,11 +48,16 @@ def _measure(settings: Settings, model: Path, cases: Sequence[Case]) -> Dict[str
         time.sleep(3)  # let start-up allocations settle before reading memory
         memory = server.rss_bytes()
         predictions, latencies = parse_all(settings.rasa_url, settings.rasa_api_token(), cases)
+    return _measured(cases, predictions, latencies, round(memory / 2**20, 1))
+
+
+def _measured(cases: Sequence[Case], predictions: List[Prediction], latencies: List[float],
+              memory_mb: Optional[float]) -> Dict[str, Any]:
     return {
         "metrics": compute_metrics(cases, predictions),
         "latency_ms": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
                        "max": max(latencies), "n": len(latencies)},
-        "rasa_memory_after_start_mb": round(memory / 2**20, 1),
+        "rasa_memory_after_start_mb": memory_mb,
     }
 
 
@@ -64,13 +69,12 @@ def _machine() -> Dict[str, Any]:
 
 def run_evaluation(settings: Settings, url: Optional[str] = None, ablation: bool = False) -> Dict[str, Any]:
     cases = load_cases(HELDOUT)
-    model = train(settings)
     if url:
-        predictions, latencies = parse_all(url, settings.rasa_api_token(), cases)
-        measured = {"metrics": compute_metrics(cases, predictions), "rasa_memory_after_start_mb": None,
-                    "latency_ms": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-                                   "max": max(latencies), "n": len(latencies)}}
+        # A running server has its model loaded already: measure it, train nothing.
+        model = model_path()
+        measured = _measured(cases, *parse_all(url, settings.rasa_api_token(), cases), memory_mb=None)
     else:
+        model = train(settings)
         measured = _measure(settings, model, cases)
     targets = Targets()
     results = {

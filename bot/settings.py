@@ -14,7 +14,6 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", env="BIND_HOST")
     rasa_port: int = 5005
     action_port: int = 5055
-    bridge_port: int = 8080
     rasa_token: str = ""
     startup_timeout: float = 300.0
 

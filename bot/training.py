@@ -155,7 +155,7 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
     started = time.monotonic()
     subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(settings), check=True)
     seconds = round(time.monotonic() - started, 1)
-    target.with_suffix("").with_suffix(".json").write_text(json.dumps(
+    report_path(target).write_text(json.dumps(
         {"model": target.name, "training_seconds": seconds, "size_bytes": target.stat().st_size}
     ))
     print(f"Trained in {seconds} s, {target.stat().st_size / 1e6:.1f} MB", flush=True)
@@ -163,8 +163,13 @@ def train(settings: Settings, force: bool = False, config: Optional[Path] = None
     return target
 
 
+def report_path(model: Path) -> Path:
+    """`kuzey-<hash>.tar.gz` -> `kuzey-<hash>.json`: how long it trained and how big it is."""
+    return model.with_suffix("").with_suffix(".json")
+
+
 def training_report(model: Path) -> Dict[str, object]:
-    report = model.with_suffix("").with_suffix(".json")
+    report = report_path(model)
     return json.loads(report.read_text()) if report.exists() else {}
 
 
@@ -176,4 +181,4 @@ def _prune_old_models(config: Path) -> None:
     )
     for old in models[KEEP_MODELS:]:
         old.unlink()
-        old.with_suffix("").with_suffix(".json").unlink(missing_ok=True)
+        report_path(old).unlink(missing_ok=True)
