@@ -34,4 +34,6 @@ class ActionClarify(Action):
         else:
             buttons = suggestions(tracker.latest_message, language, faq_titles())
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+            # Counted by the bridge (frustration, fallback rate).
+            dispatcher.utter_message(json_message={"fallback": {"count": 1}})
         return []

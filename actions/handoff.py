@@ -12,8 +12,10 @@ class ActionOfferHuman(Action):
         return "action_offer_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_human_contact")
-        # Picked up by the bridge, which owns the live-agent queue (issue #4).
+        # Behind the bridge (live chat) the bridge itself tells the shopper what happens next;
+        # elsewhere (REST, terminal) the shopper gets our phone, e-mail and hours.
+        if not (tracker.latest_message.get("metadata") or {}).get("live_chat"):
+            dispatcher.utter_message(response="utter_human_contact")
         dispatcher.utter_message(json_message={"handoff_request": {"reason": "requested"}})
         # Asked inside an order flow: the flow ends here (the person takes over from scratch).
         return leave_form() if tracker.active_loop_name else []

@@ -56,6 +56,7 @@ def test_clarify_action_asks_back_first_and_offers_a_person_second():
     first = _run(ActionClarify(), [miss])
     assert first[0]["response"] == "utter_clarify"
     assert first[0]["buttons"][0]["payload"] == "Siparişim nerede?"
+    assert first[1]["custom"] == {"fallback": {"count": 1}}
     second = _run(ActionClarify(), [miss, {"event": "bot"}, miss], language="en")
     assert second[0]["response"] == "utter_clarify_again"
     assert second[0]["buttons"][0]["payload"] == "I want to talk to an agent"
@@ -68,3 +69,13 @@ def test_asking_for_a_person_signals_the_bridge():
     messages = _run(ActionOfferHuman(), [user("request_human")])
     assert messages[0]["response"] == "utter_human_contact"
     assert messages[1]["custom"] == {"handoff_request": {"reason": "requested"}}
+
+
+def test_behind_the_bridge_the_request_is_only_a_signal():
+    from actions.handoff import ActionOfferHuman
+
+    event = user("request_human")
+    event["parse_data"]["metadata"] = {"live_chat": True}
+    assert _run(ActionOfferHuman(), [event]) == [
+        {"text": None, "buttons": [], "elements": [], "custom": {"handoff_request": {"reason": "requested"}},
+         "template": None, "response": None, "image": None, "attachment": None}]
