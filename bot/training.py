@@ -118,7 +118,7 @@ def knowledge_error(problems: List[knowledge.Problem]) -> KnowledgeBaseError:
 
 
 def rasa_env(settings: Settings) -> Dict[str, str]:
-    env = dict(os.environ)
+    env = {**os.environ, **settings.as_env()}
     env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
     env["DATABASE_URL"] = settings.store_database_url
     env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens on 0.0.0.0 otherwise
