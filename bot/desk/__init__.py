@@ -1,0 +1,1 @@
+"""The bridge: live chat between shoppers, the assistant and human agents."""

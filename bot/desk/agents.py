@@ -1,0 +1,130 @@
+"""The agent namespace "/agents": logged-in agents only; every event answers through its ack.
+
+Acks are `{"ok": true, ...}` or `{"ok": false, "error": {"code", "message"}}` (docs/live-chat.md).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, Optional
+
+import socketio
+
+from bot.desk.accounts import read_token
+from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
+from bot.desk.presence import OnlineAgent
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHAT_ROLES = ("agent", "admin")
+MAX_TEXT = 4000
+
+
+def failure(code: str, message: str) -> Dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def text_field(data: Dict[str, Any], key: str = "text") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DeskError("invalid", "Boş mesaj gönderilemez.")
+    if len(value) > MAX_TEXT:
+        raise DeskError("too_long", f"Mesaj en fazla {MAX_TEXT} karakter olabilir.")
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
+
+
+class AgentNamespace(socketio.AsyncNamespace):
+    def __init__(self, desk: Desk, settings: Settings):
+        super().__init__(AGENTS)
+        self.desk = desk
+        self.secret = settings.desk_signing_secret()
+
+    async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        identity = read_token(auth.get("token") if isinstance(auth, dict) else None, self.secret)
+        user = self.desk.store.user(identity.user_id) if identity else None
+        if user is None or not user.active or user.role not in CHAT_ROLES:
+            raise socketio.exceptions.ConnectionRefusedError({"code": "unauthorized", "message": "Oturum açmanız gerekiyor."})
+        await self.save_session(sid, {"user_id": user.id})
+        await self.enter_room(sid, agent_room(user.id))
+        agent = self.desk.presence.connect(user, sid)
+        await self.emit("desk", self.desk.desk_state(agent), to=sid)
+        await self.desk.agent_connected(agent)
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        if session and self.desk.presence.disconnect(session["user_id"], sid):
+            await self.desk.agent_disconnected(session["user_id"])
+
+    async def on_open(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        return {"conversation": self.desk.open_for(agent, data.get("conversation_id"))}
+
+    async def on_accept(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        return {"conversation": await self.desk.accept(agent, data.get("conversation_id"))}
+
+    async def on_decline(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        await self.desk.decline(agent, data.get("conversation_id"))
+        return {}
+
+    async def on_send(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        return {"message": await self.desk.agent_send(agent, data.get("conversation_id"), text_field(data))}
+
+    async def on_note(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        return {"message": await self.desk.agent_note(agent, data.get("conversation_id"), text_field(data))}
+
+    async def on_typing(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        await self.desk.agent_typing(agent, data.get("conversation_id"), bool(data.get("active")))
+        return {}
+
+    async def on_transfer(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        target = data.get("agent_id")
+        if not isinstance(target, int):
+            raise DeskError("invalid", "Aktarılacak temsilciyi seçin.")
+        await self.desk.transfer(agent, data.get("conversation_id"), target)
+        return {}
+
+    async def on_close(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        tags = data.get("tags") or []
+        note = data.get("note") or ""
+        if not isinstance(tags, list) or not all(isinstance(t, str) and len(t) <= 64 for t in tags) or len(tags) > 20:
+            raise DeskError("invalid", "Etiketler geçersiz.")
+        if not isinstance(note, str) or len(note) > MAX_TEXT:
+            raise DeskError("invalid", "Not geçersiz.")
+        await self.desk.close(agent, data.get("conversation_id"), tags, note.strip())
+        return {}
+
+    async def on_hand_back(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        await self.desk.hand_back(agent, data.get("conversation_id"))
+        return {}
+
+    async def on_set_available(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        agent.available = bool(data.get("available"))
+        (self.desk.presence.away.discard if agent.available else self.desk.presence.away.add)(agent.user_id)
+        await self.desk.dispatch()
+        return {"available": agent.available}
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Connect/disconnect as usual; every other event gets the agent, checked data and an ack."""
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        handler: Optional[Callable] = getattr(self, f"on_{event}", None)
+        sid = args[0]
+        session = await self.get_session(sid)
+        agent = self.desk.presence.online.get(session["user_id"]) if session else None
+        if handler is None:
+            return failure("unknown_event", f"Bilinmeyen olay: {event}")
+        if agent is None:
+            return failure("unauthorized", "Oturum açmanız gerekiyor.")
+        data = args[1] if len(args) > 1 else None
+        if not isinstance(data, dict):
+            return failure("invalid", "Geçersiz istek.")
+        conversation_id = data.get("conversation_id")
+        try:
+            if isinstance(conversation_id, str):
+                async with self.desk.lock(conversation_id):  # not at the same time as the shopper's messages
+                    return {"ok": True, **(await handler(agent, data))}
+            return {"ok": True, **(await handler(agent, data))}
+        except DeskError as error:
+            return failure(error.code, error.message)
+        except Exception:
+            log.exception("agent event %s failed", event)
+            return failure("server_error", "Beklenmeyen bir hata oluştu.")

@@ -1,0 +1,153 @@
+"""The bridge's aiohttp application: Socket.IO for shoppers and agents, the pages, the console's REST.
+
+`create_app(settings)` builds everything; resources open and close in `cleanup_ctx`.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import AsyncIterator
+
+import socketio
+import yaml
+from aiohttp import web
+
+from bot.desk.accounts import LoginError, authenticate, ensure_demo_accounts, issue_token, read_token
+from bot.desk.agents import AgentNamespace
+from bot.desk.customers import CustomerDirectory
+from bot.desk.desk import Desk
+from bot.desk.limits import FailureWindow
+from bot.desk.rasa_client import RasaClient
+from bot.desk.shoppers import ShopperNamespace, client_address
+from bot.desk.store import DeskStore, utcnow
+from bot.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+WIDGET_DIR = PROJECT_ROOT / "widget"
+DESK_CONFIG = PROJECT_ROOT / "data" / "desk.yml"
+DEMO_STORE = PROJECT_ROOT / "data" / "demo_store.json"
+DESK = web.AppKey("desk", Desk)
+SETTINGS = web.AppKey("settings", Settings)
+LOGIN_FAILURES = web.AppKey("login_failures", FailureWindow)
+# A 1 MB message must reach us so that the shopper gets a clear "too long", not a dropped socket.
+MAX_SOCKET_PAYLOAD = 2 * 1024 * 1024
+
+
+class DeskServer(socketio.AsyncServer):
+    """python-socketio passes a client's event named "connect" or "disconnect" to those handlers;
+    a client must not fake them (they count connections and take agents offline)."""
+
+    async def _handle_event(self, eio_sid, namespace, id, data):
+        if data and data[0] in self.reserved_events:
+            return None
+        return await super()._handle_event(eio_sid, namespace, id, data)
+
+
+def create_app(settings: Settings) -> web.Application:
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    sio = DeskServer(async_mode="aiohttp", cors_allowed_origins="*", client_manager=manager,
+                               max_http_buffer_size=MAX_SOCKET_PAYLOAD)
+    app = web.Application(client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[LOGIN_FAILURES] = FailureWindow(limit=10, window=600)
+    sio.attach(app)
+
+    async def desk_context(app: web.Application) -> AsyncIterator[None]:
+        from bot.desk.frustration import FrustrationScorer
+
+        store = DeskStore.open(settings.store_database_url)
+        generated = ensure_demo_accounts(store.session(), DEMO_STORE, utcnow())
+        print_generated_passwords(generated)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_api_token())
+        await rasa.start()
+        desk = Desk(settings, store, rasa, sio, CustomerDirectory(settings.store_database_url), FrustrationScorer())
+        sio.register_namespace(ShopperNamespace(desk, settings))
+        sio.register_namespace(AgentNamespace(desk, settings))
+        app[DESK] = desk
+        await desk.start()
+        yield
+        await rasa.close()
+        store.engine.dispose()
+
+    app.cleanup_ctx.append(desk_context)
+    app.router.add_get("/", page("storefront/index.html"))
+    app.router.add_get("/en", page("storefront/en.html"))
+    app.router.add_get("/agent", page("console/index.html"))
+    app.router.add_static("/widget/", WIDGET_DIR, append_version=False)
+    app.router.add_get("/health", health)
+    app.router.add_post("/api/login", login)
+    app.router.add_get("/api/desk/canned", canned)
+    return app
+
+
+def print_generated_passwords(generated: dict) -> None:
+    if not generated:
+        return
+    lines = [f"  {username}: {password}" for username, password in generated.items()]
+    print("Desk accounts created with generated passwords (shown once; set KUZEY_PASSWORD_<NAME> to choose them,\n"
+          "or change one later with `python -m bot users password <name>`):\n" + "\n".join(lines), flush=True)
+
+
+def page(relative: str):
+    path = WIDGET_DIR / relative
+
+    async def handler(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def health(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    try:
+        desk.store.ping()
+    except Exception as error:  # the database is what the bridge cannot work without
+        return web.json_response({"status": "database unavailable", "error": str(error)[:200]}, status=503)
+    return web.json_response({"status": "ok", "rasa": await desk.rasa.healthy()})
+
+
+async def login(request: web.Request) -> web.Response:
+    settings, failures = request.app[SETTINGS], request.app[LOGIN_FAILURES]
+    address = client_address(dict(request.headers, REMOTE_ADDR=request.remote or ""), settings.trust_proxy)
+    if failures.blocked(address):
+        return web.json_response({"error": "Çok fazla hatalı deneme. Lütfen 10 dakika sonra tekrar deneyin."}, status=429)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+        return web.json_response({"error": "Kullanıcı adı ve şifre gerekli."}, status=400)
+    desk = request.app[DESK]
+    with desk.store.session() as session:
+        try:
+            user = authenticate(session, body["username"], body["password"])
+        except LoginError as error:
+            failures.fail(address)
+            return web.json_response({"error": str(error)}, status=401)
+        token = issue_token(user, settings.desk_signing_secret(), settings.login_token_hours)
+        return web.json_response({"token": token, "user": {
+            "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+            "languages": list(user.languages or []), "max_chats": user.max_chats}})
+
+
+async def canned(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    header = request.headers.get("Authorization", "")
+    identity = read_token(header.removeprefix("Bearer ").strip(), settings.desk_signing_secret())
+    if identity is None:
+        return web.json_response({"error": "Oturum açmanız gerekiyor."}, status=401)
+    return web.json_response(load_desk_config(DESK_CONFIG))
+
+
+def load_desk_config(path: Path) -> dict:
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {"responses": config.get("responses", []), "tags": config.get("tags", [])}
+
+
+def run(settings: Settings) -> None:
+    # spaCy's thinc imports TensorFlow when it can (about 300 MB); the bridge never needs it.
+    sys.modules.setdefault("tensorflow", None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    web.run_app(create_app(settings), host=settings.host, port=settings.bridge_port, print=None)

@@ -1,0 +1,12 @@
+"""Alembic environment of the desk: its own version table, so it shares a database with the store."""
+from alembic import context
+
+from bot.desk.models import Base
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      version_table="alembic_version_desk",
+                      include_object=lambda obj, name, kind, *_: kind != "table" or name in Base.metadata.tables)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,101 @@
+"""The bridge's view of Rasa: its REST channel for messages and its tracker API for pausing.
+
+The REST channel (bot/channels.py) answers a list of messages; the bridge turns them into
+`BotReply`s. Custom payloads (`handoff_request`, `handoff_offer`, `complaint`) arrive as `custom`.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, restarting, too slow)."""
+
+
+@dataclass
+class BotReply:
+    text: str = ""
+    quick_replies: List[Dict[str, str]] = field(default_factory=list)
+    custom: Optional[Dict[str, Any]] = None
+    image: Optional[str] = None
+
+
+def parse_replies(raw: Any) -> List[BotReply]:
+    replies: List[BotReply] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        buttons = [
+            {"content_type": "text", "title": str(b.get("title", "")), "payload": str(b.get("payload", b.get("title", "")))}
+            for b in item.get("buttons") or [] if isinstance(b, dict)
+        ]
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        reply = BotReply(text=str(item.get("text") or ""), quick_replies=buttons, custom=custom, image=item.get("image"))
+        # Rasa sends buttons as their own message after a text-less `utter_message(buttons=...)`.
+        if not reply.text and reply.quick_replies and replies and not replies[-1].quick_replies and replies[-1].text:
+            replies[-1].quick_replies = reply.quick_replies
+            continue
+        replies.append(reply)
+    return replies
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: Optional[aiohttp.ClientSession] = None
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession(timeout=self.timeout)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        try:
+            async with self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered {response.status}")
+                return parse_replies(await response.json())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(str(error)) from error
+
+    async def pause(self, sender_id: str) -> None:
+        """Marks the tracker paused while a person has the chat (the bridge still decides)."""
+        await self._append_events(sender_id, [{"event": "pause"}])
+
+    async def resume(self, sender_id: str) -> None:
+        await self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+
+    async def slots(self, sender_id: str) -> Dict[str, Any]:
+        try:
+            async with self._http.get(f"{self.base_url}/conversations/{sender_id}/tracker",
+                                      params={"token": self.token, "include_events": "NONE"}) as response:
+                if response.status != 200:
+                    return {}
+                return (await response.json()).get("slots") or {}
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return {}
+
+    async def healthy(self) -> bool:
+        try:
+            async with self._http.get(f"{self.base_url}/", timeout=aiohttp.ClientTimeout(total=2)) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    async def _append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        try:
+            async with self._http.post(f"{self.base_url}/conversations/{sender_id}/tracker/events",
+                                       params={"token": self.token}, json=events) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered {response.status} to tracker events")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise RasaUnavailable(str(error)) from error

@@ -1,0 +1,219 @@
+"""The desk's persistence: conversations, messages, handoffs, ratings and accounts.
+
+Synchronous SQLAlchemy called from the event loop: each call is one short transaction on a
+local database, and running them in order keeps "stored before delivered" simple.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from actions.store.database import make_engine, make_sessionmaker
+from actions.store.migrate import upgrade
+from bot.desk.models import Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+OPEN_HANDOFF = ("queued", "active")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso(moment: Optional[datetime]) -> Optional[str]:
+    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def migrate(engine: Engine) -> None:
+    upgrade(engine, directory=MIGRATIONS)
+
+
+class DeskStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.session = make_sessionmaker(engine)
+
+    @classmethod
+    def open(cls, url: str) -> "DeskStore":
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def ping(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(select(1)).scalar() == 1
+
+    # --- conversations -------------------------------------------------------------------
+    def conversation(self, conversation_id: str) -> Optional[Conversation]:
+        with self.session() as s:
+            return s.get(Conversation, conversation_id)
+
+    def create_conversation(self, language: str = "tr", conversation_id: Optional[str] = None) -> Conversation:
+        now = utcnow()
+        conversation = Conversation(id=conversation_id or new_session_id(), created_at=now, last_message_at=now, language=language,
+                                    state="bot", frustration=0.0, signals=[], queue_priority=1)
+        with self.session() as s:
+            s.add(conversation)
+            s.commit()
+        return conversation
+
+    def update_conversation(self, conversation_id: str, **values: Any) -> Conversation:
+        with self.session() as s:
+            conversation = s.get(Conversation, conversation_id)
+            for key, value in values.items():
+                setattr(conversation, key, value)
+            s.commit()
+            return conversation
+
+    def claim(self, conversation_id: str, agent_id: int) -> bool:
+        """Gives a waiting chat to an agent; False when it is no longer waiting (someone was faster)."""
+        with self.session() as s:
+            result = s.execute(update(Conversation)
+                               .where(Conversation.id == conversation_id, Conversation.state == "queued")
+                               .values(state="agent", agent_id=agent_id))
+            s.commit()
+            return result.rowcount == 1
+
+    def conversations_in(self, state: str, agent_id: Optional[int] = None) -> List[Conversation]:
+        query = select(Conversation).where(Conversation.state == state)
+        if agent_id is not None:
+            query = query.where(Conversation.agent_id == agent_id)
+        query = query.order_by(Conversation.queue_priority, Conversation.queued_at, Conversation.created_at)
+        with self.session() as s:
+            return list(s.execute(query).scalars())
+
+    def earlier_conversations(self, customer_id: int, exclude: str, limit: int = 10) -> List[Dict[str, Any]]:
+        with self.session() as s:
+            rows = s.execute(
+                select(Conversation).where(Conversation.customer_id == customer_id, Conversation.id != exclude)
+                .order_by(Conversation.created_at.desc()).limit(limit)).scalars().all()
+            result = []
+            for row in rows:
+                rating = s.execute(select(Rating.score).where(Rating.conversation_id == row.id)
+                                   .order_by(Rating.id.desc()).limit(1)).scalar()
+                result.append({"id": row.id, "started_at": iso(row.created_at), "state": row.state,
+                               "reason": row.reason, "rating": rating})
+            return result
+
+    # --- messages ------------------------------------------------------------------------
+    def add_message(self, conversation_id: str, sender: str, text: str, quick_replies: Iterable[dict] = (),
+                    data: Optional[dict] = None, agent_id: Optional[int] = None) -> Message:
+        now = utcnow()
+        message = Message(conversation_id=conversation_id, sender=sender, text=text, quick_replies=list(quick_replies),
+                          data=data, agent_id=agent_id, created_at=now)
+        with self.session() as s:
+            s.add(message)
+            s.execute(update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=now))
+            s.commit()
+        return message
+
+    def messages(self, conversation_id: str, include_notes: bool) -> List[Message]:
+        query = select(Message).where(Message.conversation_id == conversation_id)
+        if not include_notes:
+            query = query.where(Message.sender != "note")
+        with self.session() as s:
+            return list(s.execute(query.order_by(Message.id)).scalars())
+
+    def shopper_texts(self, conversation_id: str, limit: int = 10) -> List[str]:
+        """The shopper's latest texts, oldest first (the frustration scorer's history)."""
+        with self.session() as s:
+            texts = s.execute(select(Message.text).where(Message.conversation_id == conversation_id,
+                                                         Message.sender == "shopper")
+                              .order_by(Message.id.desc()).limit(limit)).scalars().all()
+        return list(reversed(texts))
+
+    def last_shopper_text(self, conversation_id: str) -> str:
+        texts = self.shopper_texts(conversation_id, limit=1)
+        return texts[0] if texts else ""
+
+    # --- handoffs ------------------------------------------------------------------------
+    def open_handoff(self, conversation_id: str, reason: str, frustration: float, status: str = "queued",
+                     ticket_email: Optional[str] = None) -> Handoff:
+        now = utcnow()
+        handoff = Handoff(conversation_id=conversation_id, reason=reason, frustration=frustration, status=status,
+                          requested_at=now, resolution_tags=[], ticket_email=ticket_email)
+        with self.session() as s:
+            s.add(handoff)
+            s.flush()
+            s.add(HandoffEvent(handoff_id=handoff.id, kind=status, created_at=now))
+            s.commit()
+        return handoff
+
+    def current_handoff(self, conversation_id: str) -> Optional[Handoff]:
+        with self.session() as s:
+            return s.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                   Handoff.status.in_(OPEN_HANDOFF))
+                             .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
+
+    def update_handoff(self, handoff_id: int, event: Optional[str] = None, by: Optional[int] = None,
+                       **values: Any) -> None:
+        """Sets `values` on the handoff and records `event` (done by agent `by`) in its history."""
+        with self.session() as s:
+            handoff = s.get(Handoff, handoff_id)
+            for key, value in values.items():
+                setattr(handoff, key, value)
+            if event:
+                s.add(HandoffEvent(handoff_id=handoff_id, kind=event, agent_id=by, created_at=utcnow()))
+            s.commit()
+
+    def current_ticket(self, conversation_id: str) -> Optional[Handoff]:
+        with self.session() as s:
+            return s.execute(select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == "ticket")
+                             .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
+
+    def last_handoff_id(self, conversation_id: str) -> Optional[int]:
+        with self.session() as s:
+            return s.execute(select(func.max(Handoff.id)).where(Handoff.conversation_id == conversation_id)).scalar()
+
+    def mean_handling_seconds(self, last: int = 50) -> Optional[float]:
+        with self.session() as s:
+            rows = s.execute(select(Handoff.accepted_at, Handoff.closed_at)
+                             .where(Handoff.accepted_at.is_not(None), Handoff.closed_at.is_not(None))
+                             .order_by(Handoff.id.desc()).limit(last)).all()
+        durations = [(closed - accepted).total_seconds() for accepted, closed in rows]
+        return sum(durations) / len(durations) if durations else None
+
+    # --- ratings -------------------------------------------------------------------------
+    def add_rating(self, conversation_id: str, score: int, handoff_id: Optional[int] = None) -> Rating:
+        rating = Rating(conversation_id=conversation_id, handoff_id=handoff_id, kind="csat", score=score,
+                        created_at=utcnow())
+        with self.session() as s:
+            s.add(rating)
+            s.commit()
+        return rating
+
+    def add_rating_comment(self, conversation_id: str, comment: str) -> None:
+        with self.session() as s:
+            rating = s.execute(select(Rating).where(Rating.conversation_id == conversation_id)
+                               .order_by(Rating.id.desc()).limit(1)).scalar_one_or_none()
+            if rating is not None:
+                rating.comment = comment
+                s.commit()
+
+    def ratings(self, conversation_id: str) -> List[Rating]:
+        with self.session() as s:
+            return list(s.execute(select(Rating).where(Rating.conversation_id == conversation_id)).scalars())
+
+    # --- accounts ------------------------------------------------------------------------
+    def user(self, user_id: int) -> Optional[DeskUser]:
+        with self.session() as s:
+            return s.get(DeskUser, user_id)
+
+    def agents(self) -> List[DeskUser]:
+        with self.session() as s:
+            return list(s.execute(select(DeskUser).where(DeskUser.active.is_(True), DeskUser.max_chats > 0,
+                                                         DeskUser.role.in_(("agent", "admin")))
+                                  .order_by(DeskUser.id)).scalars())
+
+    def count_messages(self) -> int:
+        with self.session() as s:
+            return s.execute(select(func.count(Message.id))).scalar_one()
