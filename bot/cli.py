@@ -29,12 +29,14 @@ def seed(reset: bool) -> None:
     click.echo(f"Store database ready ({report.anchor:%Y-%m-%d %H:%M} anchor): {counts}")
 
 
-@main.command(help="Write an Alembic migration for changed store models (actions/store/models.py).")
+@main.command(help="Write an Alembic migration for changed models (the store's, or with --desk the desk's).")
 @click.argument("message")
-def new_migration(message: str) -> None:
-    from actions.store.migrate import new_migration as write_migration
+@click.option("--desk", is_flag=True, help="For bot/desk/models.py instead of actions/store/models.py.")
+def new_migration(message: str, desk: bool) -> None:
+    from actions.store.migrate import MIGRATIONS_DIR, new_migration as write_migration
+    from bot.desk.store import MIGRATIONS as DESK_MIGRATIONS
 
-    write_migration(message)
+    write_migration(message, DESK_MIGRATIONS if desk else MIGRATIONS_DIR)
 
 
 @main.command(help="Check the FAQ knowledge base (data/faq/) and explain any mistakes.")
@@ -92,23 +94,26 @@ def actions() -> None:
     sys.exit(subprocess.call(action_server(settings).command, cwd=PROJECT_ROOT, env=rasa_env(settings)))
 
 
-@main.command(help="Seed, train if needed, start Rasa and the action server, and wait (Ctrl+C stops all).")
+@main.command(help="Seed, train if needed, start Rasa, the action server and the bridge, and wait (Ctrl+C stops all).")
 def up() -> None:
-    from bot.processes import StartupError, assistant
+    from bot.processes import StartupError, full_stack
     from bot.training import train as train_model
 
     settings = get_settings()
     if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
         seed.callback(reset=False)
+    _prepare_desk(settings)
     model = _kb_or_exit(lambda: train_model(settings))
-    group = assistant(settings, model)
-    click.echo("Starting the action server and the Rasa server (Rasa needs about a minute)...")
+    group = full_stack(settings, model)
+    click.echo("Starting the action server, the Rasa server and the bridge (Rasa needs about a minute)...")
     try:
         group.start(progress=click.echo)
     except StartupError as error:
         raise click.ClickException(str(error))
     click.echo(
         "\nKuzey Destek is running:\n"
+        f"  Storefront      {settings.bridge_url}/  (chat widget; English page: /en)\n"
+        f"  Agent console   {settings.bridge_url}/agent\n"
         f"  Rasa HTTP API   {settings.rasa_url}  (token in RASA_TOKEN or {settings.state_dir / 'rasa_token'})\n"
         f"  REST channel    {settings.rasa_url}/webhooks/rest/webhook\n"
         f"  Action server   http://{settings.host}:{settings.action_port}\n"
@@ -129,6 +134,59 @@ def up() -> None:
     finally:
         click.echo("Stopping...")
         group.stop()
+
+
+def _prepare_desk(settings) -> None:
+    """Desk tables and demo accounts, created here so that generated passwords show in this terminal."""
+    from bot.desk.accounts import ensure_demo_accounts
+    from bot.desk.app import DEMO_STORE, print_generated_passwords
+    from bot.desk.store import DeskStore, utcnow
+
+    store = DeskStore.open(settings.store_database_url)
+    print_generated_passwords(ensure_demo_accounts(store.session(), DEMO_STORE, utcnow()))
+    store.engine.dispose()
+
+
+@main.command(help="Run only the bridge (storefront, widget, agent console) against a running Rasa.")
+def bridge() -> None:
+    from bot.desk.app import run
+
+    run(get_settings())
+
+
+@main.group(help="Desk accounts (agents, editors, admins).")
+def users() -> None:
+    pass
+
+
+@users.command("list", help="List the desk accounts.")
+def users_list() -> None:
+    from sqlalchemy import select
+
+    from bot.desk.models import DeskUser
+    from bot.desk.store import DeskStore
+
+    _prepare_desk(get_settings())
+    store = DeskStore.open(get_settings().store_database_url)
+    with store.session() as session:
+        for user in session.execute(select(DeskUser).order_by(DeskUser.id)).scalars():
+            click.echo(f"{user.username:12} {user.role:7} {user.display_name:20} languages={','.join(user.languages)} "
+                       f"max_chats={user.max_chats}{'' if user.active else ' (disabled)'}")
+
+
+@users.command("password", help="Set a new password for an account (asked twice, not echoed).")
+@click.argument("username")
+@click.password_option()
+def users_password(username: str, password: str) -> None:
+    from bot.desk.accounts import set_password
+    from bot.desk.store import DeskStore
+
+    store = DeskStore.open(get_settings().store_database_url)
+    try:
+        set_password(store.session(), username, password)
+    except (LookupError, ValueError) as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Password of {username} changed.")
 
 
 @main.command(help="Chat with the running assistant in the terminal (start it with `up` first).")

@@ -146,5 +146,19 @@ class ServiceGroup:
         self.stop()
 
 
+def bridge(settings: Settings) -> Service:
+    return Service(
+        "bridge",
+        [sys.executable, "-m", "bot", "bridge"],
+        f"{settings.bridge_url}/health",
+        settings.state_dir / "logs" / "bridge.log",
+    )
+
+
 def assistant(settings: Settings, model: Path) -> ServiceGroup:
     return ServiceGroup(settings, [action_server(settings), rasa_server(settings, model)])
+
+
+def full_stack(settings: Settings, model: Path) -> ServiceGroup:
+    """The assistant and, in front of it, the bridge with the widget and the agent console."""
+    return ServiceGroup(settings, [action_server(settings), rasa_server(settings, model), bridge(settings)])

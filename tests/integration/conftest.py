@@ -1,6 +1,7 @@
 """Starts the real assistant once per test session: the trained model (cached by data hash),
 the Rasa server with its HTTP API and the action server, on free ports and a temporary state
 folder so a running `make run` is not disturbed."""
+import os
 import socket
 import uuid
 
@@ -10,9 +11,11 @@ import requests
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.seed import seed
 from actions.store.sql_store import SqlStore
-from bot.processes import assistant
+from bot.desk.store import DeskStore
+from bot.processes import ServiceGroup, assistant, bridge
 from bot.settings import Settings
 from bot.training import train
+from tests.live_chat import AgentClient, ShopperClient
 
 
 def free_port() -> int:
@@ -94,3 +97,60 @@ def parse(running_assistant):
         response.raise_for_status()
         return response.json()
     return _parse
+
+
+# --- the bridge (bot/desk) in front of the running assistant --------------------------------
+
+DESK_PASSWORDS = {"ayse": "ayse-test-secret", "mehmet": "mehmet-test-secret", "zeynep": "zeynep-test-secret",
+                  "yonetici": "yonetici-test-secret", "editor": "editor-test-secret"}
+
+
+class RunningBridge:
+    """The bridge as its own process, so that a test can restart it."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.url = settings.bridge_url
+        self.passwords = DESK_PASSWORDS
+        self.group = ServiceGroup(settings, [bridge(settings)])
+
+    def start(self) -> None:
+        self.group.start(progress=lambda _: None)
+
+    def stop(self) -> None:
+        self.group.stop()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def agent(self, username: str) -> AgentClient:
+        return AgentClient(self.url, username, self.passwords[username]).connect()
+
+    def shopper(self, session_id=None, language="tr") -> ShopperClient:
+        return ShopperClient(self.url, session_id, {"language": language}).connect()
+
+    def desk_store(self) -> DeskStore:
+        return DeskStore(make_engine(self.settings.store_database_url))
+
+
+@pytest.fixture(scope="session")
+def running_bridge(running_assistant):
+    settings = running_assistant.copy(update={
+        "bridge_port": free_port(), "support_hours": "always", "offer_timeout_seconds": 3.0,
+        "agent_grace_seconds": 4.0,
+    })
+    running = RunningBridge(settings)
+    passwords = {f"KUZEY_PASSWORD_{username.upper()}": password for username, password in DESK_PASSWORDS.items()}
+    saved = {name: os.environ.get(name) for name in passwords}
+    os.environ.update(passwords)  # the bridge creates the accounts with these on its first start
+    try:
+        running.start()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield running
+    running.stop()
