@@ -1,16 +1,20 @@
 # Kuzey Destek. `make run` and `make test` work on a fresh machine (see README.md).
 PY := .venv/bin/python
 
-.PHONY: setup run test unit train validate evaluate ablation seed talk clean
+.PHONY: setup browser run test unit train validate evaluate ablation seed talk clean
 
 setup:
 	@scripts/setup.sh
+
+# Debian's Chromium for the browser tests (only `make test` needs it).
+browser:
+	@scripts/setup-browser.sh
 
 run: setup
 	$(PY) -m bot up
 
 # Trains first (cached by data hash) so that the progress shows; pytest then reuses the model.
-test: setup
+test: setup browser
 	$(PY) -m bot train
 	$(PY) -m pytest
 

@@ -1,0 +1,67 @@
+"""Browser tests: Debian's Chromium (scripts/setup-browser.sh) driven by Playwright against the
+real bridge, Rasa and action server (the integration fixtures). Screenshots are kept in
+test-artifacts/screenshots/ for people to look at."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import (  # noqa: F401  (fixtures shared with the integration tests)
+    assistant_group, running_assistant, running_bridge, settings, trained_model,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# Without the network-related flags Chromium keeps calling Google's hosts, which a closed network refuses.
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup-browser.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(viewport=PHONE)` opens a page in a fresh context; console errors fail the test."""
+    contexts, errors = [], []
+
+    def open_page(viewport=LAPTOP, **options):
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"errors in the page's console: {errors}"
+
+
+@pytest.fixture
+def screenshot(request):
+    """`screenshot(page, "name")` saves test-artifacts/screenshots/<test>-<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^a-z0-9_]+", "-", request.node.name.lower())
+
+    def save(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{test_name}-{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return save

@@ -1,0 +1,197 @@
+"""The storefront widget (widget/widget.js) in Chromium against the real bridge and assistant.
+
+A shopper on a phone: opens the chat with the keyboard, asks, gets the answer, uses a quick
+reply, reloads and finds the conversation again. Selectors are the stable ones documented in
+widget/README.md. Console errors fail every test (the `new_page` fixture)."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LAPTOP, PHONE
+from tests.integration.conftest import parse  # noqa: F401  (a fixture: the running model's NLU)
+
+pytestmark = pytest.mark.integration
+
+MESSAGES = "#kd-messages .kd-msg"
+SHOPPER = '#kd-messages .kd-msg[data-sender="shopper"]'
+BOT = '#kd-messages .kd-msg[data-sender="bot"]'
+AGENT = '#kd-messages .kd-msg[data-sender="agent"]'
+XSS = "<img src=x onerror=alert(1)>"
+GIBBERISH = ["qxzv plmok wrrt", "zzkv qopw mnnx", "blorf snarg", "tptp rrr", "vbnm"]
+
+
+def open_phone(new_page, url):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(url)
+    return page
+
+
+def open_with_keyboard(page):
+    """Tab from the top of the page to the launcher, as a keyboard user would, and press Enter."""
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == "kd-launcher":
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    expect(page.locator("#kd-launcher")).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")
+    expect(page.locator("#kd-panel")).to_be_visible()
+    expect(page.locator("#kd-launcher")).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#kd-input")).to_be_focused()
+    expect(page.locator("#kd-connection")).to_be_hidden()  # connected, session confirmed
+
+
+def settled(page, timeout_ms=20_000):
+    """Waits until no bot message has arrived for 1.5 s (answers may come in several messages)."""
+    page.wait_for_function(
+        """() => {
+            const now = Date.now(), n = document.querySelectorAll('#kd-messages .kd-msg').length;
+            if (window.__kdCount !== n) { window.__kdCount = n; window.__kdSince = now; }
+            return document.querySelector('#kd-typing').hidden && now - window.__kdSince > 1500;
+        }""",
+        polling=250, timeout=timeout_ms,
+    )
+    return page.locator(MESSAGES).count()
+
+
+def test_a_shopper_on_a_phone_asks_uses_a_quick_reply_and_finds_the_chat_after_a_reload(
+        running_bridge, parse, new_page, screenshot):
+    page = open_phone(new_page, running_bridge.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    expect(page.locator("#kd-launcher")).to_have_attribute("aria-label", "Canlı destek sohbetini aç")
+    screenshot(page, "storefront")
+
+    open_with_keyboard(page)
+    # On a phone the panel covers the whole screen (once its opening animation has run).
+    page.wait_for_function("""() => {
+        const r = document.querySelector('#kd-panel').getBoundingClientRect();
+        return r.top === 0 && r.left === 0 && r.width === innerWidth && r.height === innerHeight;
+    }""", timeout=5_000)
+    expect(page.locator("#kd-status")).to_have_text("Dijital asistan")
+    expect(page.locator("#kd-messages")).to_have_attribute("role", "log")
+
+    page.keyboard.type("kargo ücreti ne kadar")
+    page.keyboard.press("Enter")
+    expect(page.locator(SHOPPER)).to_have_count(1)  # shown at once, before the answer
+    expect(page.locator(SHOPPER).first).to_contain_text("kargo ücreti ne kadar")
+    expect(page.locator("#kd-input")).to_have_value("")
+    expect(page.locator(BOT).first).to_contain_text("49,90 TL", timeout=60_000)
+    settled(page)
+    screenshot(page, "answer")
+
+    # Something the assistant does not understand gets suggestions as quick replies.
+    miss = next(text for text in GIBBERISH if parse(text)["intent"]["name"] == "nlu_fallback")
+    page.locator("#kd-input").fill(miss)
+    page.keyboard.press("Enter")
+    quick_replies = page.locator(".kd-quick-reply")
+    expect(quick_replies.first).to_be_visible(timeout=60_000)
+    settled(page)
+    screenshot(page, "quick-replies")
+    title = quick_replies.first.inner_text()
+    bots = page.locator(BOT).count()
+    quick_replies.first.click()
+    expect(page.locator(".kd-quick-replies")).to_have_count(0)  # that set cannot be used twice
+    expect(page.locator(SHOPPER)).to_have_count(3)
+    expect(page.locator(SHOPPER).last).to_contain_text(title)
+    expect(page.locator(BOT)).to_have_count(bots + 1, timeout=60_000)
+    settled(page)
+    screenshot(page, "quick-reply-answer")
+
+    # Shift+Enter is a new line, not a send.
+    page.locator("#kd-input").focus()
+    page.keyboard.type("satır bir")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("satır iki")
+    expect(page.locator("#kd-input")).to_have_value("satır bir\nsatır iki")
+    page.locator("#kd-input").fill("")
+
+    shown = page.locator(f"{MESSAGES} .kd-bubble").all_inner_texts()
+    page.reload()
+    # The panel stays open across the reload and the bridge sends the whole history.
+    expect(page.locator("#kd-panel")).to_be_visible()
+    expect(page.locator(MESSAGES)).to_have_count(len(shown), timeout=15_000)
+    assert page.locator(f"{MESSAGES} .kd-bubble").all_inner_texts() == shown
+    screenshot(page, "after-reload")
+
+    page.locator("#kd-input").press("Escape")
+    expect(page.locator("#kd-panel")).to_be_hidden()
+    expect(page.locator("#kd-launcher")).to_be_focused()
+
+
+def test_html_in_a_message_is_shown_as_text(running_bridge, new_page, screenshot):
+    page = open_phone(new_page, running_bridge.url + "/")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_with_keyboard(page)
+
+    page.keyboard.type(XSS)
+    page.keyboard.press("Enter")
+    expect(page.locator(SHOPPER).first).to_contain_text(XSS)
+    expect(page.locator(f"{MESSAGES}:not([data-sender='shopper'])").first).to_be_visible(timeout=60_000)
+    settled(page)
+    assert page.locator("#kd-messages img").count() == 0
+    screenshot(page, "sent")
+
+    page.reload()  # the stored copy, rendered from history, is text too
+    expect(page.locator(SHOPPER).first).to_contain_text(XSS)
+    assert page.locator("#kd-messages img").count() == 0
+    assert dialogs == []
+
+
+def test_the_english_storefront_has_an_english_widget(running_bridge, new_page, screenshot):
+    page = open_phone(new_page, running_bridge.url + "/en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#kd-launcher")).to_have_attribute("aria-label", "Open the support chat")
+    open_with_keyboard(page)
+    expect(page.locator("#kd-title")).to_have_text("Kuzey Market Support")
+    expect(page.locator("#kd-status")).to_have_text("Digital assistant")
+    expect(page.locator("#kd-input")).to_have_attribute("placeholder", "Type your message…")
+    expect(page.locator("#kd-send")).to_have_attribute("aria-label", "Send")
+
+    page.keyboard.type("how much is shipping")
+    page.keyboard.press("Enter")
+    expect(page.locator(BOT).first).to_contain_text(re.compile("shipping", re.I), timeout=60_000)
+    settled(page)
+    screenshot(page, "answer")
+
+
+def test_an_agent_takes_over_and_the_widget_says_who_is_helping(running_bridge, new_page, screenshot):
+    page = new_page(viewport=LAPTOP)
+    page.goto(running_bridge.url + "/")
+    page.locator("#kd-launcher").click()
+    expect(page.locator("#kd-connection")).to_be_hidden()
+    ayse = running_bridge.agent("ayse")
+    session_id = None
+    try:
+        page.locator("#kd-input").fill("bir temsilciyle görüşmek istiyorum")
+        page.locator("#kd-send").click()
+        expect(page.locator("#kd-status")).to_have_text(re.compile(r"^Sıradaki yeriniz: \d+"), timeout=60_000)
+        session_id = page.evaluate("localStorage.getItem('kuzey-destek-session')")
+        screenshot(page, "queued")
+
+        ack = ayse.call("accept", {"conversation_id": session_id})
+        assert ack["ok"], ack
+        expect(page.locator("#kd-status")).to_have_text("Ayşe K. sizinle ilgileniyor")
+        ayse.call("typing", {"conversation_id": session_id, "active": True})
+        expect(page.locator("#kd-typing")).to_have_text("Ayşe K. yazıyor…")
+        ayse.call("send", {"conversation_id": session_id, "text": "Merhaba, ben Ayşe.\nSiparişinize bakıyorum."})
+        agent_message = page.locator(AGENT).last
+        expect(agent_message.locator(".kd-msg-name")).to_have_text("Ayşe K.")
+        expect(agent_message.locator(".kd-bubble")).to_have_text("Merhaba, ben Ayşe.\nSiparişinize bakıyorum.")
+        expect(page.locator("#kd-typing")).to_be_hidden()
+        screenshot(page, "agent")
+
+        # A message while the panel is closed shows on the launcher's badge.
+        page.keyboard.press("Escape")
+        ayse.call("send", {"conversation_id": session_id, "text": "Kargonuz yarın elinizde."})
+        expect(page.locator("#kd-badge")).to_have_text("1")
+        screenshot(page, "unread")
+
+        ayse.call("hand_back", {"conversation_id": session_id})
+        expect(page.locator("#kd-status")).to_have_text("Dijital asistan")
+    finally:
+        if session_id:
+            ayse.call("hand_back", {"conversation_id": session_id})
+        ayse.disconnect()

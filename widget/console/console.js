@@ -1,0 +1,1612 @@
+/*
+ * Kuzey Destek — agent console.
+ *
+ * One page, no framework, no build step (ES2019). Talks to the bridge as docs/live-chat.md
+ * describes: REST /api/login and /api/desk/canned, Socket.IO namespace /agents with acks.
+ *
+ * Rules kept throughout:
+ *  - every text from the server goes into the page with textContent, never innerHTML;
+ *  - every UI text comes from STRINGS (one table per language) so English can be added;
+ *  - an ack error ({ok:false, error:{message}}) is shown in the #toast (role="alert").
+ */
+(function () {
+  'use strict';
+
+  // ===================================================================== UI texts
+
+  const LANG = 'tr';
+
+  const STRINGS = {
+    tr: {
+      'app.title': 'Kuzey Destek · Temsilci paneli',
+      'app.logout': 'Çıkış yap',
+      'login.intro': 'Temsilci hesabınızla giriş yapın.',
+      'login.username': 'Kullanıcı adı',
+      'login.password': 'Şifre',
+      'login.submit': 'Giriş yap',
+      'login.busy': 'Giriş yapılıyor…',
+      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
+      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
+      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+      'login.kicked': 'Sunucu bağlantıyı kapattı. Lütfen tekrar giriş yapın.',
+      'logout.confirm': '{n} açık sohbetiniz var; çıkarsanız müşteriler kuyruğa döner. Yine de çıkmak için tekrar "Çıkış yap"a basın.',
+      'conn.connecting': 'Bağlanıyor…',
+      'conn.online': 'Bağlı',
+      'conn.offline': 'Bağlantı koptu, yeniden deneniyor…',
+      'nav.label': 'Kuyruk ve sohbetlerim',
+      'nav.available': 'Müsaitim (yeni sohbet alabilirim)',
+      'nav.queue': 'Bekleyenler',
+      'nav.queueEmpty': 'Bekleyen müşteri yok.',
+      'nav.myChats': 'Sohbetlerim',
+      'nav.chatsEmpty': 'Açık sohbetiniz yok.',
+      'queue.accept': 'Üstlen',
+      'queue.acceptLabel': 'Üstlen: {name}, {reason}',
+      'queue.waitLabel': 'Bekleme süresi',
+      'queue.openPrefix': 'Önizle: ',
+      'chats.unread': 'okunmamış mesaj',
+      'chats.typing': 'yazıyor…',
+      'customer.guest': 'Misafir müşteri',
+      'chat.none': 'Sohbet seçilmedi',
+      'chat.emptyHint': 'Soldaki listeden bir sohbet açın ya da bekleyen bir müşteriyi üstlenin.',
+      'chat.transcript': 'Sohbet geçmişi',
+      'chat.transfer': 'Aktar',
+      'chat.handBack': 'Bota devret',
+      'chat.close': 'Kapat',
+      'chat.readOnly': 'Bu sohbet artık sizde değil; yalnızca okuyabilirsiniz.',
+      'chat.preview': 'Kuyruktaki sohbetin önizlemesi. Yanıt yazmak için üstlenin.',
+      'chat.loading': 'Sohbet yükleniyor…',
+      'chat.typing': 'Müşteri yazıyor…',
+      'chat.meta': '{lang} · {state} · başlangıç {time}',
+      'composer.cannedLabel': 'Hazır yanıt',
+      'composer.cannedPlaceholder': 'Hazır yanıt ekle…',
+      'composer.noteToggle': 'İç not (müşteri görmez)',
+      'composer.replyLabel': 'Yanıtınız',
+      'composer.replyPlaceholder': 'Müşteriye yanıt yazın… (Enter gönderir, Shift+Enter yeni satır)',
+      'composer.notePlaceholder': 'İç not yazın; müşteri bu notu görmez… (Enter ekler)',
+      'composer.send': 'Gönder',
+      'composer.sendNote': 'Not ekle',
+      'sender.shopper': 'Müşteri',
+      'sender.bot': 'Asistan',
+      'sender.agent': 'Temsilci',
+      'sender.system': 'Sistem',
+      'sender.note': 'İç not',
+      'msg.suggestions': 'Öneriler: ',
+      'offer.title': 'Yeni sohbet teklifi',
+      'offer.accept': 'Kabul et',
+      'offer.decline': 'Reddet',
+      'offer.countdown': 'Kalan süre: {s} sn',
+      'offer.announce': 'Yeni sohbet teklifi: {name}, {reason}',
+      'title.offer': '(1) Yeni sohbet',
+      'title.message': '({n}) Yeni mesaj',
+      'context.label': 'Müşteri bilgileri',
+      'context.title': 'Bağlam',
+      'context.empty': 'Bir sohbet açıldığında müşterinin bilgileri burada görünür.',
+      'context.reason': 'Neden temsilciye geldi',
+      'context.queuedAt': 'Kuyruğa giriş: {time}',
+      'context.frustration': 'Memnuniyetsizlik puanı',
+      'context.noSignals': 'Belirgin bir işaret yok.',
+      'context.customer': 'Müşteri',
+      'context.unverified': 'Doğrulanmamış müşteri',
+      'context.unverifiedHint': 'Müşteri kimliğini doğrulamadı; sipariş ve iletişim bilgileri gösterilmiyor.',
+      'context.unavailable': 'Müşteri bilgileri şu an alınamıyor (mağaza sistemine ulaşılamadı).',
+      'context.name': 'Ad',
+      'context.email': 'E-posta',
+      'context.phone': 'Telefon',
+      'context.phoneMasked': '•••• {last4}',
+      'context.orders': 'Siparişler',
+      'context.returns': 'İadeler',
+      'context.complaints': 'Şikâyetler',
+      'context.earlier': 'Önceki sohbetler',
+      'context.none': 'Yok.',
+      'col.orderNo': 'Sipariş no',
+      'col.status': 'Durum',
+      'col.total': 'Tutar',
+      'col.date': 'Tarih',
+      'col.rma': 'İade kodu',
+      'col.reference': 'Referans',
+      'col.category': 'Konu',
+      'col.reason': 'Neden',
+      'col.rating': 'Puan',
+      'close.title': 'Sohbeti kapat',
+      'close.tags': 'Sonuç etiketleri',
+      'close.noTags': 'Etiketler yüklenemedi.',
+      'close.note': 'Kapanış notu (isteğe bağlı)',
+      'close.confirm': 'Sohbeti kapat',
+      'close.done': 'Sohbet kapatıldı; asistan müşteriden puan isteyecek.',
+      'transfer.title': 'Sohbeti aktar',
+      'transfer.agent': 'Temsilci',
+      'transfer.none': 'Bu sohbetin dilini konuşan, çevrimiçi başka temsilci yok.',
+      'transfer.confirm': 'Aktar',
+      'transfer.option': '{name} · {status} · {load}/{max} sohbet · {langs}',
+      'transfer.available': 'müsait',
+      'transfer.away': 'müsait değil',
+      'transfer.full': 'dolu',
+      'transfer.done': 'Sohbet {name} adlı temsilciye aktarıldı.',
+      'handBack.done': 'Sohbet asistana devredildi.',
+      'common.cancel': 'Vazgeç',
+      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
+      'error.timeout': 'Sunucu yanıt vermedi. Bağlantınızı kontrol edip tekrar deneyin.',
+      'error.canned': 'Hazır yanıtlar yüklenemedi.',
+      'lang.tr': 'TR',
+      'lang.en': 'EN',
+      'langName.tr': 'Türkçe',
+      'langName.en': 'İngilizce',
+      'hoursShort': '{h} sa {m} dk',
+    },
+  };
+
+  // Why a chat came to people (conversation.reason).
+  const REASONS = {
+    tr: {
+      requested: 'Temsilci istedi',
+      frustration: 'Müşteri sinirli',
+      repeated_fallback: 'Asistan anlamadı',
+      assistant_failed: 'Asistan hata verdi',
+      assistant_unavailable: 'Asistan hata verdi',
+      verification_locked: 'Doğrulama kilitlendi',
+      store_unavailable: 'Mağaza sistemine ulaşılamadı',
+      transfer: 'Aktarıldı',
+    },
+  };
+
+  // Why the frustration score is what it is (detail.signals). Unknown keys are shown readable.
+  const SIGNALS = {
+    tr: {
+      insult: 'Hakaret ediyor',
+      anger: 'Öfkeli ifadeler',
+      public_threat: 'Şikâyeti herkese duyurmaktan söz ediyor',
+      legal_threat: 'Yasal yola başvurmaktan söz ediyor',
+      negative: 'Olumsuz ifadeler',
+      impatience: 'Sabırsızlanıyor',
+      long_wait: 'Uzun süredir beklediğini söylüyor',
+      repetition: 'Aynı şeyi tekrar soruyor',
+      negative_trend: 'Giderek gerginleşiyor',
+      bot_failures: 'Asistan anlamadı',
+      capitals: 'Büyük harflerle yazıyor',
+      exclamations: 'Çok ünlem ya da soru işareti',
+    },
+  };
+
+  // The store's status codes of orders and returns (unknown codes are shown readable).
+  const STORE_STATUSES = {
+    tr: {
+      odeme_bekleniyor: 'Ödeme bekleniyor',
+      hazirlaniyor: 'Hazırlanıyor',
+      kargoya_verildi: 'Kargoya verildi',
+      dagitimda: 'Dağıtımda',
+      teslim_edildi: 'Teslim edildi',
+      teslim_edilemedi: 'Teslim edilemedi',
+      iptal_edildi: 'İptal edildi',
+      iade_surecinde: 'İade sürecinde',
+      iade_edildi: 'İade edildi',
+      acildi: 'Açıldı',
+      kargo_bekleniyor: 'Kargo bekleniyor',
+      depoya_ulasti: 'Depoya ulaştı',
+      inceleniyor: 'İnceleniyor',
+      onaylandi: 'Onaylandı',
+      reddedildi: 'Reddedildi',
+    },
+  };
+
+  const COMPLAINT_CATEGORIES = {
+    tr: {
+      kargo: 'Kargo ve teslimat',
+      urun: 'Ürün',
+      iade: 'İade ve para iadesi',
+      odeme: 'Ödeme ve fatura',
+      hizmet: 'Müşteri hizmetleri',
+      diger: 'Diğer',
+      unknown: 'Belirtilmedi',
+    },
+  };
+
+  const STATES = {
+    tr: { bot: 'Asistanda', queued: 'Kuyrukta', agent: 'Temsilcide', closed: 'Kapandı', ticket: 'Talep açıldı' },
+  };
+
+  /** A UI text with {placeholders} filled in. */
+  function t(key, params) {
+    const table = STRINGS[LANG] || STRINGS.tr;
+    let text = key in table ? table[key] : (STRINGS.tr[key] || key);
+    if (params) {
+      Object.keys(params).forEach(function (name) {
+        text = text.split('{' + name + '}').join(String(params[name]));
+      });
+    }
+    return text;
+  }
+
+  function wordFrom(table, key) {
+    const words = table[LANG] || table.tr;
+    if (!key) return '';
+    return words[key] || String(key).replace(/_/g, ' ');
+  }
+
+  const reasonText = function (key) { return wordFrom(REASONS, key); };
+  const signalText = function (key) { return wordFrom(SIGNALS, key); };
+  const stateText = function (key) { return wordFrom(STATES, key); };
+  const storeStatusText = function (key) { return wordFrom(STORE_STATUSES, key); };
+  const categoryText = function (key) { return wordFrom(COMPLAINT_CATEGORIES, key); };
+
+  /** Fills the static page from STRINGS: data-i18n (text), -placeholder, -aria-label. */
+  function applyStaticStrings() {
+    document.documentElement.lang = LANG;
+    document.title = t('app.title');
+    document.querySelectorAll('[data-i18n]').forEach(function (node) {
+      node.textContent = t(node.getAttribute('data-i18n'));
+    });
+    document.querySelectorAll('[data-i18n-aria-label]').forEach(function (node) {
+      node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
+    });
+  }
+
+  // ===================================================================== constants & state
+
+  const TOKEN_KEY = 'kuzey.desk.token';
+  const USER_KEY = 'kuzey.desk.user';
+  const ACK_TIMEOUT_MS = 10000;
+  const TOAST_MS = 7000;
+  const LOGOUT_CONFIRM_MS = 6000;    // the second click on "Çıkış yap" must come within this
+  const TYPING_THROTTLE_MS = 2500;   // re-send "typing" at most this often while typing
+  const TYPING_IDLE_MS = 4000;       // "stopped typing" after this long without a key
+  const REMOTE_TYPING_MS = 8000;     // hide "Müşteri yazıyor…" if the stop never comes
+  const NEAR_BOTTOM_PX = 80;         // auto-scroll only if the agent was reading the end
+
+  const state = {
+    token: null,
+    socket: null,
+    me: null,            // desk.me (or the login's user until the first desk)
+    queue: [],
+    chats: [],
+    agents: [],
+    unread: {},          // conversation id -> count, kept by the console
+    openId: null,        // the chat shown in the middle
+    detail: null,        // its conversation detail (null while loading)
+    pending: [],         // messages that came while the detail was loading
+    offer: null,         // {conversation, deadline}
+    drafts: {},          // conversation id -> unsent reply text
+    canned: { responses: [], tags: [] },
+    cannedPick: null,    // last canned insertion, so the next pick can replace it
+    typingOut: { active: false, id: null, sentAt: 0, idleTimer: 0 },
+    typingInTimer: 0,
+    tickTimer: 0,
+    toastTimer: 0,
+    flash: { timer: 0, text: '', cycles: 0 },
+    logoutArmedUntil: 0, // see onLogoutClick
+  };
+
+  // ===================================================================== DOM helpers
+
+  const $ = function (selector) { return document.querySelector(selector); };
+
+  /** A new element with a class and plain text (text is never parsed as HTML). */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /**
+   * Re-renders a list without losing the keyboard focus: the focused control is found again by
+   * its item's data-id and its data-role (lists are rebuilt on every `desk` event).
+   */
+  function keepFocus(container, render) {
+    const active = document.activeElement;
+    let memo = null;
+    if (active && container.contains(active)) {
+      const item = active.closest('[data-id]');
+      memo = { id: item ? item.getAttribute('data-id') : null, role: active.getAttribute('data-role') };
+    }
+    render();
+    if (!memo) return;
+    let target = null;
+    if (memo.id && memo.role) {
+      target = container.querySelector('[data-id="' + CSS.escape(memo.id) + '"] [data-role="' + memo.role + '"]');
+    }
+    // The item is gone (taken by someone else): stay in the same list rather than on <body>.
+    if (!target) target = container.querySelector('[data-role]');
+    if (target) target.focus();
+  }
+
+  // ===================================================================== time formatting
+
+  /** Server times are ISO UTC; a time without a zone is read as UTC too, not local time. */
+  function parseTime(value) {
+    if (!value) return null;
+    const text = String(value);
+    const hasZone = /[zZ]|[+-]\d\d:?\d\d$/.test(text.slice(10));
+    const ms = Date.parse(hasZone ? text : text + 'Z');
+    return isNaN(ms) ? null : new Date(ms);
+  }
+
+  const clockFormat = new Intl.DateTimeFormat('tr-TR', { hour: '2-digit', minute: '2-digit' });
+  const dayFormat = new Intl.DateTimeFormat('tr-TR', { day: '2-digit', month: '2-digit' });
+  const dateFormat = new Intl.DateTimeFormat('tr-TR', { day: '2-digit', month: '2-digit', year: '2-digit' });
+
+  /** "18:45" today, "22.11 18:45" on other days. */
+  function formatTime(value) {
+    const date = parseTime(value);
+    if (!date) return '';
+    const sameDay = date.toDateString() === new Date().toDateString();
+    return sameDay ? clockFormat.format(date) : dayFormat.format(date) + ' ' + clockFormat.format(date);
+  }
+
+  function formatDate(value) {
+    const date = parseTime(value);
+    return date ? dateFormat.format(date) : '';
+  }
+
+  /** A waiting time: "0:42", "12:05", "1 sa 3 dk". Clock skew never shows a negative wait. */
+  function formatDuration(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s >= 3600) return t('hoursShort', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+    const sec = s % 60;
+    return Math.floor(s / 60) + ':' + (sec < 10 ? '0' : '') + sec;
+  }
+
+  /**
+   * When a queued chat started waiting, on this computer's clock: from the server's
+   * waiting_seconds when given (immune to a wrong local clock), else from queued_at.
+   */
+  function queuedSinceMs(summary) {
+    if (typeof summary.waiting_seconds === 'number') return Date.now() - summary.waiting_seconds * 1000;
+    const date = parseTime(summary.queued_at || summary.last_message_at);
+    return date ? date.getTime() : Date.now();
+  }
+
+  // ===================================================================== small domain helpers
+
+  function customerName(summary) {
+    return summary && summary.customer && summary.customer.name ? summary.customer.name : t('customer.guest');
+  }
+
+  function langBadgeText(language) {
+    return t('lang.' + (language === 'en' ? 'en' : 'tr'));
+  }
+
+  /** 0.82 -> 82; a score already on 0-100 stays as it is. */
+  function frustrationScore(value) {
+    const number = Number(value) || 0;
+    const score = number <= 1 ? number * 100 : number;
+    return Math.max(0, Math.min(100, Math.round(score)));
+  }
+
+  /** {tr, en} -> the text in `language`, else Turkish, else any. */
+  function pickLanguage(texts, language) {
+    if (!texts) return '';
+    if (typeof texts === 'string') return texts;
+    return texts[language] || texts.tr || texts.en || '';
+  }
+
+  function errorMessage(error, fallbackKey) {
+    if (!error) return t(fallbackKey || 'error.generic');
+    if (typeof error === 'string') return error;
+    return error.message || t(fallbackKey || 'error.generic');
+  }
+
+  function findChat(id) {
+    return state.chats.find(function (chat) { return chat.id === id; }) || null;
+  }
+
+  /** The open chat is loaded and still this agent's (else it is shown read-only). */
+  function canWrite() {
+    return !!state.detail && state.detail.id === state.openId && !!findChat(state.openId);
+  }
+
+  // ===================================================================== toast & announcements
+
+  /** Errors (and a few confirmations) in #toast, which has role="alert". */
+  function toast(message, kind) {
+    const node = $('#toast');
+    node.textContent = message;
+    node.className = 'toast ' + (kind || 'error');
+    node.hidden = false;
+    clearTimeout(state.toastTimer);
+    state.toastTimer = setTimeout(hideToast, TOAST_MS);
+  }
+
+  function hideToast() {
+    const node = $('#toast');
+    node.hidden = true;
+    node.textContent = '';
+  }
+
+  /** For screen readers only (the live region is visually hidden). */
+  function announce(message) {
+    const node = $('#announcer');
+    node.textContent = '';
+    // A new text node after a frame makes screen readers read the same text again.
+    requestAnimationFrame(function () { node.textContent = message; });
+  }
+
+  // ===================================================================== alerts: sound and title
+
+  // Browsers only allow sound after the user has interacted with the page: the AudioContext is
+  // created in the first click/keypress and every use is guarded, so a blocked audio never throws.
+  let audioContext = null;
+
+  function unlockAudio() {
+    try {
+      if (!audioContext) {
+        const AudioCtor = window.AudioContext || window.webkitAudioContext;
+        if (!AudioCtor) return;
+        audioContext = new AudioCtor();
+      }
+      if (audioContext.state === 'suspended') audioContext.resume().catch(function () {});
+    } catch (_) {
+      audioContext = null;
+    }
+  }
+
+  function beep() {
+    if (!audioContext || audioContext.state !== 'running') return;
+    try {
+      const now = audioContext.currentTime;
+      const oscillator = audioContext.createOscillator();
+      const gain = audioContext.createGain();
+      oscillator.type = 'sine';
+      oscillator.frequency.setValueAtTime(880, now);
+      gain.gain.setValueAtTime(0.0001, now);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.25);
+      oscillator.connect(gain);
+      gain.connect(audioContext.destination);
+      oscillator.start(now);
+      oscillator.stop(now + 0.3);
+    } catch (_) {
+      // No sound is better than a broken console.
+    }
+  }
+
+  /**
+   * Flashes the tab title until the window gets the focus (an agent in another tab or window
+   * sees it). If the console already has the focus, a few flashes are enough.
+   */
+  function flashTitle(text) {
+    const flash = state.flash;
+    flash.text = text;
+    flash.cycles = 0;
+    document.title = text;
+    if (flash.timer) return;
+    flash.timer = setInterval(function () {
+      flash.cycles += 1;
+      document.title = flash.cycles % 2 ? t('app.title') : flash.text;
+      if (document.hasFocus() && flash.cycles >= 6) stopFlashTitle();
+    }, 1000);
+  }
+
+  function stopFlashTitle() {
+    clearInterval(state.flash.timer);
+    state.flash.timer = 0;
+    document.title = t('app.title');
+  }
+
+  function alertAgent(titleText) {
+    beep();
+    flashTitle(titleText);
+  }
+
+  function totalUnread() {
+    return Object.keys(state.unread).reduce(function (sum, id) { return sum + state.unread[id]; }, 0);
+  }
+
+  // ===================================================================== REST
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function login(username, password) {
+    const response = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username: username, password: password }),
+    });
+    const data = await readJson(response);
+    if (!response.ok || !data || !data.token) {
+      throw Object.assign(new Error(errorMessage(data && data.error, 'login.failed')), { status: response.status });
+    }
+    return data;
+  }
+
+  /** Canned responses and close tags; editors may change them, so reloaded on every connect. */
+  async function loadCanned() {
+    try {
+      const response = await fetch('/api/desk/canned', {
+        headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' },
+      });
+      if (response.status === 401) {
+        endSession(t('login.expired'));
+        return;
+      }
+      const data = await readJson(response);
+      if (!response.ok || !data) throw new Error(errorMessage(data && data.error, 'error.canned'));
+      state.canned = { responses: data.responses || [], tags: data.tags || [] };
+      renderCannedOptions();
+    } catch (error) {
+      if (state.token) toast(t('error.canned'));
+    }
+  }
+
+  // ===================================================================== Socket.IO
+
+  /** Emits an event with an ack; resolves with the ack, rejects with the server's message. */
+  function request(event, payload) {
+    return new Promise(function (resolve, reject) {
+      if (!state.socket) {
+        reject(new Error(t('error.generic')));
+        return;
+      }
+      state.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (timeoutError, answer) {
+        if (timeoutError) reject(new Error(t('error.timeout')));
+        else if (!answer || answer.ok !== true) reject(new Error(errorMessage(answer && answer.error)));
+        else resolve(answer);
+      });
+    });
+  }
+
+  function connectSocket() {
+    setConnection('connecting');
+    const socket = io('/agents', { auth: { token: state.token } });
+    state.socket = socket;
+
+    socket.on('connect', function () {
+      setConnection('online');
+      loadCanned();
+      // After a reconnect the open chat may have missed messages: load it again.
+      if (state.openId) openChat(state.openId, { force: true, keepFocus: true });
+    });
+    socket.on('connect_error', function () {
+      // socket.active is false when the server refused us (bad or expired token); otherwise the
+      // client keeps retrying by itself (network trouble).
+      if (!socket.active) endSession(t('login.expired'));
+      else setConnection('offline');
+    });
+    socket.on('disconnect', function (reason) {
+      if (reason === 'io server disconnect') endSession(t('login.kicked'));
+      else setConnection('offline');
+    });
+
+    socket.on('desk', onDesk);
+    socket.on('offer', onOffer);
+    socket.on('offer_withdrawn', onOfferWithdrawn);
+    socket.on('message', onMessageEvent);
+    socket.on('typing', onTypingEvent);
+  }
+
+  function setConnection(status) {
+    const node = $('#connection');
+    node.setAttribute('data-state', status);
+    node.textContent = t('conn.' + status);
+  }
+
+  // ===================================================================== session: login/logout
+
+  function showLogin(message) {
+    $('#app-view').hidden = true;
+    $('#login-view').hidden = false;
+    $('#login-error').textContent = message || '';
+    document.title = t('app.title');
+    const username = $('#login-username');
+    (username.value ? $('#login-password') : username).focus();
+  }
+
+  function showApp() {
+    $('#login-view').hidden = true;
+    $('#app-view').hidden = false;
+    renderMe();
+    renderQueue();
+    renderChats();
+    renderChatPanel();
+  }
+
+  async function onLoginSubmit(event) {
+    event.preventDefault();
+    const username = $('#login-username').value.trim();
+    const password = $('#login-password').value;
+    const error = $('#login-error');
+    if (!username || !password) {
+      error.textContent = t('login.missing');
+      return;
+    }
+    const submit = $('#login-submit');
+    submit.disabled = true;
+    submit.textContent = t('login.busy');
+    error.textContent = '';
+    try {
+      const data = await login(username, password);
+      $('#login-password').value = '';
+      sessionStorage.setItem(TOKEN_KEY, data.token);
+      sessionStorage.setItem(USER_KEY, JSON.stringify(data.user || {}));
+      startSession(data.token, data.user);
+    } catch (failure) {
+      // A failed fetch (server down) has no status; a 401 carries the server's own words.
+      error.textContent = failure.status ? failure.message : t('login.network');
+      $('#login-password').select();
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t('login.submit');
+    }
+  }
+
+  function startSession(token, user) {
+    state.token = token;
+    state.me = user || null;
+    showApp();
+    connectSocket();
+    state.tickTimer = setInterval(tick, 1000);
+  }
+
+  /** Back to the login form: forget the token, the socket and everything shown. */
+  function endSession(message) {
+    if (state.socket) {
+      const socket = state.socket;
+      state.socket = null;
+      socket.removeAllListeners();
+      socket.disconnect();
+    }
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+    clearInterval(state.tickTimer);
+    clearTimeout(state.typingOut.idleTimer);
+    clearTimeout(state.typingInTimer);
+    stopFlashTitle();
+    closeDialogs();
+    Object.assign(state, {
+      token: null, me: null, queue: [], chats: [], agents: [], unread: {}, openId: null, detail: null,
+      pending: [], offer: null, drafts: {}, cannedPick: null, tickTimer: 0, logoutArmedUntil: 0,
+      typingOut: { active: false, id: null, sentAt: 0, idleTimer: 0 },
+    });
+    $('#reply').value = '';
+    $('#note-toggle').checked = false;
+    renderOffer();
+    showLogin(message);
+  }
+
+  /**
+   * Logging out with chats open sends their shoppers back to the queue (after a short grace
+   * period), so the first click only warns; a second click within a few seconds logs out.
+   */
+  function onLogoutClick() {
+    if (state.chats.length && Date.now() > state.logoutArmedUntil) {
+      state.logoutArmedUntil = Date.now() + LOGOUT_CONFIRM_MS;
+      toast(t('logout.confirm', { n: state.chats.length }));
+      return;
+    }
+    endSession('');
+  }
+
+  function closeDialogs() {
+    ['#close-dialog', '#transfer-dialog'].forEach(function (selector) {
+      const dialog = $(selector);
+      if (dialog.open) dialog.close();
+    });
+  }
+
+  // ===================================================================== server events
+
+  function onDesk(desk) {
+    const couldWrite = canWrite();
+    state.me = desk.me || state.me;
+    state.queue = desk.queue || [];
+    state.chats = desk.chats || [];
+    state.agents = desk.agents || [];
+    // Forget unread counts of chats that are no longer ours.
+    Object.keys(state.unread).forEach(function (id) { if (!findChat(id)) delete state.unread[id]; });
+    // An offered chat that has left the queue (taken by us or someone else) is no offer any more.
+    if (state.offer && !state.queue.some(function (q) { return q.id === state.offer.conversation.id; })) {
+      state.offer = null;
+    }
+    renderMe();
+    renderQueue();
+    renderChats();
+    renderOffer();
+    // A chat taken away (e.g. by a supervisor) stays readable, read-only; a previewed one
+    // taken in another tab becomes writable.
+    if (canWrite() !== couldWrite) renderChatPanel();
+    else if (state.detail) renderBanner(state.detail, couldWrite);
+    if ($('#transfer-dialog').open) renderTransferOptions();
+  }
+
+  function onOffer(payload) {
+    if (!payload || !payload.conversation) return;
+    const seconds = Number(payload.expires_in_seconds) || 30;
+    state.offer = { conversation: payload.conversation, deadline: Date.now() + seconds * 1000 };
+    renderOffer();
+    alertAgent(t('title.offer'));
+    announce(t('offer.announce', {
+      name: customerName(payload.conversation), reason: reasonText(payload.conversation.reason),
+    }));
+  }
+
+  function onOfferWithdrawn(payload) {
+    if (state.offer && payload && state.offer.conversation.id === payload.conversation_id) {
+      state.offer = null;
+      renderOffer();
+    }
+  }
+
+  function onMessageEvent(payload) {
+    if (!payload || !payload.message) return;
+    const id = payload.conversation_id;
+    const message = payload.message;
+    addMessage(id, message);
+    updateChatPreview(id, message);
+
+    const isOpen = state.openId === id;
+    if (isOpen && message.sender === 'shopper') showRemoteTyping(false);
+    if (!countsAsUnread(message)) return;
+    if (!isOpen && findChat(id)) {
+      state.unread[id] = (state.unread[id] || 0) + 1;
+      renderChats();
+    }
+    if (message.sender === 'shopper' && (!isOpen || !document.hasFocus())) {
+      alertAgent(t('title.message', { n: Math.max(1, totalUnread()) }));
+    }
+  }
+
+  /** What the agent has not seen yet: everything except their own words. */
+  function countsAsUnread(message) {
+    if (message.sender === 'agent') return false;
+    if (message.sender === 'note') return !state.me || message.agent_name !== state.me.display_name;
+    return true;
+  }
+
+  function onTypingEvent(payload) {
+    if (payload && payload.conversation_id === state.openId) showRemoteTyping(!!payload.active);
+  }
+
+  // ===================================================================== the left column
+
+  function renderMe() {
+    const me = state.me || {};
+    $('#me-name').textContent = me.display_name || me.username || '';
+    const toggle = $('#availability');
+    toggle.checked = !!me.available;
+  }
+
+  function renderQueue() {
+    const list = $('#queue');
+    keepFocus(list, function () {
+      clear(list);
+      state.queue.forEach(function (summary) { list.appendChild(queueItem(summary)); });
+    });
+    $('#queue-count').textContent = state.queue.length ? '(' + state.queue.length + ')' : '';
+    $('#queue-empty').hidden = state.queue.length > 0;
+  }
+
+  function queueItem(summary) {
+    const item = el('li', 'queue-item');
+    item.setAttribute('data-id', summary.id);
+    if (frustrationScore(summary.frustration) >= 70) item.classList.add('is-hot');
+
+    // The item's body previews the chat (read-only); the button takes it.
+    const main = el('button', 'item-main queue-open');
+    main.type = 'button';
+    main.setAttribute('data-role', 'open');
+    if (summary.id === state.openId) main.setAttribute('aria-current', 'true');
+    main.addEventListener('click', function () { openChat(summary.id); });
+    main.appendChild(el('span', 'visually-hidden', t('queue.openPrefix')));
+    const top = el('span', 'item-top');
+    top.appendChild(el('span', 'badge lang', langBadgeText(summary.language)));
+    top.appendChild(el('span', 'item-name', customerName(summary)));
+    main.appendChild(top);
+    const reasonRow = el('span', 'item-reason-row');
+    reasonRow.appendChild(el('span', 'item-reason reason-' + (summary.reason || 'none'), reasonText(summary.reason)));
+    const since = queuedSinceMs(summary);
+    const wait = el('span', 'wait');
+    wait.setAttribute('data-since-ms', String(since));
+    wait.setAttribute('title', t('queue.waitLabel'));
+    wait.textContent = formatDuration((Date.now() - since) / 1000);
+    reasonRow.appendChild(wait);
+    main.appendChild(reasonRow);
+    if (summary.preview) main.appendChild(el('span', 'item-preview', summary.preview));
+    item.appendChild(main);
+
+    const accept = el('button', 'btn btn-small btn-primary accept', t('queue.accept'));
+    accept.type = 'button';
+    accept.setAttribute('data-role', 'accept');
+    accept.setAttribute('aria-label', t('queue.acceptLabel', {
+      name: customerName(summary), reason: reasonText(summary.reason),
+    }));
+    accept.addEventListener('click', function () { acceptChat(summary.id, accept); });
+    item.appendChild(accept);
+    return item;
+  }
+
+  function renderChats() {
+    const list = $('#my-chats');
+    keepFocus(list, function () {
+      clear(list);
+      state.chats.forEach(function (summary) { list.appendChild(chatItem(summary)); });
+    });
+    $('#chats-count').textContent = state.chats.length ? '(' + state.chats.length + ')' : '';
+    $('#chats-empty').hidden = state.chats.length > 0;
+  }
+
+  function chatItem(summary) {
+    const item = el('li', 'chat-item');
+    item.setAttribute('data-id', summary.id);
+    const isOpen = summary.id === state.openId;
+    if (isOpen) item.classList.add('is-open');
+
+    const button = el('button', 'chat-open');
+    button.type = 'button';
+    button.setAttribute('data-role', 'open');
+    if (isOpen) button.setAttribute('aria-current', 'true');
+
+    const top = el('span', 'item-top');
+    top.appendChild(el('span', 'badge lang', langBadgeText(summary.language)));
+    top.appendChild(el('span', 'item-name', customerName(summary)));
+    top.appendChild(el('span', 'item-time', formatTime(summary.last_message_at)));
+    const count = state.unread[summary.id] || 0;
+    const unread = el('span', 'unread', count);
+    unread.hidden = count === 0;
+    top.appendChild(unread);
+    if (count) top.appendChild(el('span', 'visually-hidden', t('chats.unread')));
+    button.appendChild(top);
+    if (summary.preview) button.appendChild(el('span', 'item-preview', summary.preview));
+
+    button.addEventListener('click', function () { openChat(summary.id); });
+    item.appendChild(button);
+    return item;
+  }
+
+  /** Keeps "my chats" current between `desk` events (the preview is the last shopper text). */
+  function updateChatPreview(id, message) {
+    const chat = findChat(id);
+    if (!chat) return;
+    if (message.sender === 'shopper') chat.preview = message.text;
+    chat.last_message_at = message.time || chat.last_message_at;
+    renderChats();
+  }
+
+  async function setAvailable(event) {
+    const toggle = event.target;
+    const wanted = toggle.checked;
+    try {
+      await request('set_available', { available: wanted });
+      if (state.me) state.me.available = wanted;
+    } catch (error) {
+      toggle.checked = !wanted;
+      toast(error.message);
+    }
+  }
+
+  // ===================================================================== offers
+
+  function renderOffer() {
+    const card = $('#offer');
+    const offer = state.offer;
+    if (!offer) {
+      const hadFocus = card.contains(document.activeElement);
+      card.hidden = true;
+      if (hadFocus) focusWorkArea();
+      return;
+    }
+    const summary = offer.conversation;
+    // Buttons are re-enabled for a new offer only, not while the shown one is being accepted.
+    if (card.hidden || card.getAttribute('data-id') !== summary.id) {
+      card.querySelector('.accept').disabled = false;
+      card.querySelector('.decline').disabled = false;
+    }
+    card.setAttribute('data-id', summary.id);
+    card.querySelector('.offer-name').textContent = customerName(summary);
+    card.querySelector('.offer-lang').textContent = langBadgeText(summary.language);
+    card.querySelector('.offer-reason').textContent = reasonText(summary.reason);
+    card.querySelector('.offer-preview').textContent = summary.preview || '';
+    updateOfferCountdown();
+    card.hidden = false;
+  }
+
+  function updateOfferCountdown() {
+    if (!state.offer) return;
+    const seconds = Math.max(0, Math.ceil((state.offer.deadline - Date.now()) / 1000));
+    $('#offer .offer-countdown').textContent = t('offer.countdown', { s: seconds });
+    if (seconds === 0) {
+      // The server moves the offer on by itself; the card just goes.
+      state.offer = null;
+      renderOffer();
+    }
+  }
+
+  function acceptOffer() {
+    if (state.offer) acceptChat(state.offer.conversation.id, $('#offer .accept'));
+  }
+
+  async function declineOffer() {
+    if (!state.offer) return;
+    const id = state.offer.conversation.id;
+    state.offer = null;
+    renderOffer();
+    try {
+      await request('decline', { conversation_id: id });
+    } catch (error) {
+      toast(error.message);
+    }
+  }
+
+  // ===================================================================== accept & open
+
+  /** Takes a queued chat (offered or not); the ack's detail is shown at once. */
+  async function acceptChat(id, button) {
+    if (button) button.disabled = true;
+    try {
+      const answer = await request('accept', { conversation_id: id });
+      if (state.offer && state.offer.conversation.id === id) state.offer = null;
+      renderOffer();
+      const detail = answer.conversation;
+      if (!detail) throw new Error(t('error.generic'));
+      state.queue = state.queue.filter(function (q) { return q.id !== id; });
+      if (!findChat(id)) state.chats.push(summaryOf(detail));
+      renderQueue();
+      switchTo(id);
+      showDetail(detail, { focusReply: true });
+    } catch (error) {
+      if (button && button.isConnected) button.disabled = false;
+      toast(error.message);
+    }
+  }
+
+  function summaryOf(detail) {
+    const summary = Object.assign({}, detail);
+    delete summary.messages;
+    delete summary.context;
+    delete summary.signals;
+    return summary;
+  }
+
+  /** Shows a chat in the middle (and its context on the right) from the `open` ack. */
+  async function openChat(id, options) {
+    const opts = options || {};
+    if (!opts.force && state.openId === id && state.detail) {
+      $('#reply').focus();
+      return;
+    }
+    if (state.openId !== id) switchTo(id);
+    delete state.unread[id];
+    renderChats();
+    if (!state.detail) renderChatPanel();
+    try {
+      const answer = await request('open', { conversation_id: id });
+      if (state.openId !== id) return; // the agent has moved on meanwhile
+      if (!answer.conversation) throw new Error(t('error.generic'));
+      showDetail(answer.conversation, { focusReply: !opts.keepFocus });
+    } catch (error) {
+      toast(error.message);
+      if (state.openId === id && !state.detail) {
+        switchTo(null);
+        renderChats();
+        renderChatPanel();
+      }
+    }
+  }
+
+  function showDetail(detail, options) {
+    // Messages that arrived while the detail was on its way are merged in (no duplicates).
+    detail.messages = mergeMessages(detail.messages || [], state.pending);
+    state.pending = [];
+    state.detail = detail;
+    state.cannedPick = null;
+    showRemoteTyping(false);
+    renderChats();
+    renderChatPanel();
+    if (options && options.focusReply && canWrite()) $('#reply').focus();
+  }
+
+  /**
+   * Makes `id` the chat in the middle: the typing signal of the old chat stops and each chat
+   * keeps its own unsent draft (a draft must never be sent to another shopper).
+   */
+  function switchTo(id) {
+    if (state.openId === id) return;
+    stopTyping();
+    const reply = $('#reply');
+    if (state.openId) state.drafts[state.openId] = reply.value;
+    reply.value = (id && state.drafts[id]) || '';
+    if (id) delete state.drafts[id];
+    state.openId = id;
+    state.detail = null;
+    state.pending = [];
+    state.cannedPick = null;
+  }
+
+  /** Where the keyboard goes when its control disappears (closed chat, answered offer). */
+  function focusWorkArea() {
+    const target = canWrite() ? $('#reply') : ($('#my-chats .chat-open') || $('#availability'));
+    target.focus();
+  }
+
+  function mergeMessages(messages, extra) {
+    const byId = new Map();
+    messages.concat(extra).forEach(function (message) { byId.set(message.id, message); });
+    return Array.from(byId.values()).sort(function (a, b) { return a.id - b.id; });
+  }
+
+  /** After close, hand back or transfer: the chat is no longer ours. */
+  function forgetChat(id) {
+    state.chats = state.chats.filter(function (chat) { return chat.id !== id; });
+    delete state.unread[id];
+    if (state.openId === id) switchTo(null);
+    delete state.drafts[id];
+    renderChats();
+    renderChatPanel();
+    focusWorkArea();
+  }
+
+  // ===================================================================== the middle: chat panel
+
+  function renderChatPanel() {
+    const detail = state.detail && state.detail.id === state.openId ? state.detail : null;
+    const loading = !!state.openId && !detail;
+    const writable = canWrite();
+
+    $('#chat-title').textContent = detail ? customerName(detail) : (loading ? t('chat.loading') : t('chat.none'));
+    $('#chat-meta').textContent = detail ? t('chat.meta', {
+      lang: t('langName.' + (detail.language === 'en' ? 'en' : 'tr')),
+      state: stateText(detail.state),
+      time: detail.messages.length ? formatTime(detail.messages[0].time) : '',
+    }) : '';
+    renderBanner(detail, writable);
+    $('#chat-empty').hidden = !!state.openId;
+    $('#transcript').hidden = !state.openId;
+
+    ['#transfer', '#hand-back', '#close-chat', '#reply', '#send', '#note-toggle'].forEach(function (selector) {
+      $(selector).disabled = !writable;
+    });
+    renderCannedOptions();
+    renderComposerMode();
+    renderTranscript(detail);
+    renderContext(detail);
+  }
+
+  /** Read-only views say why; a queued chat can be taken from here. */
+  function renderBanner(detail, writable) {
+    const queued = !!detail && state.queue.some(function (q) { return q.id === detail.id; });
+    $('#chat-banner').hidden = !detail || writable;
+    $('#chat-banner-text').textContent = t(queued ? 'chat.preview' : 'chat.readOnly');
+    $('#banner-accept').hidden = !queued;
+    $('#banner-accept').disabled = false;
+  }
+
+  function renderTranscript(detail) {
+    const transcript = $('#transcript');
+    // role="log" reads out what is added; a whole transcript being (re)drawn is not news.
+    transcript.setAttribute('aria-live', 'off');
+    clear(transcript);
+    if (detail) {
+      detail.messages.forEach(function (message) { transcript.appendChild(messageElement(message)); });
+      transcript.scrollTop = transcript.scrollHeight;
+    }
+    setTimeout(function () { transcript.setAttribute('aria-live', 'polite'); }, 0);
+  }
+
+  /** Adds a message to the open chat (from an ack or an event); ignores ones already shown. */
+  function addMessage(conversationId, message) {
+    if (conversationId !== state.openId) return;
+    const detail = state.detail;
+    if (!detail || detail.id !== conversationId) {
+      state.pending.push(message);  // the `open` ack is on its way
+      return;
+    }
+    if (detail.messages.some(function (m) { return m.id === message.id; })) return;
+    detail.messages.push(message);
+    const transcript = $('#transcript');
+    const nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < NEAR_BOTTOM_PX;
+    transcript.appendChild(messageElement(message));
+    // Own messages always scroll into view; others only if the agent was at the end already.
+    if (nearBottom || message.sender === 'agent' || message.sender === 'note') {
+      transcript.scrollTop = transcript.scrollHeight;
+    }
+  }
+
+  function senderLabel(message) {
+    switch (message.sender) {
+      case 'agent': return message.agent_name || t('sender.agent');
+      case 'note': return t('sender.note') + (message.agent_name ? ' · ' + message.agent_name : '');
+      case 'shopper':
+      case 'bot':
+      case 'system':
+        return t('sender.' + message.sender);
+      default: return String(message.sender || '');
+    }
+  }
+
+  function messageElement(message) {
+    const node = el('div', 'msg msg-' + (message.sender || 'unknown'));
+    node.setAttribute('data-sender', message.sender || '');
+    node.setAttribute('data-id', message.id);
+    const meta = el('div', 'msg-meta');
+    meta.appendChild(el('span', 'msg-who', senderLabel(message)));
+    const time = el('time', 'msg-time', formatTime(message.time));
+    if (message.time) time.setAttribute('datetime', message.time);
+    meta.appendChild(time);
+    node.appendChild(meta);
+    node.appendChild(el('div', 'msg-text', message.text || ''));
+    const replies = message.quick_replies || [];
+    if (replies.length) {
+      const titles = replies.map(function (reply) { return reply.title || reply.payload || ''; });
+      node.appendChild(el('div', 'msg-replies', t('msg.suggestions') + titles.join(' · ')));
+    }
+    return node;
+  }
+
+  function showRemoteTyping(active) {
+    clearTimeout(state.typingInTimer);
+    $('#typing-indicator').textContent = active ? t('chat.typing') : '';
+    if (active) state.typingInTimer = setTimeout(function () { showRemoteTyping(false); }, REMOTE_TYPING_MS);
+  }
+
+  // ===================================================================== composer
+
+  function renderComposerMode() {
+    const asNote = $('#note-toggle').checked;
+    $('#composer').classList.toggle('note-mode', asNote);
+    $('#reply').placeholder = t(asNote ? 'composer.notePlaceholder' : 'composer.replyPlaceholder');
+    $('#send').textContent = t(asNote ? 'composer.sendNote' : 'composer.send');
+  }
+
+  function onNoteToggle() {
+    // Notes are not the shopper's business: stop showing them "agent is typing".
+    if ($('#note-toggle').checked) stopTyping();
+    renderComposerMode();
+    $('#reply').focus();
+  }
+
+  function onReplyKeydown(event) {
+    // Enter sends, Shift+Enter makes a new line; not while an IME is composing a character.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitReply();
+    }
+  }
+
+  async function submitReply(event) {
+    if (event) event.preventDefault();
+    const reply = $('#reply');
+    const text = reply.value.trim();
+    if (!text || !canWrite()) return;
+    const id = state.openId;
+    const asNote = $('#note-toggle').checked;
+    // Cleared at once so the agent can go on; given back if the server refuses it.
+    reply.value = '';
+    resetCannedPick();
+    stopTyping();
+    try {
+      const answer = await request(asNote ? 'note' : 'send', { conversation_id: id, text: text });
+      if (answer.message) addMessage(id, answer.message);
+    } catch (error) {
+      if (state.openId === id && !reply.value) reply.value = text;
+      toast(error.message);
+    }
+  }
+
+  // --- typing, throttled: one "active" every few seconds while typing, "inactive" when idle.
+
+  function onReplyInput() {
+    resetCannedPick();
+    if (!canWrite() || $('#note-toggle').checked) return;
+    if (!$('#reply').value) {
+      stopTyping();
+      return;
+    }
+    const typing = state.typingOut;
+    const now = Date.now();
+    if (!typing.active || typing.id !== state.openId || now - typing.sentAt > TYPING_THROTTLE_MS) {
+      emitTyping(state.openId, true);
+      typing.active = true;
+      typing.id = state.openId;
+      typing.sentAt = now;
+    }
+    clearTimeout(typing.idleTimer);
+    typing.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    const typing = state.typingOut;
+    clearTimeout(typing.idleTimer);
+    if (typing.active) emitTyping(typing.id, false);
+    typing.active = false;
+  }
+
+  function emitTyping(id, active) {
+    // Fire and forget: a lost typing signal is harmless.
+    if (state.socket && state.socket.connected && id) {
+      state.socket.emit('typing', { conversation_id: id, active: active });
+    }
+  }
+
+  // --- canned responses
+
+  function chatLanguage() {
+    return state.detail && state.detail.language === 'en' ? 'en' : 'tr';
+  }
+
+  function renderCannedOptions() {
+    const select = $('#canned');
+    const language = chatLanguage();
+    clear(select);
+    const placeholder = el('option', '', t('composer.cannedPlaceholder'));
+    placeholder.value = '';
+    select.appendChild(placeholder);
+    state.canned.responses.forEach(function (response) {
+      const option = el('option', '', pickLanguage(response.title, language) || response.key);
+      option.value = response.key;
+      select.appendChild(option);
+    });
+    select.value = '';
+    select.disabled = !canWrite() || state.canned.responses.length === 0;
+  }
+
+  /**
+   * Inserts the picked canned text at the caret, in the chat's language, for editing.
+   * Arrowing through a closed <select> fires `change` on every step, so a pick replaces the
+   * previous pick as long as the agent has not edited the reply since.
+   */
+  function insertCanned() {
+    const select = $('#canned');
+    const response = state.canned.responses.find(function (r) { return r.key === select.value; });
+    if (!response) return;
+    const text = pickLanguage(response.text, chatLanguage());
+    const reply = $('#reply');
+    const previous = state.cannedPick;
+    const base = previous && reply.value === previous.result ? previous : {
+      base: reply.value, start: reply.selectionStart, end: reply.selectionEnd,
+    };
+    const result = base.base.slice(0, base.start) + text + base.base.slice(base.end);
+    reply.value = result;
+    state.cannedPick = { base: base.base, start: base.start, end: base.end, result: result };
+    reply.setSelectionRange(base.start + text.length, base.start + text.length);
+  }
+
+  function resetCannedPick() {
+    state.cannedPick = null;
+    $('#canned').value = '';
+  }
+
+  // A pick with the mouse goes straight on to editing; with the keyboard, Enter does that.
+  let cannedByPointer = false;
+
+  function onCannedChange() {
+    insertCanned();
+    if (cannedByPointer) $('#reply').focus();
+  }
+
+  function onCannedKeydown(event) {
+    cannedByPointer = false;
+    if (event.key === 'Enter' && $('#canned').value) {
+      event.preventDefault();
+      $('#reply').focus();
+    }
+  }
+
+  // ===================================================================== transfer, hand back, close
+
+  /**
+   * Colleagues who could take the open chat: online and speaking its language (the server
+   * routes by language, so anyone else would only send it back to the queue). Free ones first.
+   */
+  function transferTargets() {
+    const myId = state.me ? state.me.id : null;
+    const language = chatLanguage();
+    const free = function (agent) { return agent.available && agent.load < agent.max_chats; };
+    return state.agents
+      .filter(function (agent) {
+        return agent.online && agent.id !== myId && (agent.languages || []).indexOf(language) !== -1;
+      })
+      .sort(function (a, b) { return Number(free(b)) - Number(free(a)) || a.load - b.load; });
+  }
+
+  function renderTransferOptions() {
+    const select = $('#transfer-agent');
+    const chosen = select.value;
+    const colleagues = transferTargets();
+    clear(select);
+    colleagues.forEach(function (agent) {
+      const option = el('option', '', t('transfer.option', {
+        name: agent.display_name,
+        status: t(!agent.available ? 'transfer.away' : agent.load >= agent.max_chats ? 'transfer.full' : 'transfer.available'),
+        load: agent.load, max: agent.max_chats,
+        langs: (agent.languages || []).map(langBadgeText).join('/'),
+      }));
+      option.value = String(agent.id);
+      select.appendChild(option);
+    });
+    if (colleagues.some(function (a) { return String(a.id) === chosen; })) select.value = chosen;
+    select.hidden = colleagues.length === 0;
+    $('#transfer-none').hidden = colleagues.length > 0;
+    $('#transfer-confirm').disabled = colleagues.length === 0;
+  }
+
+  function openTransferDialog() {
+    if (!canWrite()) return;
+    renderTransferOptions();
+    $('#transfer-dialog').showModal();
+  }
+
+  async function confirmTransfer(event) {
+    event.preventDefault();
+    const select = $('#transfer-agent');
+    const id = state.openId;
+    if (!select.value || !id) return;
+    const agentId = Number(select.value);
+    const name = select.options[select.selectedIndex].textContent.split(' · ')[0];
+    const button = $('#transfer-confirm');
+    button.disabled = true;
+    try {
+      await request('transfer', { conversation_id: id, agent_id: agentId });
+      $('#transfer-dialog').close();
+      forgetChat(id);
+      toast(t('transfer.done', { name: name }), 'info');
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function handBack() {
+    const id = state.openId;
+    if (!id || !canWrite()) return;
+    const button = $('#hand-back');
+    button.disabled = true;
+    try {
+      await request('hand_back', { conversation_id: id });
+      forgetChat(id);
+      toast(t('handBack.done'), 'info');
+    } catch (error) {
+      button.disabled = !canWrite();
+      toast(error.message);
+    }
+  }
+
+  function openCloseDialog() {
+    if (!canWrite()) return;
+    const box = $('#close-tags');
+    clear(box);
+    // Tags are for the agents (reports), so in the UI's language, not the chat's.
+    state.canned.tags.forEach(function (tag) {
+      const label = el('label', 'tag');
+      const input = el('input');
+      input.type = 'checkbox';
+      input.name = 'tag';
+      input.value = tag.key;
+      label.appendChild(input);
+      label.appendChild(el('span', '', pickLanguage(tag.label, LANG) || tag.key));
+      box.appendChild(label);
+    });
+    if (!state.canned.tags.length) box.appendChild(el('p', 'muted', t('close.noTags')));
+    $('#close-note').value = '';
+    $('#close-dialog').showModal();
+  }
+
+  async function confirmClose(event) {
+    event.preventDefault();
+    const id = state.openId;
+    if (!id) return;
+    const tags = Array.from(document.querySelectorAll('#close-tags input[name=tag]:checked'))
+      .map(function (input) { return input.value; });
+    const button = $('#close-confirm');
+    button.disabled = true;
+    try {
+      await request('close', { conversation_id: id, tags: tags, note: $('#close-note').value.trim() });
+      $('#close-dialog').close();
+      forgetChat(id);
+      toast(t('close.done'), 'info');
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ===================================================================== the right column: context
+
+  function renderContext(detail) {
+    $('#context-empty').hidden = !!detail;
+    $('#context-body').hidden = !detail;
+    if (!detail) return;
+    const context = detail.context || {};
+
+    const reason = $('#context-reason');
+    clear(reason);
+    reason.appendChild(el('strong', 'reason-' + (detail.reason || 'none'), reasonText(detail.reason) || '—'));
+    if (detail.queued_at) reason.appendChild(el('span', 'muted block', t('context.queuedAt', { time: formatTime(detail.queued_at) })));
+
+    renderFrustration(detail);
+    renderCustomer(context.customer, !!context.unavailable);
+    renderTable('#context-orders', context.orders, [
+      ['col.orderNo', 'order_no'], ['col.status', 'status', storeStatusText, 'wrap'], ['col.total', 'total'],
+      ['col.date', 'placed_at', formatDate],
+    ]);
+    renderTable('#context-returns', context.returns, [
+      ['col.rma', 'rma_code'], ['col.orderNo', 'order_no'], ['col.status', 'status', storeStatusText, 'wrap'],
+    ]);
+    renderTable('#context-complaints', context.complaints, [
+      ['col.reference', 'reference'], ['col.category', 'category', categoryText, 'wrap'],
+      ['col.date', 'created_at', formatDate],
+    ]);
+    renderTable('#context-earlier', context.earlier_conversations, [
+      ['col.date', 'started_at', formatDate], ['col.reason', 'reason', reasonText],
+      ['col.status', 'state', stateText, 'wrap'], ['col.rating', 'rating', formatRating],
+    ]);
+  }
+
+  function formatRating(rating) {
+    return rating === null || rating === undefined ? '—' : rating + '/5';
+  }
+
+  function renderFrustration(detail) {
+    const score = frustrationScore(detail.frustration);
+    const meter = $('#frustration-meter');
+    meter.value = score;
+    meter.textContent = score + '/100';
+    $('#frustration-value').textContent = score + '/100';
+    $('#context-frustration').setAttribute('data-score', score);
+    const list = $('#context-signals');
+    clear(list);
+    const signals = detail.signals || [];
+    signals.forEach(function (signal) { list.appendChild(el('li', 'signal', signalText(signal))); });
+    if (!signals.length) list.appendChild(el('li', 'muted', t('context.noSignals')));
+  }
+
+  function renderCustomer(customer, unavailable) {
+    const box = $('#context-customer');
+    clear(box);
+    box.appendChild(el('h3', '', t('context.customer')));
+    // The bridge could not ask the store: not knowing is not the same as "not verified".
+    if (!customer && unavailable) {
+      box.appendChild(el('p', 'unverified', t('context.unavailable')));
+      return;
+    }
+    if (!customer) {
+      box.appendChild(el('p', 'unverified', t('context.unverified')));
+      box.appendChild(el('p', 'muted small', t('context.unverifiedHint')));
+      return;
+    }
+    const list = el('dl', 'facts');
+    [
+      ['context.name', customer.name],
+      ['context.email', customer.email],
+      ['context.phone', customer.phone_last4 ? t('context.phoneMasked', { last4: customer.phone_last4 }) : ''],
+    ].forEach(function (row) {
+      if (!row[1]) return;
+      list.appendChild(el('dt', '', t(row[0])));
+      list.appendChild(el('dd', '', row[1]));
+    });
+    box.appendChild(list);
+  }
+
+  /**
+   * A small table; columns are [string key, field, optional formatter, optional 'wrap'].
+   * Codes, amounts and dates stay on one line; only 'wrap' columns (words) break.
+   */
+  function renderTable(selector, rows, columns) {
+    const box = $(selector);
+    clear(box);
+    if (!rows || !rows.length) {
+      box.appendChild(el('p', 'muted small', t('context.none')));
+      return;
+    }
+    const table = el('table', 'mini');
+    const head = el('tr');
+    columns.forEach(function (column) {
+      const th = el('th', 'field-' + column[1], t(column[0]));
+      th.scope = 'col';
+      head.appendChild(th);
+    });
+    table.appendChild(el('thead')).appendChild(head);
+    const body = el('tbody');
+    rows.forEach(function (row) {
+      const tr = el('tr');
+      columns.forEach(function (column) {
+        const value = row[column[1]];
+        const shown = column[2] ? column[2](value) : value;
+        tr.appendChild(el('td', 'field-' + column[1] + (column[3] === 'wrap' ? ' wrap' : ''),
+          shown === null || shown === undefined || shown === '' ? '—' : shown));
+      });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    box.appendChild(table);
+  }
+
+  // ===================================================================== the clock
+
+  /** Once a second: waiting times in the queue and the offer's countdown. */
+  function tick() {
+    document.querySelectorAll('#queue .wait[data-since-ms]').forEach(function (node) {
+      node.textContent = formatDuration((Date.now() - Number(node.getAttribute('data-since-ms'))) / 1000);
+    });
+    updateOfferCountdown();
+  }
+
+  // ===================================================================== wiring
+
+  function bindEvents() {
+    $('#login-form').addEventListener('submit', onLoginSubmit);
+    $('#logout').addEventListener('click', onLogoutClick);
+    $('#availability').addEventListener('change', setAvailable);
+
+    $('#offer .accept').addEventListener('click', acceptOffer);
+    $('#offer .decline').addEventListener('click', declineOffer);
+
+    $('#composer').addEventListener('submit', submitReply);
+    $('#reply').addEventListener('keydown', onReplyKeydown);
+    $('#reply').addEventListener('input', onReplyInput);
+    $('#reply').addEventListener('blur', stopTyping);
+    $('#note-toggle').addEventListener('change', onNoteToggle);
+    $('#canned').addEventListener('pointerdown', function () { cannedByPointer = true; });
+    $('#canned').addEventListener('keydown', onCannedKeydown);
+    $('#canned').addEventListener('change', onCannedChange);
+
+    $('#transfer').addEventListener('click', openTransferDialog);
+    $('#transfer-form').addEventListener('submit', confirmTransfer);
+    $('#transfer-cancel').addEventListener('click', function () { $('#transfer-dialog').close(); });
+    $('#hand-back').addEventListener('click', handBack);
+    $('#banner-accept').addEventListener('click', function (event) {
+      if (state.openId) acceptChat(state.openId, event.currentTarget);
+    });
+    $('#close-chat').addEventListener('click', openCloseDialog);
+    $('#close-form').addEventListener('submit', confirmClose);
+    $('#close-cancel').addEventListener('click', function () { $('#close-dialog').close(); });
+
+    $('#toast').addEventListener('click', hideToast);
+    window.addEventListener('focus', stopFlashTitle);
+    // Sound may only start after an interaction with the page.
+    document.addEventListener('pointerdown', unlockAudio, true);
+    document.addEventListener('keydown', unlockAudio, true);
+  }
+
+  /**
+   * Whether the login token (a JWT) has run out, read from its `exp` claim without checking the
+   * signature (the server does that): an expired token goes to the login form without a refused
+   * connection first. Anything unreadable is left for the server to judge.
+   */
+  function tokenExpired(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
+      return typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function init() {
+    applyStaticStrings();
+    bindEvents();
+    if (typeof window.io !== 'function') {
+      showLogin(t('login.network'));
+      return;
+    }
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (!token) {
+      showLogin('');
+      return;
+    }
+    if (tokenExpired(token)) {
+      endSession(t('login.expired'));
+      return;
+    }
+    let user = null;
+    try {
+      user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null');
+    } catch (_) {
+      user = null;
+    }
+    startSession(token, user);
+  }
+
+  init();
+})();
