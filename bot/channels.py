@@ -5,10 +5,14 @@ answers nothing. This channel notices an empty answer and sends an honest messag
 offer of a person instead (the bridge turns `handoff_offer` into a live-agent offer).
 Registered in credentials.yml under its module path; it keeps the name `rest`, so the URL
 stays `/webhooks/rest/webhook`.
+
+For the bridge (metadata `live_chat`), the answer ends with what the assistant read:
+`{"custom": {"nlu": {"intent": "faq/shipping_cost", "confidence": 0.97}}}`, which the bridge
+stores with the shopper's message for the reports (contact reasons, fallback rate).
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -29,6 +33,8 @@ class HonestRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
+        app = {}
+
         async def answer_or_apologise(message: UserMessage) -> None:
             try:
                 await on_new_message(message)
@@ -39,5 +45,30 @@ class HonestRestInput(RestInput):
                     button = quick_reply(INTENT_SUGGESTIONS["request_human"][language])
                     await collector.send_text_with_buttons(message.sender_id, FAILURE_TEXT[language], [button])
                     await collector.send_custom_json(message.sender_id, {"handoff_offer": {"reason": "assistant_failed"}})
+                if isinstance(collector, CollectingOutputChannel) and (message.metadata or {}).get("live_chat") and app:
+                    understood = await what_was_read(app["sanic"], message.sender_id)
+                    if understood:
+                        await collector.send_custom_json(message.sender_id, {"nlu": understood})
 
-        return super().blueprint(answer_or_apologise)
+        blueprint = super().blueprint(answer_or_apologise)
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(sanic_app, _loop) -> None:  # the agent (and its tracker store) lives on the app
+            app["sanic"] = sanic_app
+
+        return blueprint
+
+
+async def what_was_read(sanic_app: Any, sender_id: str) -> Optional[Dict[str, Any]]:
+    """The intent of the conversation's latest message; for the knowledge base its faq/<topic>."""
+    agent = getattr(sanic_app.ctx, "agent", None)
+    tracker = await agent.tracker_store.retrieve(sender_id) if agent and agent.tracker_store else None
+    if tracker is None:
+        return None
+    parse = tracker.latest_message.parse_data if tracker.latest_message else {}
+    intent = (parse.get("intent") or {}).get("name")
+    if not intent:
+        return None
+    selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response") or {}
+    return {"intent": selected.get("intent_response_key") or intent,
+            "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 4)}

@@ -30,6 +30,22 @@ class Settings(BaseSettings):
     trust_proxy: bool = False             # take the client address from X-Forwarded-For
     redis_url: str = ""                   # Socket.IO manager for several bridges (python-socketio's AsyncRedisManager)
     login_token_hours: float = 12.0
+    # Surveys and reports.
+    contact_idle_minutes: float = 30.0    # a shopper back after this much silence starts a new contact
+    nps_interval_days: int = 90           # NPS at most once per customer in this many days
+    report_timezone: str = "Europe/Istanbul"  # days, weeks and months of the reports
+    # Follow-up e-mails after delivery (bot/followup/), sent through SMTP; off while SMTP_HOST is unset.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "Kuzey Market <destek@kuzeymarket.example>"
+    public_url: str = ""                  # where links in e-mails point; the bridge's own address if unset
+    followup_delay_days: int = 2          # days after delivery before the e-mail goes out
+    followup_window_days: int = 14        # deliveries older than this get no e-mail
+    followup_needs_consent: bool = True   # only to customers with marketing consent (İYS / Law 6563)
+    followup_interval_minutes: float = Field(60.0, gt=0)  # how often the bridge runs the follow-up job
 
     class Config:
         env_file = None
@@ -63,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def bridge_url(self) -> str:
         return f"http://{self.host}:{self.bridge_port}"
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or self.bridge_url).rstrip("/")
 
     def rasa_api_token(self) -> str:
         """RASA_TOKEN from the environment, else one generated once and kept in the state folder."""

@@ -22,6 +22,7 @@ from bot.desk.presence import Offer, OnlineAgent, Presence
 from bot.desk.rasa_client import BotReply, RasaClient, RasaUnavailable
 from bot.desk.routing import estimated_wait_seconds, pick_agent
 from bot.desk.store import DeskStore, utcnow
+from bot.desk.surveys import Surveys, answers, contact_reason
 from bot.desk.views import bot_uttered, message_view, summary_view
 from bot.patterns import EMAIL
 from bot.settings import Settings
@@ -60,6 +61,7 @@ class Desk:
         self.unresumed: set = set()  # conversations whose Rasa tracker may still be paused
         self._names: Dict[int, str] = {}
         self._locks: Dict[str, asyncio.Lock] = {}
+        self.surveys = Surveys(self)
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
         """One conversation's shopper messages and agent actions run one at a time."""
@@ -84,16 +86,17 @@ class Desk:
     # --- shopper side --------------------------------------------------------------------
     async def shopper_message(self, conversation: Conversation, text: str, metadata: Dict[str, Any]) -> None:
         stored_metadata = {k: v for k, v in metadata.items() if k != "customer_token"}  # never keep credentials
-        self.store.add_message(conversation.id, "shopper", text, data=stored_metadata or None)
         conversation = self._learn_from_metadata(conversation, metadata)
+        message = self.store.add_message(conversation.id, "shopper", text, data=stored_metadata or None)
+        conversation = self.store.conversation(conversation.id)
         if conversation.awaiting and await self._answer_awaited(conversation, text):
             return
         if conversation.state == "agent":
-            await self._to_agent(conversation, self._last_message(conversation.id))
+            await self._to_agent(conversation, message)
         elif conversation.state == "queued":
             await self._to_agent_queue(conversation)
         else:
-            await self._to_assistant(conversation, text, metadata)
+            await self._to_assistant(conversation, message, metadata)
 
     async def shopper_typing(self, conversation: Conversation, active: bool) -> None:
         if conversation.state == "agent" and conversation.agent_id:
@@ -125,7 +128,8 @@ class Desk:
             changes["customer_id"] = customer_id
         return self.store.update_conversation(conversation.id, **changes) if changes else conversation
 
-    async def _to_assistant(self, conversation: Conversation, text: str, metadata: Dict[str, Any]) -> None:
+    async def _to_assistant(self, conversation: Conversation, message: Message, metadata: Dict[str, Any]) -> None:
+        text = message.text
         frustration = self._score(conversation, text)
         if frustration.escalate:
             await self.escalate(conversation, "frustration")
@@ -142,15 +146,19 @@ class Desk:
             await self.system_message(conversation, texts.say("assistant_unavailable", conversation.language))
             await self.escalate(conversation, "assistant_unavailable")
             return
-        await self._deliver_replies(conversation, replies)
+        await self._deliver_replies(conversation, replies, message)
 
-    async def _deliver_replies(self, conversation: Conversation, replies: Sequence[BotReply]) -> None:
-        signals = [reply.custom for reply in replies if reply.custom]
+    async def _deliver_replies(self, conversation: Conversation, replies: Sequence[BotReply], message: Message) -> None:
+        signals = [reply.custom for reply in replies if reply.custom and "nlu" not in reply.custom]
+        intent = next((reply.custom["nlu"].get("intent") for reply in replies if reply.custom and "nlu" in reply.custom), None)
         escalation = next((s["handoff_request"].get("reason", "requested") for s in signals if "handoff_request" in s), None)
         escalation = escalation or next((s["handoff_offer"].get("reason") for s in signals
                                          if s.get("handoff_offer", {}).get("reason") in ESCALATING_OFFERS), None)
+        missed = any("fallback" in s or s.get("handoff_offer", {}).get("reason") == "repeated_fallback" for s in signals)
         if any("fallback" in s or "handoff_offer" in s for s in signals):
             self.failures[conversation.id] += 1
+        self._learn_from_turn(conversation, message, intent, understood=not missed and intent != "nlu_fallback",
+                              escalating=bool(escalation))
         for reply in replies:
             if reply.custom and not reply.text:
                 continue
@@ -164,6 +172,23 @@ class Desk:
             await self._emit_shopper(conversation.id, "typing", {"sender": "bot", "active": False})
         if escalation:
             await self.escalate(conversation, escalation)
+        else:
+            await self.surveys.after_assistant_turn(self.store.conversation(conversation.id), intent)
+
+    def _learn_from_turn(self, conversation: Conversation, message: Message, intent: Optional[str],
+                         understood: bool, escalating: bool) -> None:
+        """For the reports: what the shopper wanted, and whether the assistant answered it."""
+        self.store.mark_read(message.id, intent, understood)
+        contact = self.store.contact(message.contact_id)
+        if contact is None:
+            return
+        changes: Dict[str, Any] = {}
+        if contact.reason is None and contact_reason(intent) and understood:
+            changes["reason"] = contact_reason(intent)
+        if answers(intent) and understood and not escalating:
+            changes["answered"] = True
+        if changes:
+            self.store.update_contact(contact.id, **changes)
 
     def _score(self, conversation: Conversation, text: str):
         history = self.store.shopper_texts(conversation.id, limit=11)[:-1]  # without the message itself
@@ -177,24 +202,9 @@ class Desk:
     async def _answer_awaited(self, conversation: Conversation, text: str) -> bool:
         """Rating, its comment and the e-mail for an after-hours ticket are answered to the bridge."""
         language, awaiting = conversation.language, conversation.awaiting
-        if awaiting == "rating":
-            score = parse_rating(text)
-            if score is None:  # the shopper moved on: no rating, talk to the assistant
-                self.store.update_conversation(conversation.id, awaiting=None)
-                return False
-            handoff_id = self._last_handoff_id(conversation.id)
-            self.store.add_rating(conversation.id, score, handoff_id)
-            self.store.update_conversation(conversation.id, awaiting="rating_comment")
-            await self.system_message(conversation, texts.say("ask_comment", language),
-                                      [{"content_type": "text", "title": texts.say("no_comment", language),
-                                        "payload": texts.say("no_comment", language)}])
-            return True
-        if awaiting == "rating_comment":
-            self.store.update_conversation(conversation.id, awaiting=None)
-            if text.strip() not in (texts.TEXTS["no_comment"]["tr"], texts.TEXTS["no_comment"]["en"]):
-                self.store.add_rating_comment(conversation.id, text.strip()[:2000])
-            await self.system_message(conversation, texts.say("thanks_rating", language))
-            return True
+        survey_answer = await self.surveys.answer(conversation, text)
+        if survey_answer is not None:
+            return survey_answer
         if awaiting in ("ticket_email", "ticket_email_again"):
             handoff = self.store.current_ticket(conversation.id)
             match = EMAIL.search(text)
@@ -413,8 +423,12 @@ class Desk:
 
     async def close(self, agent: OnlineAgent, conversation_id: str, tags: List[str], note: str) -> None:
         conversation = self._own_conversation(agent, conversation_id)
-        await self._release(conversation, agent, "closed", tags=tags, note=note, awaiting="rating")
-        await self.system_message(conversation, texts.say("closed", conversation.language), texts.rating_replies())
+        await self._release(conversation, agent, "closed", tags=tags, note=note)
+        contact = self.surveys.csat_due(conversation)
+        if contact is not None:  # CSAT once per contact
+            await self.surveys.ask_csat(conversation, contact, "closed")
+        else:
+            await self.system_message(conversation, texts.say("closed_no_survey", conversation.language))
 
     async def hand_back(self, agent: OnlineAgent, conversation_id: str) -> None:
         conversation = self._own_conversation(agent, conversation_id)
@@ -422,14 +436,14 @@ class Desk:
         await self.system_message(conversation, texts.say("handed_back", conversation.language))
 
     async def _release(self, conversation: Conversation, agent: OnlineAgent, status: str,
-                       tags: Sequence[str] = (), note: str = "", awaiting: Optional[str] = None) -> None:
+                       tags: Sequence[str] = (), note: str = "") -> None:
         """The chat goes back to the assistant: the handoff ends and Rasa is resumed."""
         handoff = self.store.current_handoff(conversation.id)
         if handoff:
             self.store.update_handoff(handoff.id, event=status, by=agent.user_id, status=status, closed_at=utcnow(),
                                       resolution_tags=list(tags), close_note=note or None)
         self.store.update_conversation(conversation.id, state="bot", agent_id=None, queued_at=None, queue_priority=1,
-                                       awaiting=awaiting)
+                                       awaiting=None)
         self.failures.pop(conversation.id, None)
         self.scores.pop(conversation.id, None)
         self.unresumed.add(conversation.id)
@@ -525,12 +539,6 @@ class Desk:
         if agent_id:
             await self.sio.emit(event, payload, room=agent_room(agent_id), namespace=AGENTS)
 
-    def _last_message(self, conversation_id: str) -> Message:
-        return self.store.messages(conversation_id, include_notes=False)[-1]
-
-    def _last_handoff_id(self, conversation_id: str) -> Optional[int]:
-        return self.store.last_handoff_id(conversation_id)
-
     def _position(self, conversation_id: str) -> int:
         queue = [c.id for c in self.store.conversations_in("queued")]
         return queue.index(conversation_id) + 1 if conversation_id in queue else 0
@@ -555,15 +563,6 @@ class Desk:
         if conversation.state != "agent" or conversation.agent_id != agent.user_id:
             raise DeskError("not_yours", "Bu sohbet sizde değil.")
         return conversation
-
-
-RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[^\w\s]*\s*$")
-
-
-def parse_rating(text: str) -> Optional[int]:
-    """"5", "5 😀", "4/5" -> the score; "2 ürünüm eksik geldi" is a message, not a rating."""
-    match = RATING.match(text)
-    return int(match.group(1)) if match else None
 
 
 def neutralise_commands(text: str) -> str:

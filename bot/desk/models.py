@@ -5,7 +5,7 @@ own migrations (bot/desk/migrations/, version table `alembic_version_desk`), usu
 same database. Times are naive UTC.
 """
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -47,8 +47,32 @@ class Conversation(Base):
     queue_priority = Column(Integer, nullable=False, default=1)  # 0 = back to the front
     # What the bridge is waiting for from the shopper outside Rasa: rating | rating_comment | ticket_email
     awaiting = Column(String(32), nullable=True)
+    contact_id = Column(Integer, nullable=True)  # the current contact (see Contact)
 
     __table_args__ = (Index("ix_conversations_state", "state"), Index("ix_conversations_customer", "customer_id"))
+
+
+class Contact(Base):
+    """One visit of a shopper: what reports count as "a conversation".
+
+    The widget keeps its session (and so its Conversation) for good; a shopper who comes back
+    after CONTACT_IDLE_MINUTES of silence starts a new contact in the same transcript, like
+    Rasa's own sessions. Surveys are asked at most once per contact.
+    """
+
+    __tablename__ = "contacts"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
+    started_at = Column(DateTime, nullable=False)
+    last_message_at = Column(DateTime, nullable=False)
+    language = Column(String(8), nullable=False, default="tr")
+    reason = Column(String(80), nullable=True)  # the first thing the assistant recognised: an intent or faq/<topic>
+    answered = Column(Boolean, nullable=False, default=False)  # the assistant gave an answer to a known need
+    order_no = Column(String(16), nullable=True)  # the order the shopper proved, if any
+    csat_asked_at = Column(DateTime, nullable=True)
+    nps_asked_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_contacts_started", "started_at"), Index("ix_contacts_conversation", "conversation_id"))
 
 
 class Message(Base):
@@ -63,8 +87,13 @@ class Message(Base):
     data = Column(JSON, nullable=True)  # custom payloads from Rasa, the shopper's metadata
     agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=True)
     created_at = Column(DateTime, nullable=False)
+    contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=True)
+    # Shopper messages the assistant read: its intent (faq/<topic> for the knowledge base) and
+    # whether it understood (False: it asked back or offered a person for not understanding).
+    intent = Column(String(80), nullable=True)
+    understood = Column(Boolean, nullable=True)
 
-    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "id"),)
+    __table_args__ = (Index("ix_messages_conversation", "conversation_id", "id"), Index("ix_messages_contact", "contact_id"))
 
 
 class Handoff(Base):
@@ -81,6 +110,7 @@ class Handoff(Base):
     first_response_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
     agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=True)
+    contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=True)
     resolution_tags = Column(JSON, nullable=False, default=list)
     close_note = Column(Text, nullable=True)
     ticket_email = Column(String(255), nullable=True)
@@ -100,13 +130,51 @@ class HandoffEvent(Base):
 
 
 class Rating(Base):
-    """A shopper's satisfaction answer (CSAT 1-5) with an optional comment."""
+    """A shopper's answer: CSAT (1-5, with an optional comment) or NPS (0-10, with the reason)."""
 
     __tablename__ = "ratings"
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
+    contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=True)
     handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=True)
-    kind = Column(String(16), nullable=False, default="csat")
+    customer_id = Column(Integer, nullable=True)
+    language = Column(String(8), nullable=True)
+    kind = Column(String(16), nullable=False, default="csat")  # csat | nps
     score = Column(Integer, nullable=False)
     comment = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_ratings_created", "created_at"), Index("ix_ratings_customer", "customer_id", "kind"))
+
+
+class EmailSend(Base):
+    """One follow-up e-mail: claimed (unique per kind and order) before it is sent, so never twice."""
+
+    __tablename__ = "email_sends"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(32), nullable=False)  # delivery_followup
+    order_no = Column(String(16), nullable=False)
+    customer_id = Column(Integer, nullable=False)
+    email = Column(String(254), nullable=False)
+    language = Column(String(8), nullable=False)
+    status = Column(String(16), nullable=False)  # sending | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    error = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    sent_at = Column(DateTime, nullable=True)
+    # The shopper's answer from the e-mail's feedback page.
+    order_score = Column(Integer, nullable=True)
+    service_score = Column(Integer, nullable=True)
+    comment = Column(Text, nullable=True)
+    answered_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("kind", "order_no", name="uq_email_sends_kind_order"),)
+
+
+class EmailOptOut(Base):
+    """An address that asked for no more follow-up e-mails (the unsubscribe link)."""
+
+    __tablename__ = "email_optouts"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)
     created_at = Column(DateTime, nullable=False)

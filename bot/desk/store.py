@@ -6,7 +6,7 @@ local database, and running them in order keeps "stored before delivered" simple
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.migrate import upgrade
-from bot.desk.models import Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
+from bot.desk.models import Contact, Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OPEN_HANDOFF = ("queued", "active")
@@ -38,15 +38,16 @@ def migrate(engine: Engine) -> None:
 
 
 class DeskStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, contact_idle_minutes: float = 30.0):
         self.engine = engine
         self.session = make_sessionmaker(engine)
+        self.contact_idle = timedelta(minutes=contact_idle_minutes)
 
     @classmethod
-    def open(cls, url: str) -> "DeskStore":
+    def open(cls, url: str, contact_idle_minutes: float = 30.0) -> "DeskStore":
         engine = make_engine(url)
         migrate(engine)
-        return cls(engine)
+        return cls(engine, contact_idle_minutes)
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:
@@ -67,12 +68,15 @@ class DeskStore:
         return conversation
 
     def update_conversation(self, conversation_id: str, **values: Any) -> Conversation:
+        return self._update(Conversation, conversation_id, values)
+
+    def _update(self, model, key: Any, values: Dict[str, Any]):
         with self.session() as s:
-            conversation = s.get(Conversation, conversation_id)
-            for key, value in values.items():
-                setattr(conversation, key, value)
+            row = s.get(model, key)
+            for name, value in values.items():
+                setattr(row, name, value)
             s.commit()
-            return conversation
+            return row
 
     def claim(self, conversation_id: str, agent_id: int) -> bool:
         """Gives a waiting chat to an agent; False when it is no longer waiting (someone was faster)."""
@@ -98,7 +102,7 @@ class DeskStore:
                 .order_by(Conversation.created_at.desc()).limit(limit)).scalars().all()
             result = []
             for row in rows:
-                rating = s.execute(select(Rating.score).where(Rating.conversation_id == row.id)
+                rating = s.execute(select(Rating.score).where(Rating.conversation_id == row.id, Rating.kind == "csat")
                                    .order_by(Rating.id.desc()).limit(1)).scalar()
                 result.append({"id": row.id, "started_at": iso(row.created_at), "state": row.state,
                                "reason": row.reason, "rating": rating})
@@ -111,10 +115,63 @@ class DeskStore:
         message = Message(conversation_id=conversation_id, sender=sender, text=text, quick_replies=list(quick_replies),
                           data=data, agent_id=agent_id, created_at=now)
         with self.session() as s:
+            conversation = s.get(Conversation, conversation_id)
+            contact = self._contact_for(s, conversation, sender, now)
+            message.contact_id = contact.id if contact else None
             s.add(message)
-            s.execute(update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=now))
+            conversation.last_message_at = now
             s.commit()
         return message
+
+    def _contact_for(self, s, conversation: Conversation, sender: str, now: datetime) -> Optional[Contact]:
+        """The shopper's current visit; a shopper back after `contact_idle` of silence starts a new one,
+        unless a person has the chat or the shopper is answering our question."""
+        contact = s.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        idle = contact is not None and now - contact.last_message_at > self.contact_idle
+        if sender == "shopper" and (contact is None or (idle and conversation.state == "bot" and not conversation.awaiting)):
+            contact = Contact(conversation_id=conversation.id, started_at=now, last_message_at=now,
+                              language=conversation.language, answered=False)
+            s.add(contact)
+            s.flush()
+            conversation.contact_id = contact.id
+        if contact is not None:
+            contact.last_message_at = now
+            if sender == "shopper":
+                contact.language = conversation.language
+        return contact
+
+    def contact(self, contact_id: Optional[int]) -> Optional[Contact]:
+        if contact_id is None:
+            return None
+        with self.session() as s:
+            return s.get(Contact, contact_id)
+
+    def update_contact(self, contact_id: int, **values: Any) -> Contact:
+        return self._update(Contact, contact_id, values)
+
+    def last_contact_where(self, conversation_id: str, asked: str) -> Optional[Contact]:
+        """The conversation's latest contact whose `asked` time (csat_asked_at, nps_asked_at) is set."""
+        column = getattr(Contact, asked)
+        with self.session() as s:
+            return s.execute(select(Contact).where(Contact.conversation_id == conversation_id, column.is_not(None))
+                             .order_by(Contact.id.desc()).limit(1)).scalar_one_or_none()
+
+    def mark_read(self, message_id: int, intent: Optional[str], understood: bool) -> None:
+        """What the assistant made of a shopper message (for the reports)."""
+        with self.session() as s:
+            s.execute(update(Message).where(Message.id == message_id).values(intent=intent, understood=understood))
+            s.commit()
+
+    def contact_has_handoff(self, contact_id: int) -> bool:
+        with self.session() as s:
+            return s.execute(select(func.count(Handoff.id)).where(Handoff.contact_id == contact_id)).scalar_one() > 0
+
+    def nps_asked_since(self, customer_id: int, since: datetime) -> bool:
+        """Was this customer asked for NPS (in any conversation) since `since`?"""
+        with self.session() as s:
+            asked = s.execute(select(func.count(Contact.id)).join(Conversation, Conversation.id == Contact.conversation_id)
+                              .where(Conversation.customer_id == customer_id, Contact.nps_asked_at >= since)).scalar_one()
+            return asked > 0
 
     def messages(self, conversation_id: str, include_notes: bool) -> List[Message]:
         query = select(Message).where(Message.conversation_id == conversation_id)
@@ -142,6 +199,7 @@ class DeskStore:
         handoff = Handoff(conversation_id=conversation_id, reason=reason, frustration=frustration, status=status,
                           requested_at=now, resolution_tags=[], ticket_email=ticket_email)
         with self.session() as s:
+            handoff.contact_id = s.get(Conversation, conversation_id).contact_id
             s.add(handoff)
             s.flush()
             s.add(HandoffEvent(handoff_id=handoff.id, kind=status, created_at=now))
@@ -183,21 +241,28 @@ class DeskStore:
         return sum(durations) / len(durations) if durations else None
 
     # --- ratings -------------------------------------------------------------------------
-    def add_rating(self, conversation_id: str, score: int, handoff_id: Optional[int] = None) -> Rating:
-        rating = Rating(conversation_id=conversation_id, handoff_id=handoff_id, kind="csat", score=score,
-                        created_at=utcnow())
+    def add_rating(self, conversation_id: str, score: int, kind: str = "csat", contact_id: Optional[int] = None,
+                   handoff_id: Optional[int] = None) -> Rating:
         with self.session() as s:
+            conversation = s.get(Conversation, conversation_id)
+            rating = Rating(conversation_id=conversation_id, contact_id=contact_id, handoff_id=handoff_id, kind=kind,
+                            score=score, customer_id=conversation.customer_id, language=conversation.language,
+                            created_at=utcnow())
             s.add(rating)
             s.commit()
         return rating
 
-    def add_rating_comment(self, conversation_id: str, comment: str) -> None:
-        with self.session() as s:
-            rating = s.execute(select(Rating).where(Rating.conversation_id == conversation_id)
-                               .order_by(Rating.id.desc()).limit(1)).scalar_one_or_none()
-            if rating is not None:
-                rating.comment = comment
+    def add_rating_comment(self, conversation_id: str, comment: str, kind: str = "csat") -> None:
+        rating = self.last_rating(conversation_id, kind)
+        if rating is not None:
+            with self.session() as s:
+                s.execute(update(Rating).where(Rating.id == rating.id).values(comment=comment))
                 s.commit()
+
+    def last_rating(self, conversation_id: str, kind: str) -> Optional[Rating]:
+        with self.session() as s:
+            return s.execute(select(Rating).where(Rating.conversation_id == conversation_id, Rating.kind == kind)
+                             .order_by(Rating.id.desc()).limit(1)).scalar_one_or_none()
 
     def ratings(self, conversation_id: str) -> List[Rating]:
         with self.session() as s:

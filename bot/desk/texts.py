@@ -29,6 +29,24 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "tr": "Temsilcimiz sohbeti sonlandırdı. Size nasıl yardımcı olduğumuzu 1 (hiç memnun değilim) ile 5 (çok memnunum) arasında puanlar mısınız?",
         "en": "Our agent has closed the chat. How satisfied are you with our help, from 1 (not at all) to 5 (very)?",
     },
+    "closed_no_survey": {
+        "tr": "Temsilcimiz sohbeti sonlandırdı. Başka bir konuda yardımcı olabilir miyim?",
+        "en": "Our agent has closed the chat. Is there anything else I can help with?",
+    },
+    "ask_csat": {
+        "tr": "Yardımcı olabildiysem ne mutlu! Bu görüşmeden ne kadar memnun kaldığınızı 1 (hiç memnun değilim) ile 5 (çok memnunum) arasında puanlar mısınız?",
+        "en": "Glad I could help! How satisfied are you with this conversation, from 1 (not at all) to 5 (very)?",
+    },
+    "ask_nps": {
+        "tr": "Son bir soru: Kuzey Market'i bir arkadaşınıza ya da yakınınıza tavsiye etme olasılığınız nedir? 0 (hiç) ile 10 (kesinlikle) arasında bir puan seçin.",
+        "en": "One last question: how likely are you to recommend Kuzey Market to a friend? Pick a score from 0 (not at all) to 10 (definitely).",
+    },
+    "ask_nps_reason": {
+        "tr": "Teşekkürler. Bu puanı vermenizin en önemli nedeni nedir? Neyi daha iyi yapabiliriz?",
+        "en": "Thank you. What is the main reason for your score? What could we do better?",
+    },
+    "thanks_nps": {"tr": "Çok teşekkür ederiz, bu bizim için çok değerli!", "en": "Thank you so much, that means a lot to us!"},
+    "skip": {"tr": "Geç", "en": "Skip"},
     "handed_back": {
         "tr": "Sizi tekrar dijital asistanımıza aktarıyorum. Başka bir konuda yardımcı olabilir miyim?",
         "en": "I'm handing you back to our digital assistant. Is there anything else I can help with?",
@@ -81,6 +99,14 @@ def say(key: str, language: str, **values: object) -> str:
 def error(code: str, language: str, **values: object) -> Dict[str, str]:
     texts = ERRORS[code]
     return {"code": code, "message": texts.get(language, texts["tr"]).format(**values)}
+
+
+SKIP_WORDS = {"yorum yok", "no comment", "geç", "gec", "skip", "yok", "hayır", "hayir", "no", "-"}
+
+
+def is_skip(text: str) -> bool:
+    """The shopper declined to write a comment or a reason."""
+    return text.strip().lower().rstrip(".!") in SKIP_WORDS
 
 
 def rating_replies() -> List[Dict[str, str]]:

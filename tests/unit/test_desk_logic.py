@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.desk.desk import parse_rating
+from bot.desk.surveys import parse_rating
 from bot.desk.hours import SupportHours
 from bot.desk.limits import ConnectionCount, FailureWindow, MessageRate, TokenBucket
 from bot.desk.rasa_client import parse_replies
