@@ -1,0 +1,1 @@
+"""Satisfaction and service figures from the stored conversations: the dashboard and the HTML report."""

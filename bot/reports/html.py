@@ -1,0 +1,254 @@
+"""The self-contained HTML report of `python -m bot report`: one file that opens offline.
+
+Chart.js (widget/vendor/) and the chart configs are inlined; nothing is fetched from another
+host. Every text that comes from the data (shoppers' messages, agents' names) is escaped.
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any, Dict, List, Optional
+
+from bot.reports.charts import contact_reason_label, duration, language_label, number, percent, tag_label
+from bot.settings import PROJECT_ROOT
+
+CHART_JS = PROJECT_ROOT / "widget" / "vendor" / "chart.umd.min.js"
+KIND_TITLES = {"day": "Günlük rapor", "week": "Haftalık rapor", "month": "Aylık rapor"}
+
+# (key in TOTALS, label, how to show it, the key counted beside a rate, which way is better)
+KPIS = [
+    ("contacts", "Sohbet", "count", None, None),
+    ("containment_rate", "Asistanın kendi çözdüğü", "rate", "contained", "up"),
+    ("handoff_rate", "Temsilciye aktarılan", "rate", "handoffs", "down"),
+    ("fallback_rate", "Anlaşılmayan mesaj", "rate", "not_understood", "down"),
+    ("queue_seconds", "Kuyrukta bekleme (ort.)", "seconds", None, "down"),
+    ("first_response_seconds", "Temsilcinin ilk yanıtı (ort.)", "seconds", None, "down"),
+    ("handling_seconds", "İşlem süresi (ort.)", "seconds", None, None),
+    ("csat_mean", "CSAT (1–5)", "score", "csat_count", "up"),
+    ("csat_satisfied_rate", "Memnun müşteri (4–5 puan)", "rate", None, "up"),
+    ("nps", "NPS", "nps", "nps_count", "up"),
+    ("repeat_rate", "7 gün içinde yeniden gelen", "rate", "repeat_contacts", "down"),
+]
+
+
+def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: List[str]) -> str:
+    period, previous = report["period"], report["previous"]
+    title = f"Kuzey Destek · {KIND_TITLES.get(period['kind'], 'Rapor')} · {period['label']}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="tr">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="muted">Önceki dönem: {escape(previous["label"])}{escape(_filters_text(report))}</p>',
+        "</header>",
+        "<main>",
+        _summary_section(summary),
+        _kpi_section(report),
+        _charts_section(charts),
+        _not_understood_section(report["not_understood"]),
+        _reasons_section(report["contact_reasons"]),
+        _tags_section(report["resolution_tags"]),
+        _agents_section(report["agents"]),
+        "</main>",
+        f'<script type="application/json" id="chart-data">{_script_json(charts)}</script>',
+        f"<script>{_chart_js()}</script>",
+        f"<script>{DRAW}</script>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- sections
+
+def _filters_text(report: dict) -> str:
+    filters = report.get("filters") or {}
+    parts = []
+    if filters.get("agent_id") is not None:
+        names = {row["agent_id"]: row["name"] for row in report["agents"]}
+        parts.append("temsilci: " + names.get(filters["agent_id"], f"#{filters['agent_id']}"))
+    if filters.get("language"):
+        parts.append("dil: " + language_label(filters["language"]))
+    return (" · Filtre: " + ", ".join(parts)) if parts else ""
+
+
+def _summary_section(summary: List[str]) -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in summary) or "<li>Özet yok.</li>"
+    return f'<section><h2>Özet</h2><ul class="summary">{items}</ul></section>'
+
+
+def _kpi_section(report: dict) -> str:
+    this, before = report["totals"], report["previous_totals"]
+    rows = []
+    for key, label, kind, count_key, better in KPIS:
+        change, direction = _change(this.get(key), before.get(key), kind, better)
+        rows.append(
+            f"<tr><th scope=\"row\">{escape(label)}</th>"
+            f"<td>{escape(kpi_value(this, key, kind, count_key))}</td>"
+            f"<td>{escape(kpi_value(before, key, kind, count_key))}</td>"
+            f'<td class="{direction}">{escape(change)}</td></tr>'
+        )
+    return ("<section><h2>Temel göstergeler</h2>"
+            '<table class="kpis"><thead><tr><th scope="col">Gösterge</th><th scope="col">Bu dönem</th>'
+            '<th scope="col">Önceki dönem</th><th scope="col">Değişim</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></section>")
+
+
+def _charts_section(charts: List[dict]) -> str:
+    figures = []
+    for chart in charts:
+        chart_id = escape(chart["id"])
+        if chart.get("empty"):
+            body = f'<p class="muted">{escape(chart["summary"])}</p>'
+        else:
+            body = (f'<div class="canvas-box"><canvas id="chart-{chart_id}" role="img" '
+                    f'aria-label="{escape(chart["title"] + ": " + chart["summary"])}"></canvas></div>'
+                    f'<figcaption>{escape(chart["summary"])}</figcaption>')
+        figures.append(f'<figure class="chart"><h3>{escape(chart["title"])}</h3>{body}</figure>')
+    return f'<section><h2>Grafikler</h2><div class="charts">{"".join(figures)}</div></section>'
+
+
+def _not_understood_section(groups: List[dict]) -> str:
+    rows = [(group["text"], number(group["count"]), " · ".join(group.get("examples") or [])) for group in groups]
+    return _table_section("Asistanın anlamadığı mesajlar", ["Mesaj (sadeleştirilmiş)", "Sayı", "Örnekler"], rows,
+                          "Bu dönemde anlaşılmayan mesaj yok.")
+
+
+def _reasons_section(reasons: List[dict]) -> str:
+    rows = [(contact_reason_label(row["reason"]), number(row["count"])) for row in reasons]
+    return _table_section("En sık başvuru nedenleri", ["Neden", "Sohbet"], rows, "Bu dönemde veri yok.")
+
+
+def _tags_section(tags: List[dict]) -> str:
+    rows = [(tag_label(row["tag"]), number(row["count"])) for row in tags]
+    return _table_section("Temsilcilerin sonuç etiketleri", ["Etiket", "Sayı"], rows,
+                          "Bu dönemde etiketlenmiş sohbet yok.")
+
+
+def _agents_section(agents: List[dict]) -> str:
+    rows = [(row["name"], number(row["handoffs"]), duration(row["queue_seconds"]),
+             duration(row["first_response_seconds"]), duration(row["handling_seconds"]),
+             kpi_value(row, "csat_mean", "score", "csat_count")) for row in agents]
+    return _table_section("Temsilciler", ["Temsilci", "Aktarma", "Kuyrukta bekleme", "İlk yanıt", "İşlem süresi",
+                                          "CSAT"], rows, "Bu dönemde temsilciye aktarılan sohbet yok.")
+
+
+def _table_section(title: str, headers: List[str], rows: List[tuple], empty: str) -> str:
+    if not rows:
+        return f'<section><h2>{escape(title)}</h2><p class="muted">{escape(empty)}</p></section>'
+    head = "".join(f'<th scope="col">{escape(header)}</th>' for header in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return (f"<section><h2>{escape(title)}</h2>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
+
+
+# --------------------------------------------------------------------------- figures
+
+def kpi_value(totals: dict, key: str, kind: str, count_key: Optional[str] = None) -> str:
+    value = totals.get(key)
+    if kind == "rate":
+        text = percent(value)
+    elif kind == "seconds":
+        text = duration(value)
+    elif kind == "score":
+        text = number(value, 2)
+    elif kind == "nps":
+        text = _signed(value, 0)
+    else:
+        text = number(value)
+    if count_key and value is not None:
+        text += f" ({number(totals.get(count_key))})"
+    return text
+
+
+def _change(now: Optional[float], before: Optional[float], kind: str, better: Optional[str]) -> tuple:
+    """The change as text ("+3,2 puan") and "better"/"worse"/"same" for its colour."""
+    if now is None or before is None:
+        return "—", "same"
+    delta = now - before
+    if kind == "rate":
+        text = _signed(delta * 100, 1) + " puan"
+    elif kind == "seconds":
+        text = ("+" if delta > 0 else "−" if delta < 0 else "") + duration(abs(delta))
+    elif kind == "score":
+        text = _signed(delta, 2)
+    else:
+        text = _signed(delta, 0 if kind == "count" else 1)
+    if better is None or abs(delta) < 1e-9:
+        return text, "same"
+    return text, "better" if (delta > 0) == (better == "up") else "worse"
+
+
+def _signed(value: Optional[float], digits: int) -> str:
+    if value is None:
+        return "—"
+    if round(value, digits) == 0:
+        return number(0, digits)
+    return ("+" if value > 0 else "−") + number(abs(value), digits)
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside <script>: no `</script>`, `<!--` or `]]>` can appear in it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _chart_js() -> str:
+    source = CHART_JS.read_text(encoding="utf-8")
+    # The minified library has no "</script"; guard anyway, a newer copy must not end our tag.
+    return source.replace("</script", "<\\/script")
+
+
+# --------------------------------------------------------------------------- page assets
+
+DRAW = """
+(function () {
+  'use strict';
+  var charts = JSON.parse(document.getElementById('chart-data').textContent);
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif';
+  var drawn = [];
+  charts.forEach(function (chart) {
+    var canvas = document.getElementById('chart-' + chart.id);
+    if (canvas && !chart.empty) drawn.push(new Chart(canvas, chart.config));
+  });
+  // Printing changes the page width: redraw the charts to fit it.
+  window.addEventListener('beforeprint', function () { drawn.forEach(function (c) { c.resize(); }); });
+})();
+"""
+
+STYLE = """
+:root { --text: #1f2937; --muted: #5b6472; --line: #d6dbe3; --navy: #0f2742; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1100px; padding: 24px; color: var(--text);
+  font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
+h1 { margin: 0 0 4px; font-size: 22px; color: var(--navy); }
+h2 { margin: 28px 0 10px; font-size: 17px; color: var(--navy); border-bottom: 2px solid var(--line); padding-bottom: 4px; }
+h3 { margin: 0 0 8px; font-size: 14px; }
+.muted { color: var(--muted); }
+.summary li { margin: 4px 0; }
+table { width: 100%; border-collapse: collapse; }
+th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); }
+thead th { background: #f3f5f8; }
+td { overflow-wrap: anywhere; }
+.kpis td:not(:first-child) { white-space: nowrap; }
+.better { color: #15803d; font-weight: 600; }
+.worse { color: #b91c1c; font-weight: 600; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
+.chart { min-width: 0; margin: 0; padding: 12px; border: 1px solid var(--line); border-radius: 8px; break-inside: avoid; }
+.canvas-box { position: relative; height: 280px; }
+figcaption { margin-top: 6px; font-size: 12px; color: var(--muted); }
+@media (max-width: 600px) { body { padding: 12px; } .charts { grid-template-columns: 1fr; } }
+@media print {
+  body { max-width: none; padding: 0; font-size: 12px; }
+  .charts { grid-template-columns: 1fr 1fr; }
+  tr { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
+"""

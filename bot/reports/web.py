@@ -1,0 +1,207 @@
+"""The manager's dashboard: the page (/manager), its JSON (/api/reports) and CSV (/api/reports.csv).
+
+Admins only (a login token of role admin). bot/desk/app.py imports this module while it is
+being loaded, so its app keys and `page` are imported inside the functions, not at the top.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date
+from typing import Any, Dict, List, Optional, Tuple
+
+from aiohttp import web
+
+from bot.desk.accounts import bearer_identity
+from bot.language import SUPPORTED
+from bot.reports.charts import charts, contact_reason_label, handoff_reason_label, language_label, tag_label
+from bot.reports.metrics import build_report
+from bot.reports.periods import KINDS, local_today
+from bot.reports.summary import summary_lines
+
+NOT_LOGGED_IN = "Oturum açmanız gerekiyor."
+ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
+CSV_GROUPS = ("series", "trend", "agents", "languages")
+
+# The row's own columns per group, then TOTALS in this fixed order: (key, header, format).
+GROUP_COLUMNS = {
+    "series": [("start", "Başlangıç", "text"), ("label", "Dilim", "text")],
+    "trend": [("start", "Başlangıç", "text"), ("label", "Dönem", "text")],
+    "agents": [("agent_id", "Temsilci no", "text"), ("name", "Temsilci", "text")],
+    "languages": [("language", "Dil", "text")],
+}
+TOTALS_COLUMNS = [
+    ("contacts", "Sohbet", "count"),
+    ("contained", "Asistanın çözdüğü", "count"),
+    ("containment_rate", "Asistanın çözdüğü (%)", "rate"),
+    ("handoffs", "Temsilciye aktarılan", "count"),
+    ("handoff_rate", "Temsilciye aktarılan (%)", "rate"),
+    ("shopper_messages", "Müşteri mesajı", "count"),
+    ("not_understood", "Anlaşılmayan mesaj", "count"),
+    ("fallback_rate", "Anlaşılmayan mesaj (%)", "rate"),
+    ("queue_seconds", "Kuyrukta bekleme (sn, ort.)", "seconds"),
+    ("first_response_seconds", "İlk yanıt (sn, ort.)", "seconds"),
+    ("handling_seconds", "İşlem süresi (sn, ort.)", "seconds"),
+    ("csat_count", "CSAT yanıtı", "count"),
+    ("csat_mean", "CSAT ortalaması (1-5)", "score"),
+    ("csat_satisfied_rate", "Memnun (4-5) (%)", "rate"),
+    ("nps_count", "NPS yanıtı", "count"),
+    ("nps", "NPS", "nps"),
+    ("promoters", "Destekçi (9-10)", "count"),
+    ("passives", "Pasif (7-8)", "count"),
+    ("detractors", "Kötüleyen (0-6)", "count"),
+    ("repeat_contacts", "7 günde yeniden gelen", "count"),
+    ("repeat_rate", "7 günde yeniden gelen (%)", "rate"),
+]
+
+
+class BadQuery(ValueError):
+    """A parameter the API cannot use; its message is shown to the manager."""
+
+
+def add_routes(app: web.Application) -> None:
+    from bot.desk.app import page
+
+    app.router.add_get("/manager", page("manager/index.html"))
+    app.router.add_get("/api/reports", reports_json)
+    app.router.add_get("/api/reports.csv", reports_csv)
+
+
+# --------------------------------------------------------------------------- handlers
+
+async def reports_json(request: web.Request) -> web.Response:
+    refused = refuse_unless_admin(request)
+    if refused is not None:
+        return refused
+    try:
+        query = parse_query(request)
+    except BadQuery as error:
+        return _error(str(error), 400)
+    report = await _build(request, query)
+    return web.json_response(
+        {"report": report, "charts": charts(report), "summary": summary_lines(report),
+         "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def reports_csv(request: web.Request) -> web.Response:
+    refused = refuse_unless_admin(request)
+    if refused is not None:
+        return refused
+    group = request.query.get("group", "series")
+    if group not in CSV_GROUPS:
+        return _error("Tablo series, trend, agents ya da languages olmalı.", 400)
+    try:
+        query = parse_query(request)
+    except BadQuery as error:
+        return _error(str(error), 400)
+    report = await _build(request, query)
+    filename = f"kuzey-rapor-{report['period']['kind']}-{report['period']['start']}-{group}.csv"
+    # The BOM makes Excel read the file as UTF-8 (Turkish letters) instead of the local code page.
+    body = ("\ufeff" + csv_text(report[group], group)).encode("utf-8")
+    return web.Response(body=body, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def refuse_unless_admin(request: web.Request) -> Optional[web.Response]:
+    from bot.desk.app import SETTINGS
+
+    secret = request.app[SETTINGS].desk_signing_secret()
+    header = request.headers.get("Authorization", "")
+    if bearer_identity(header, secret) is None:
+        return _error(NOT_LOGGED_IN, 401)
+    if bearer_identity(header, secret, roles=("admin",)) is None:
+        return _error(ADMINS_ONLY, 403)
+    return None
+
+
+def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optional[str]]:
+    """period, date, agent, language from the query string; defaults: this week (Istanbul)."""
+    from bot.desk.app import SETTINGS
+
+    query = request.query
+    kind = query.get("period") or "week"
+    if kind not in KINDS:
+        raise BadQuery("Dönem day (gün), week (hafta) ya da month (ay) olmalı.")
+    raw_day = query.get("date")
+    if raw_day:
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            raise BadQuery("Tarih YYYY-AA-GG biçiminde olmalı (ör. 2026-11-23).") from None
+        if not 2000 <= day.year <= 2100:  # far dates would overflow the eight-period trend
+            raise BadQuery("Tarih 2000 ile 2100 yılları arasında olmalı.")
+    else:
+        day = local_today(request.app[SETTINGS].report_timezone)
+    raw_agent = query.get("agent") or ""
+    if raw_agent and not (raw_agent.isascii() and raw_agent.isdigit()):
+        raise BadQuery("Temsilci numarası bir sayı olmalı.")
+    language = query.get("language") or None
+    if language is not None and language not in SUPPORTED:
+        raise BadQuery("Dil " + " ya da ".join(SUPPORTED) + " olmalı.")
+    return kind, day, int(raw_agent) if raw_agent else None, language
+
+
+async def _build(request: web.Request, query: tuple) -> Dict[str, Any]:
+    from bot.desk.app import DESK, SETTINGS
+
+    kind, day, agent_id, language = query
+    store, zone = request.app[DESK].store, request.app[SETTINGS].report_timezone
+    # Reading a few months of conversations takes a moment: keep the chats' event loop free.
+    return await asyncio.to_thread(build_report, store, kind, day, agent_id, language, zone)
+
+
+def _agents(request: web.Request, report: dict) -> List[dict]:
+    """The people to filter by: today's agents, plus anyone who took chats in the period."""
+    from bot.desk.app import DESK
+
+    agents = {user.id: user.display_name for user in request.app[DESK].store.agents()}
+    for row in report["agents"]:
+        agents.setdefault(row["agent_id"], row["name"])
+    return [{"id": agent_id, "name": name} for agent_id, name in agents.items()]
+
+
+def labels(report: dict) -> Dict[str, Dict[str, str]]:
+    """Turkish names of the codes in this report, for the page's tables (same as the charts')."""
+    return {
+        "handoff_reasons": {row["reason"]: handoff_reason_label(row["reason"]) for row in report["handoff_reasons"]},
+        "contact_reasons": {row["reason"]: contact_reason_label(row["reason"]) for row in report["contact_reasons"]},
+        "tags": {row["tag"]: tag_label(row["tag"]) for row in report["resolution_tags"]},
+        "languages": {code: language_label(code) for code in SUPPORTED},
+    }
+
+
+# --------------------------------------------------------------------------- CSV
+
+def csv_text(rows: List[dict], group: str) -> str:
+    """One row per bucket, period, agent or language: rates in % (one decimal), times in seconds, empty for none."""
+    columns = GROUP_COLUMNS[group] + TOTALS_COLUMNS
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for _, header, _ in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(key), kind) for key, _, kind in columns])
+    return out.getvalue()
+
+
+def csv_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "rate":
+        return f"{value * 100:.1f}"
+    if kind == "seconds":
+        return f"{value:.0f}"
+    if kind == "score":
+        return f"{value:.2f}"
+    if kind == "nps":
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _error(message: str, status: int) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,489 @@
+/*
+ * Kuzey Destek — the manager's dashboard (/manager).
+ *
+ * One page, no framework, no build step (ES2019), like the agent console. Logs in with
+ * POST /api/login, then reads GET /api/reports (JSON) and GET /api/reports.csv with the token;
+ * the charts are Chart.js configs made by the server (bot/reports/charts.py), the same as in
+ * the HTML report. Every text from the server goes in with textContent, never innerHTML.
+ */
+(function () {
+  'use strict';
+
+  // ===================================================================== UI texts
+
+  const STRINGS = {
+    'login.busy': 'Giriş yapılıyor…',
+    'login.submit': 'Giriş yap',
+    'login.missing': 'Kullanıcı adı ve şifre gerekli.',
+    'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
+    'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+    'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+    'load.busy': 'Rapor hazırlanıyor…',
+    'load.done': 'Güncellendi: {time}',
+    'load.failed': 'Rapor alınamadı. Lütfen tekrar deneyin.',
+    'csv.busy': 'İndiriliyor…',
+    'csv.failed': 'CSV indirilemedi. Lütfen tekrar deneyin.',
+    'chart.noLibrary': 'Grafik kitaplığı yüklenemedi; rakamlar aşağıdaki tablolarda.',
+    'kind.day': 'Günlük rapor',
+    'kind.week': 'Haftalık rapor',
+    'kind.month': 'Aylık rapor',
+    'period.previous': 'Önceki dönem: {label}',
+    'kpi.previous': 'Önceki: {value}',
+    'kpi.noChange': 'değişim yok',
+    'kpi.better': 'iyileşme',
+    'kpi.worse': 'kötüleşme',
+    'kpi.points': '{value} puan',
+    'table.empty': 'Bu dönemde veri yok.',
+    'summary.empty': 'Özet yok.',
+  };
+
+  // The cards: [key in TOTALS, label, format, count shown beside it, which way is better].
+  const KPIS = [
+    ['contacts', 'Sohbet', 'count', null, null],
+    ['containment_rate', 'Asistanın kendi çözdüğü', 'rate', 'contained', 'up'],
+    ['handoff_rate', 'Temsilciye aktarılan', 'rate', 'handoffs', 'down'],
+    ['fallback_rate', 'Anlaşılmayan mesaj', 'rate', 'not_understood', 'down'],
+    ['queue_seconds', 'Kuyrukta bekleme (ort.)', 'seconds', null, 'down'],
+    ['first_response_seconds', 'İlk yanıt (ort.)', 'seconds', null, 'down'],
+    ['handling_seconds', 'İşlem süresi (ort.)', 'seconds', null, null],
+    ['csat_mean', 'CSAT (1–5)', 'score', 'csat_count', 'up'],
+    ['nps', 'NPS', 'nps', 'nps_count', 'up'],
+    ['repeat_rate', '7 gün içinde yeniden gelen', 'rate', 'repeat_contacts', 'down'],
+  ];
+
+  const TOKEN_KEY = 'kuzey.manager.token';
+  const USER_KEY = 'kuzey.manager.user';
+  const ZONE = 'Europe/Istanbul';
+
+  const state = { token: null, user: null, charts: [], requestNo: 0 };
+
+  // ===================================================================== helpers
+
+  function $(selector) {
+    return document.querySelector(selector);
+  }
+
+  function t(key, values) {
+    const text = STRINGS[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] !== undefined ? String(values[name]) : '';
+    });
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function toast(message) {
+    const node = $('#toast');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { node.hidden = true; }, 6000);
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** The failure of a fetch, with the server's own words when it sent some. */
+  function failure(data, fallbackKey, status) {
+    const message = data && typeof data.error === 'string' && data.error ? data.error : t(fallbackKey);
+    return Object.assign(new Error(message), { status: status });
+  }
+
+  // ===================================================================== Turkish number formats
+
+  function number(value, digits) {
+    if (value === null || value === undefined) return '—';
+    return new Intl.NumberFormat('tr-TR', {
+      minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0,
+    }).format(value);
+  }
+
+  function percent(rate, digits) {
+    return rate === null || rate === undefined ? '—' : '%' + number(rate * 100, digits === undefined ? 1 : digits);
+  }
+
+  /** 95 → "1 dk 35 sn"; 3700 → "1 sa 2 dk". */
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '—';
+    let s = Math.round(seconds);
+    if (s < 60) return s + ' sn';
+    let m = Math.floor(s / 60);
+    s %= 60;
+    if (m < 60) return s ? m + ' dk ' + s + ' sn' : m + ' dk';
+    const h = Math.floor(m / 60);
+    m %= 60;
+    return m ? h + ' sa ' + m + ' dk' : h + ' sa';
+  }
+
+  function signed(value, digits) {
+    if (Number(value.toFixed(digits)) === 0) return number(0, digits);
+    return (value > 0 ? '+' : '−') + number(Math.abs(value), digits);
+  }
+
+  function kpiValue(totals, key, format, countKey) {
+    const value = totals[key];
+    let text;
+    if (format === 'rate') text = percent(value);
+    else if (format === 'seconds') text = duration(value);
+    else if (format === 'score') text = number(value, 2);
+    else if (format === 'nps') text = value === null || value === undefined ? '—' : signed(value, 0);
+    else text = number(value);
+    return { main: text, count: countKey && value !== null && value !== undefined ? number(totals[countKey]) : '' };
+  }
+
+  /** "+3,2 puan" etc. and whether it is better, worse or the same. */
+  function change(now, before, format, better) {
+    if (now === null || now === undefined || before === null || before === undefined) {
+      return { text: '—', direction: 'same', sign: '' };
+    }
+    const delta = now - before;
+    let text;
+    if (format === 'rate') text = t('kpi.points', { value: signed(delta * 100, 1) });
+    else if (format === 'seconds') text = (delta > 0 ? '+' : delta < 0 ? '−' : '') + duration(Math.abs(delta));
+    else if (format === 'score') text = signed(delta, 2);
+    else text = signed(delta, format === 'count' ? 0 : 1);
+    if (Math.abs(delta) < 1e-9) return { text: t('kpi.noChange'), direction: 'same', sign: '' };
+    // The arrow shows which way the figure moved; the colour whether that is good.
+    const sign = delta > 0 ? 'up' : 'down';
+    if (!better) return { text: text, direction: 'same', sign: sign };
+    return { text: text, direction: (delta > 0) === (better === 'up') ? 'better' : 'worse', sign: sign };
+  }
+
+  function todayInIstanbul() {
+    // en-CA formats as YYYY-MM-DD, the value a date input takes.
+    return new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
+  }
+
+  // ===================================================================== API
+
+  async function login(username, password) {
+    const response = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username: username, password: password }),
+    });
+    const data = await readJson(response);
+    if (!response.ok || !data || !data.token) throw failure(data, 'login.failed', response.status);
+    return data;
+  }
+
+  function filterParams() {
+    const params = new URLSearchParams();
+    params.set('period', $('#f-period').value);
+    if ($('#f-date').value) params.set('date', $('#f-date').value);
+    if ($('#f-agent').value) params.set('agent', $('#f-agent').value);
+    if ($('#f-language').value) params.set('language', $('#f-language').value);
+    return params;
+  }
+
+  /** A fetch with the token; a refused token (401) or a non-admin (403) ends the session. */
+  async function authorizedFetch(url) {
+    const response = await fetch(url, { headers: { Authorization: 'Bearer ' + state.token } });
+    if (response.status === 401 || response.status === 403) {
+      const data = await readJson(response);
+      endSession(response.status === 401 ? t('login.expired') : failure(data, 'login.failed').message);
+      return null;
+    }
+    return response;
+  }
+
+  async function loadReport() {
+    const requestNo = ++state.requestNo;
+    $('#status').textContent = t('load.busy');
+    $('#app-view').setAttribute('aria-busy', 'true');
+    try {
+      const response = await authorizedFetch('/api/reports?' + filterParams());
+      if (!response || requestNo !== state.requestNo) return;  // session over, or a newer filter won
+      const data = await readJson(response);
+      if (!response.ok || !data || !data.report) throw failure(data, 'load.failed', response.status);
+      render(data);
+      $('#status').textContent = t('load.done', {
+        time: new Date().toLocaleTimeString('tr-TR', { hour: '2-digit', minute: '2-digit' }),
+      });
+    } catch (error) {
+      if (requestNo !== state.requestNo) return;
+      $('#status').textContent = '';
+      toast(error.status ? error.message : t('load.failed'));
+    } finally {
+      if (requestNo === state.requestNo) $('#app-view').removeAttribute('aria-busy');
+    }
+  }
+
+  async function downloadCsv() {
+    const button = $('#csv');
+    const params = filterParams();
+    params.set('group', $('#f-group').value);
+    button.disabled = true;
+    button.textContent = t('csv.busy');
+    try {
+      const response = await authorizedFetch('/api/reports.csv?' + params);
+      if (!response) return;
+      if (!response.ok) throw failure(await readJson(response), 'csv.failed', response.status);
+      const blob = await response.blob();
+      const match = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
+      const url = URL.createObjectURL(blob);
+      const link = el('a');
+      link.href = url;
+      link.download = match ? match[1] : 'kuzey-rapor.csv';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    } catch (error) {
+      toast(error.status ? error.message : t('csv.failed'));
+    } finally {
+      button.disabled = false;
+      button.textContent = 'CSV indir';
+    }
+  }
+
+  // ===================================================================== rendering
+
+  function render(data) {
+    const report = data.report;
+    const labels = data.labels || {};
+    $('#period-title').textContent = t('kind.' + report.period.kind) + ' · ' + report.period.label;
+    $('#period-sub').textContent = t('period.previous', { label: report.previous.label });
+    document.title = report.period.label + ' · Kuzey Destek · Yönetici paneli';
+    renderOptions(data);
+    renderSummary(data.summary || []);
+    renderKpis(report.totals, report.previous_totals);
+    renderCharts(data.charts || []);
+    renderNotUnderstood(report.not_understood);
+    renderTable('#tags', ['Etiket', 'Sayı'], report.resolution_tags.map(function (row) {
+      return [(labels.tags || {})[row.tag] || row.tag, number(row.count)];
+    }));
+    renderTable('#languages', ['Dil', 'Sohbet', 'Asistanın çözdüğü', 'Aktarılan', 'Anlaşılmayan mesaj', 'CSAT'],
+      report.languages.map(function (row) {
+        return [(labels.languages || {})[row.language] || row.language, number(row.contacts),
+          percent(row.containment_rate), percent(row.handoff_rate), percent(row.fallback_rate), number(row.csat_mean, 2)];
+      }));
+    renderTable('#agents', ['Temsilci', 'Aktarılan sohbet', 'Kuyrukta bekleme', 'İlk yanıt', 'İşlem süresi', 'CSAT'],
+      report.agents.map(function (row) {
+        return [row.name, number(row.handoffs), duration(row.queue_seconds), duration(row.first_response_seconds),
+          duration(row.handling_seconds), number(row.csat_mean, 2)];
+      }));
+  }
+
+  /** Agents and languages to filter by; the current choice stays selected. */
+  function renderOptions(data) {
+    fillSelect($('#f-agent'), 'Tüm temsilciler', (data.agents || []).map(function (agent) {
+      return [String(agent.id), agent.name];
+    }));
+    const names = (data.labels || {}).languages || {};
+    fillSelect($('#f-language'), 'Tüm diller', (data.languages || []).map(function (code) {
+      return [code, names[code] || code];
+    }));
+  }
+
+  function fillSelect(select, allLabel, options) {
+    const chosen = select.value;
+    select.replaceChildren(new Option(allLabel, ''));
+    options.forEach(function (pair) { select.appendChild(new Option(pair[1], pair[0])); });
+    select.value = options.some(function (pair) { return pair[0] === chosen; }) ? chosen : '';
+  }
+
+  function renderSummary(lines) {
+    const list = $('#summary');
+    list.replaceChildren();
+    (lines.length ? lines : [t('summary.empty')]).forEach(function (line) { list.appendChild(el('li', '', line)); });
+  }
+
+  function renderKpis(now, before) {
+    const box = $('#kpis');
+    box.replaceChildren();
+    KPIS.forEach(function (kpi) {
+      const [key, label, format, countKey, better] = kpi;
+      const value = kpiValue(now, key, format, countKey);
+      const previous = kpiValue(before, key, format, countKey);
+      const delta = change(now[key], before[key], format, better);
+      const card = el('article', 'kpi');
+      card.dataset.key = key;
+      card.appendChild(el('h3', 'kpi-label', label));
+      const line = el('p', 'kpi-value', value.main);
+      if (value.count) line.appendChild(el('span', 'kpi-count', ' (' + value.count + ')'));
+      card.appendChild(line);
+      const changeLine = el('p', ('kpi-change ' + delta.direction + ' ' + delta.sign).trim(), delta.text);
+      if (delta.direction !== 'same') {
+        changeLine.appendChild(el('span', 'visually-hidden', ' (' + t('kpi.' + delta.direction) + ')'));
+      }
+      card.appendChild(changeLine);
+      card.appendChild(el('p', 'kpi-previous muted', t('kpi.previous', { value: previous.main })));
+      box.appendChild(card);
+    });
+  }
+
+  function renderCharts(charts) {
+    state.charts.forEach(function (chart) { chart.destroy(); });
+    state.charts = [];
+    const box = $('#charts');
+    box.replaceChildren();
+    const haveLibrary = typeof window.Chart === 'function';
+    if (!haveLibrary) box.appendChild(el('p', 'muted', t('chart.noLibrary')));
+    charts.forEach(function (chart) {
+      const figure = el('figure', 'chart-card');
+      figure.dataset.chart = chart.id;
+      figure.appendChild(el('h3', '', chart.title));
+      if (chart.empty || !haveLibrary) {
+        figure.appendChild(el('p', 'muted chart-empty', chart.summary));
+      } else {
+        const holder = el('div', 'canvas-box');
+        const canvas = el('canvas');
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', chart.title + ': ' + chart.summary);
+        holder.appendChild(canvas);
+        figure.appendChild(holder);
+        figure.appendChild(el('figcaption', 'muted', chart.summary));
+      }
+      box.appendChild(figure);
+      const canvas = figure.querySelector('canvas');
+      if (canvas) state.charts.push(new window.Chart(canvas, chart.config));
+    });
+  }
+
+  function renderNotUnderstood(groups) {
+    renderTable('#not-understood', ['Mesaj (sadeleştirilmiş)', 'Sayı', 'Örnekler'], groups.map(function (group) {
+      return [group.text, number(group.count), (group.examples || []).join(' · ')];
+    }));
+  }
+
+  function renderTable(selector, headers, rows) {
+    const box = $(selector);
+    box.replaceChildren();
+    if (!rows.length) {
+      box.appendChild(el('p', 'muted', t('table.empty')));
+      return;
+    }
+    const table = el('table');
+    const headRow = el('tr');
+    headers.forEach(function (header) {
+      const th = el('th', '', header);
+      th.scope = 'col';
+      headRow.appendChild(th);
+    });
+    table.appendChild(el('thead')).appendChild(headRow);
+    const body = el('tbody');
+    rows.forEach(function (row) {
+      const tr = el('tr');
+      row.forEach(function (cell) { tr.appendChild(el('td', '', cell)); });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    box.appendChild(table);
+  }
+
+  // ===================================================================== session
+
+  function showLogin(message) {
+    $('#app-view').hidden = true;
+    $('#login-view').hidden = false;
+    $('#login-error').textContent = message || '';
+    const username = $('#login-username');
+    (username.value ? $('#login-password') : username).focus();
+  }
+
+  function startSession(token, user) {
+    state.token = token;
+    state.user = user || null;
+    $('#login-view').hidden = true;
+    $('#app-view').hidden = false;
+    $('#me-name').textContent = (user && (user.display_name || user.username)) || '';
+    if (!$('#f-date').value) $('#f-date').value = todayInIstanbul();
+    loadReport();
+  }
+
+  /** Back to the login form: forget the token and what was shown. */
+  function endSession(message) {
+    state.requestNo++;
+    state.token = null;
+    state.user = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+    state.charts.forEach(function (chart) { chart.destroy(); });
+    state.charts = [];
+    ['#summary', '#kpis', '#charts', '#not-understood', '#tags', '#languages', '#agents'].forEach(function (id) {
+      $(id).replaceChildren();
+    });
+    showLogin(message);
+  }
+
+  async function onLoginSubmit(event) {
+    event.preventDefault();
+    const username = $('#login-username').value.trim();
+    const password = $('#login-password').value;
+    const error = $('#login-error');
+    if (!username || !password) {
+      error.textContent = t('login.missing');
+      return;
+    }
+    const submit = $('#login-submit');
+    submit.disabled = true;
+    submit.textContent = t('login.busy');
+    error.textContent = '';
+    try {
+      const data = await login(username, password);
+      $('#login-password').value = '';
+      sessionStorage.setItem(TOKEN_KEY, data.token);
+      sessionStorage.setItem(USER_KEY, JSON.stringify(data.user || {}));
+      startSession(data.token, data.user);
+    } catch (failed) {
+      // A failed fetch (server down) has no status; a 401 carries the server's own words.
+      error.textContent = failed.status ? failed.message : t('login.network');
+      $('#login-password').select();
+    } finally {
+      submit.disabled = false;
+      submit.textContent = t('login.submit');
+    }
+  }
+
+  /** Whether the token's `exp` has passed (read without checking the signature: the server does). */
+  function tokenExpired(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
+      return typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function init() {
+    $('#login-form').addEventListener('submit', onLoginSubmit);
+    $('#logout').addEventListener('click', function () { endSession(''); });
+    $('#filters').addEventListener('submit', function (event) { event.preventDefault(); });
+    ['#f-period', '#f-date', '#f-agent', '#f-language'].forEach(function (id) {
+      $(id).addEventListener('change', function () { if (state.token) loadReport(); });
+    });
+    $('#csv').addEventListener('click', downloadCsv);
+    $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
+
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (!token) {
+      showLogin('');
+      return;
+    }
+    if (tokenExpired(token)) {
+      endSession(t('login.expired'));
+      return;
+    }
+    let user = null;
+    try {
+      user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null');
+    } catch (_) {
+      user = null;
+    }
+    startSession(token, user);
+  }
+
+  init();
+})();
