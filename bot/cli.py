@@ -142,7 +142,7 @@ def _prepare_desk(settings) -> None:
     from bot.desk.app import DEMO_STORE, print_generated_passwords
     from bot.desk.store import DeskStore, utcnow
 
-    store = DeskStore.open(settings.store_database_url)
+    store = DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
     print_generated_passwords(ensure_demo_accounts(store.session(), DEMO_STORE, utcnow()))
     store.engine.dispose()
 
@@ -187,6 +187,51 @@ def users_password(username: str, password: str) -> None:
     except (LookupError, ValueError) as error:
         raise click.ClickException(str(error))
     click.echo(f"Password of {username} changed.")
+
+
+@main.command(help="Write the HTML report of a week or a month (charts and a plain-Turkish summary of what changed).")
+@click.option("--period", "kind", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="A day in the period (default: the last complete period).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the file (default: $STATE_DIR/reports/kuzey-<period>-<start>.html).")
+def report(kind: str, day, output: Path | None) -> None:
+    from bot.desk.store import DeskStore
+    from bot.reports.charts import charts
+    from bot.reports.html import render_html
+    from bot.reports.metrics import build_report
+    from bot.reports.periods import local_today, period_of
+    from bot.reports.summary import summary_lines
+
+    settings = get_settings()
+    zone = settings.report_timezone
+    chosen = day.date() if day else period_of(kind, local_today(zone), zone).previous().start.date()
+    store = DeskStore.open(settings.store_database_url)
+    figures = build_report(store, kind, chosen, zone=zone)
+    output = output or settings.state_dir / "reports" / f"kuzey-{kind}-{figures['period']['start']}.html"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_html(figures, charts(figures), summary_lines(figures)), encoding="utf-8")
+    click.echo(f"{figures['period']['label']}: {figures['totals']['contacts']} sohbet. Rapor: {output}")
+
+
+@main.command(help="Send the follow-up e-mails that are due now (delivered orders; --dry-run only lists who would get one).")
+@click.option("--dry-run", is_flag=True, help="List who would get an e-mail; send nothing.")
+def followups(dry_run: bool) -> None:
+    from actions.store.database import make_engine
+    from actions.store.migrate import upgrade
+    from bot.followup.job import run_once
+
+    settings = get_settings()
+    upgrade(make_engine(settings.store_database_url))  # a store not seeded yet has no orders, not no tables
+    try:
+        result = run_once(settings, dry_run=dry_run)
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    click.echo(result.summary())
+    if dry_run and result.would_send:
+        click.echo("would send for orders: " + ", ".join(result.would_send))
+    if not result.ok:
+        sys.exit(1)
 
 
 @main.command(help="Chat with the running assistant in the terminal (start it with `up` first).")

@@ -79,6 +79,12 @@ def read_token(token: object, secret: str) -> Optional[Identity]:
         return None
 
 
+def bearer_identity(authorization: str, secret: str, roles: tuple = ("agent", "editor", "admin")) -> Optional[Identity]:
+    """The logged-in user of an `Authorization: Bearer <token>` header, if their role is one of `roles`."""
+    identity = read_token(authorization.removeprefix("Bearer ").strip(), secret)
+    return identity if identity is not None and identity.role in roles else None
+
+
 def demo_accounts(demo_store: Path) -> List[dict]:
     agents = json.loads(demo_store.read_text(encoding="utf-8"))["agents"]
     return [{**agent, "role": "agent"} for agent in agents] + [dict(extra) for extra in EXTRA_ACCOUNTS]

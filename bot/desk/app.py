@@ -13,7 +13,7 @@ import socketio
 import yaml
 from aiohttp import web
 
-from bot.desk.accounts import LoginError, authenticate, ensure_demo_accounts, issue_token, read_token
+from bot.desk.accounts import LoginError, authenticate, bearer_identity, ensure_demo_accounts, issue_token
 from bot.desk.agents import AgentNamespace
 from bot.desk.customers import CustomerDirectory
 from bot.desk.desk import Desk
@@ -21,6 +21,9 @@ from bot.desk.limits import FailureWindow
 from bot.desk.rasa_client import RasaClient
 from bot.desk.shoppers import ShopperNamespace, client_address
 from bot.desk.store import DeskStore, utcnow
+from bot.followup import web as followup_web
+from bot.followup.job import start_followup_job
+from bot.reports import web as reports_web
 from bot.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,7 @@ def create_app(settings: Settings) -> web.Application:
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
         from bot.desk.frustration import FrustrationScorer
 
-        store = DeskStore.open(settings.store_database_url)
+        store = DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
         generated = ensure_demo_accounts(store.session(), DEMO_STORE, utcnow())
         print_generated_passwords(generated)
         rasa = RasaClient(settings.rasa_url, settings.rasa_api_token())
@@ -67,7 +70,10 @@ def create_app(settings: Settings) -> web.Application:
         sio.register_namespace(AgentNamespace(desk, settings))
         app[DESK] = desk
         await desk.start()
+        followups = start_followup_job(settings, store)
         yield
+        if followups is not None:
+            followups.cancel()
         await rasa.close()
         store.engine.dispose()
 
@@ -79,6 +85,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_post("/api/login", login)
     app.router.add_get("/api/desk/canned", canned)
+    reports_web.add_routes(app)
+    followup_web.add_routes(app)
     return app
 
 
@@ -134,9 +142,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def canned(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    header = request.headers.get("Authorization", "")
-    identity = read_token(header.removeprefix("Bearer ").strip(), settings.desk_signing_secret())
-    if identity is None:
+    if bearer_identity(request.headers.get("Authorization", ""), settings.desk_signing_secret()) is None:
         return web.json_response({"error": "Oturum açmanız gerekiyor."}, status=401)
     return web.json_response(load_desk_config(DESK_CONFIG))
 
