@@ -228,9 +228,12 @@ class DeskStore:
             return s.execute(select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == "ticket")
                              .order_by(Handoff.id.desc()).limit(1)).scalar_one_or_none()
 
-    def last_handoff_id(self, conversation_id: str) -> Optional[int]:
+    def last_handoff_id(self, conversation_id: str, contact_id: Optional[int] = None) -> Optional[int]:
+        query = select(func.max(Handoff.id)).where(Handoff.conversation_id == conversation_id)
+        if contact_id is not None:
+            query = query.where(Handoff.contact_id == contact_id)
         with self.session() as s:
-            return s.execute(select(func.max(Handoff.id)).where(Handoff.conversation_id == conversation_id)).scalar()
+            return s.execute(query).scalar()
 
     def mean_handling_seconds(self, last: int = 50) -> Optional[float]:
         with self.session() as s:

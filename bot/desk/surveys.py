@@ -79,8 +79,7 @@ class Surveys:
 
     async def ask_csat(self, conversation: Conversation, contact: Contact, key: str) -> None:
         self.store.update_contact(contact.id, csat_asked_at=utcnow())
-        self.store.update_conversation(conversation.id, awaiting="rating")
-        await self.desk.system_message(conversation, texts.say(key, conversation.language), texts.rating_replies())
+        await self._ask(conversation, "rating", key, texts.rating_replies())
 
     # --- answers -------------------------------------------------------------------------
     async def answer(self, conversation: Conversation, text: str) -> Optional[bool]:
@@ -91,16 +90,10 @@ class Surveys:
         return None if handler is None else await handler(conversation, text)
 
     async def _rating(self, conversation: Conversation, text: str) -> bool:
-        score = parse_rating(text)
-        if score is None:  # the shopper moved on: no rating, talk to the assistant
-            self.store.update_conversation(conversation.id, awaiting=None)
+        score = self._record(conversation, parse_rating(text), "csat", "csat_asked_at")
+        if score is None:
             return False
-        contact = self._asked_contact(conversation, "csat_asked_at")
-        self.store.add_rating(conversation.id, score, "csat", contact_id=contact.id if contact else None,
-                              handoff_id=self.store.last_handoff_id(conversation.id))
-        self.store.update_conversation(conversation.id, awaiting="rating_comment")
-        no_comment = texts.say("no_comment", conversation.language)
-        await self.desk.system_message(conversation, texts.say("ask_comment", conversation.language), buttons(no_comment))
+        await self._ask(conversation, "rating_comment", "ask_comment", buttons(texts.say("no_comment", conversation.language)))
         return True
 
     async def _rating_comment(self, conversation: Conversation, text: str) -> bool:
@@ -110,35 +103,44 @@ class Surveys:
         last = self.store.last_rating(conversation.id, "csat")
         if contact is not None and last is not None and last.score >= 4 and await self._nps_due(conversation, contact):
             self.store.update_contact(contact.id, nps_asked_at=utcnow())
-            self.store.update_conversation(conversation.id, awaiting="nps")
-            await self.desk.system_message(conversation, texts.say("ask_nps", conversation.language), nps_replies())
-            return True
-        self.store.update_conversation(conversation.id, awaiting=None)
-        await self.desk.system_message(conversation, texts.say("thanks_rating", conversation.language))
+            await self._ask(conversation, "nps", "ask_nps", nps_replies())
+        else:
+            await self._ask(conversation, None, "thanks_rating")
         return True
 
     async def _nps(self, conversation: Conversation, text: str) -> bool:
-        score = parse_nps(text)
+        score = self._record(conversation, parse_nps(text), "nps", "nps_asked_at")
         if score is None:
-            self.store.update_conversation(conversation.id, awaiting=None)
             return False
-        contact = self._asked_contact(conversation, "nps_asked_at")
-        self.store.add_rating(conversation.id, score, "nps", contact_id=contact.id if contact else None)
         if score >= 9:
-            self.store.update_conversation(conversation.id, awaiting=None)
-            await self.desk.system_message(conversation, texts.say("thanks_nps", conversation.language))
+            await self._ask(conversation, None, "thanks_nps")
         else:
-            self.store.update_conversation(conversation.id, awaiting="nps_reason")
-            skip = texts.say("skip", conversation.language)
-            await self.desk.system_message(conversation, texts.say("ask_nps_reason", conversation.language), buttons(skip))
+            await self._ask(conversation, "nps_reason", "ask_nps_reason", buttons(texts.say("skip", conversation.language)))
         return True
 
     async def _nps_reason(self, conversation: Conversation, text: str) -> bool:
         if not texts.is_skip(text):
             self.store.add_rating_comment(conversation.id, text.strip()[:2000], "nps")
-        self.store.update_conversation(conversation.id, awaiting=None)
-        await self.desk.system_message(conversation, texts.say("thanks_rating", conversation.language))
+        await self._ask(conversation, None, "thanks_rating")
         return True
+
+    def _record(self, conversation: Conversation, score: Optional[int], kind: str, asked: str) -> Optional[int]:
+        """Stores a score (with the contact's handoff, if a person helped); None (not a score)
+        means the shopper moved on: no more questions."""
+        if score is None:
+            self.store.update_conversation(conversation.id, awaiting=None)
+            return None
+        contact = self._asked_contact(conversation, asked)
+        contact_id = contact.id if contact else None
+        handoff_id = self.store.last_handoff_id(conversation.id, contact_id) if kind == "csat" and contact_id else None
+        self.store.add_rating(conversation.id, score, kind, contact_id=contact_id, handoff_id=handoff_id)
+        return score
+
+    async def _ask(self, conversation: Conversation, awaiting: Optional[str], key: str,
+                   quick_replies: List[Dict[str, str]] = ()) -> None:
+        """Says `key` and waits for the answer `awaiting` (None: the survey is over)."""
+        self.store.update_conversation(conversation.id, awaiting=awaiting)
+        await self.desk.system_message(conversation, texts.say(key, conversation.language), quick_replies)
 
     # --- NPS eligibility -----------------------------------------------------------------
     async def _nps_due(self, conversation: Conversation, contact: Contact) -> bool:
