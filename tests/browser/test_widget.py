@@ -195,3 +195,26 @@ def test_an_agent_takes_over_and_the_widget_says_who_is_helping(running_bridge, 
         if session_id:
             ayse.call("hand_back", {"conversation_id": session_id})
         ayse.disconnect()
+
+
+def test_after_an_answer_and_thanks_the_shopper_rates_with_buttons(running_bridge, new_page, screenshot):
+    """The satisfaction question in the page's language, answered by tapping the buttons."""
+    page = open_phone(new_page, running_bridge.url + "/en")
+    open_with_keyboard(page)
+    page.keyboard.type("how much is shipping")
+    page.keyboard.press("Enter")
+    expect(page.locator(BOT).first).to_contain_text("49.90", timeout=60_000)
+    settled(page)
+    page.locator("#kd-input").fill("thanks")
+    page.keyboard.press("Enter")
+    scores = page.locator(".kd-quick-reply")
+    expect(scores).to_have_count(5, timeout=60_000)
+    expect(page.locator(MESSAGES).last).to_contain_text("How satisfied are you")
+    settled(page)
+    screenshot(page, "csat-question")
+    scores.nth(4).click()
+    expect(page.get_by_role("button", name="No comment")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="No comment").click()
+    expect(page.locator(MESSAGES).last).to_contain_text("Thank you for your feedback", timeout=30_000)
+    expect(page.locator(".kd-quick-reply")).to_have_count(0)
+    screenshot(page, "csat-thanks")
