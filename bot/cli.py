@@ -110,10 +110,14 @@ def up() -> None:
         group.start(progress=click.echo)
     except StartupError as error:
         raise click.ClickException(str(error))
+    followups = (f"every {settings.followup_interval_minutes:g} min through {settings.smtp_host}" if settings.smtp_host
+                 else "off (SMTP_HOST unset)")
     click.echo(
         "\nKuzey Destek is running:\n"
         f"  Storefront      {settings.bridge_url}/  (chat widget; English page: /en)\n"
         f"  Agent console   {settings.bridge_url}/agent\n"
+        f"  Manager reports {settings.bridge_url}/manager  (admin: yonetici)\n"
+        f"  Follow-up mails {followups}\n"
         f"  Rasa HTTP API   {settings.rasa_url}  (token in RASA_TOKEN or {settings.state_dir / 'rasa_token'})\n"
         f"  REST channel    {settings.rasa_url}/webhooks/rest/webhook\n"
         f"  Action server   http://{settings.host}:{settings.action_port}\n"
