@@ -243,8 +243,10 @@
 
   // ===================================================================== constants & state
 
-  const TOKEN_KEY = 'kuzey.desk.token';
-  const USER_KEY = 'kuzey.desk.user';
+  // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
+  const Login = window.KuzeyLogin;
+  const session = Login.session('kuzey.desk');
+  const readJson = Login.readJson;
   const ACK_TIMEOUT_MS = 10000;
   const TOAST_MS = 7000;
   const LOGOUT_CONFIRM_MS = 6000;    // the second click on "Çıkış yap" must come within this
@@ -498,27 +500,6 @@
 
   // ===================================================================== REST
 
-  async function readJson(response) {
-    try {
-      return await response.json();
-    } catch (_) {
-      return null;
-    }
-  }
-
-  async function login(username, password) {
-    const response = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username: username, password: password }),
-    });
-    const data = await readJson(response);
-    if (!response.ok || !data || !data.token) {
-      throw Object.assign(new Error(errorMessage(data && data.error, 'login.failed')), { status: response.status });
-    }
-    return data;
-  }
-
   /** Canned responses and close tags; editors may change them, so reloaded on every connect. */
   async function loadCanned() {
     try {
@@ -593,12 +574,8 @@
   // ===================================================================== session: login/logout
 
   function showLogin(message) {
-    $('#app-view').hidden = true;
-    $('#login-view').hidden = false;
-    $('#login-error').textContent = message || '';
     document.title = t('app.title');
-    const username = $('#login-username');
-    (username.value ? $('#login-password') : username).focus();
+    Login.showForm(message);
   }
 
   function showApp() {
@@ -608,35 +585,6 @@
     renderQueue();
     renderChats();
     renderChatPanel();
-  }
-
-  async function onLoginSubmit(event) {
-    event.preventDefault();
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    const error = $('#login-error');
-    if (!username || !password) {
-      error.textContent = t('login.missing');
-      return;
-    }
-    const submit = $('#login-submit');
-    submit.disabled = true;
-    submit.textContent = t('login.busy');
-    error.textContent = '';
-    try {
-      const data = await login(username, password);
-      $('#login-password').value = '';
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem(USER_KEY, JSON.stringify(data.user || {}));
-      startSession(data.token, data.user);
-    } catch (failure) {
-      // A failed fetch (server down) has no status; a 401 carries the server's own words.
-      error.textContent = failure.status ? failure.message : t('login.network');
-      $('#login-password').select();
-    } finally {
-      submit.disabled = false;
-      submit.textContent = t('login.submit');
-    }
   }
 
   function startSession(token, user) {
@@ -655,8 +603,7 @@
       socket.removeAllListeners();
       socket.disconnect();
     }
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
+    session.clear();
     clearInterval(state.tickTimer);
     clearTimeout(state.typingOut.idleTimer);
     clearTimeout(state.typingInTimer);
@@ -1534,7 +1481,7 @@
   // ===================================================================== wiring
 
   function bindEvents() {
-    $('#login-form').addEventListener('submit', onLoginSubmit);
+    Login.bindForm({ session: session, text: t, onSuccess: startSession });
     $('#logout').addEventListener('click', onLogoutClick);
     $('#availability').addEventListener('change', setAvailable);
 
@@ -1568,21 +1515,6 @@
     document.addEventListener('keydown', unlockAudio, true);
   }
 
-  /**
-   * Whether the login token (a JWT) has run out, read from its `exp` claim without checking the
-   * signature (the server does that): an expired token goes to the login form without a refused
-   * connection first. Anything unreadable is left for the server to judge.
-   */
-  function tokenExpired(token) {
-    try {
-      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      const claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
-      return typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
-    } catch (_) {
-      return false;
-    }
-  }
-
   function init() {
     applyStaticStrings();
     bindEvents();
@@ -1590,22 +1522,9 @@
       showLogin(t('login.network'));
       return;
     }
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) {
-      showLogin('');
-      return;
-    }
-    if (tokenExpired(token)) {
-      endSession(t('login.expired'));
-      return;
-    }
-    let user = null;
-    try {
-      user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null');
-    } catch (_) {
-      user = null;
-    }
-    startSession(token, user);
+    // An expired token goes to the login form without a refused connection first.
+    const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });
+    if (!resumed) showLogin('');
   }
 
   init();

@@ -2,7 +2,7 @@
  * Kuzey Destek — the manager's dashboard (/manager).
  *
  * One page, no framework, no build step (ES2019), like the agent console. Logs in with
- * POST /api/login, then reads GET /api/reports (JSON) and GET /api/reports.csv with the token;
+ * POST /api/login (widget/shared/login.js, shared with the console), then reads GET /api/reports (JSON) and GET /api/reports.csv with the token;
  * the charts are Chart.js configs made by the server (bot/reports/charts.py), the same as in
  * the HTML report. Every text from the server goes in with textContent, never innerHTML.
  */
@@ -51,8 +51,10 @@
     ['repeat_rate', '7 gün içinde yeniden gelen', 'rate', 'repeat_contacts', 'down'],
   ];
 
-  const TOKEN_KEY = 'kuzey.manager.token';
-  const USER_KEY = 'kuzey.manager.user';
+  // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
+  const Login = window.KuzeyLogin;
+  const session = Login.session('kuzey.manager');
+  const readJson = Login.readJson;
   const ZONE = 'Europe/Istanbul';
 
   const state = { token: null, user: null, charts: [], requestNo: 0 };
@@ -83,14 +85,6 @@
     node.hidden = false;
     clearTimeout(toast.timer);
     toast.timer = setTimeout(function () { node.hidden = true; }, 6000);
-  }
-
-  async function readJson(response) {
-    try {
-      return await response.json();
-    } catch (_) {
-      return null;
-    }
   }
 
   /** The failure of a fetch, with the server's own words when it sent some. */
@@ -165,17 +159,6 @@
   }
 
   // ===================================================================== API
-
-  async function login(username, password) {
-    const response = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username: username, password: password }),
-    });
-    const data = await readJson(response);
-    if (!response.ok || !data || !data.token) throw failure(data, 'login.failed', response.status);
-    return data;
-  }
 
   function filterParams() {
     const params = new URLSearchParams();
@@ -384,14 +367,6 @@
 
   // ===================================================================== session
 
-  function showLogin(message) {
-    $('#app-view').hidden = true;
-    $('#login-view').hidden = false;
-    $('#login-error').textContent = message || '';
-    const username = $('#login-username');
-    (username.value ? $('#login-password') : username).focus();
-  }
-
   function startSession(token, user) {
     state.token = token;
     state.user = user || null;
@@ -407,58 +382,17 @@
     state.requestNo++;
     state.token = null;
     state.user = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
+    session.clear();
     state.charts.forEach(function (chart) { chart.destroy(); });
     state.charts = [];
     ['#summary', '#kpis', '#charts', '#not-understood', '#tags', '#languages', '#agents'].forEach(function (id) {
       $(id).replaceChildren();
     });
-    showLogin(message);
-  }
-
-  async function onLoginSubmit(event) {
-    event.preventDefault();
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    const error = $('#login-error');
-    if (!username || !password) {
-      error.textContent = t('login.missing');
-      return;
-    }
-    const submit = $('#login-submit');
-    submit.disabled = true;
-    submit.textContent = t('login.busy');
-    error.textContent = '';
-    try {
-      const data = await login(username, password);
-      $('#login-password').value = '';
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem(USER_KEY, JSON.stringify(data.user || {}));
-      startSession(data.token, data.user);
-    } catch (failed) {
-      // A failed fetch (server down) has no status; a 401 carries the server's own words.
-      error.textContent = failed.status ? failed.message : t('login.network');
-      $('#login-password').select();
-    } finally {
-      submit.disabled = false;
-      submit.textContent = t('login.submit');
-    }
-  }
-
-  /** Whether the token's `exp` has passed (read without checking the signature: the server does). */
-  function tokenExpired(token) {
-    try {
-      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      const claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
-      return typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
-    } catch (_) {
-      return false;
-    }
+    Login.showForm(message);
   }
 
   function init() {
-    $('#login-form').addEventListener('submit', onLoginSubmit);
+    Login.bindForm({ session: session, text: t, onSuccess: startSession });
     $('#logout').addEventListener('click', function () { endSession(''); });
     $('#filters').addEventListener('submit', function (event) { event.preventDefault(); });
     ['#f-period', '#f-date', '#f-agent', '#f-language'].forEach(function (id) {
@@ -467,22 +401,8 @@
     $('#csv').addEventListener('click', downloadCsv);
     $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
 
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (!token) {
-      showLogin('');
-      return;
-    }
-    if (tokenExpired(token)) {
-      endSession(t('login.expired'));
-      return;
-    }
-    let user = null;
-    try {
-      user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null');
-    } catch (_) {
-      user = null;
-    }
-    startSession(token, user);
+    const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });
+    if (!resumed) Login.showForm('');
   }
 
   init();

@@ -1,0 +1,165 @@
+/*
+ * Kuzey Destek — the login both staff pages share: the agent console (/agent) and the
+ * manager's dashboard (/manager). Served at /widget/shared/login.js and loaded before the
+ * page's own script.
+ *
+ * No framework, no build step (ES2019): one IIFE that sets one global, window.KuzeyLogin.
+ * It knows nothing of either page's texts; they are handed in. Every text from the server goes
+ * into the page with textContent, never innerHTML.
+ *
+ * The page's markup must have these ids (both pages do; browser tests rely on them):
+ *   #login-view, #login-form, #login-username, #login-password, #login-error, #login-submit
+ *   and #app-view (what is shown after logging in).
+ *
+ *   KuzeyLogin.login(username, password, failedText)  POST /api/login; resolves with {token, user},
+ *       rejects with an Error whose `status` is the HTTP status (none when the fetch itself failed)
+ *       and whose message is the server's own words, else failedText
+ *   KuzeyLogin.session(prefix)       the token and user in sessionStorage under `<prefix>.token` and
+ *       `<prefix>.user`: save(token, user), clear(), load() -> null | {token, user, expired}
+ *   KuzeyLogin.resume(session, onSaved, onExpired)  picks up the tab's saved login:
+ *       onSaved(token, user), or onExpired() when its token has run out; false when there is none
+ *   KuzeyLogin.tokenExpired(token)   whether the JWT's `exp` has passed
+ *   KuzeyLogin.readJson(response)    the response's JSON, or null
+ *   KuzeyLogin.showForm(message)     hides #app-view, shows the login form with `message`
+ *   KuzeyLogin.bindForm({session, text, onSuccess})  wires #login-form; text(key) gives the page's
+ *       words for 'login.missing', 'login.busy', 'login.submit', 'login.failed' (no words from
+ *       the server) and 'login.network' (no answer at all); after logging in, the token and user
+ *       are saved in `session` and onSuccess(token, user) is called
+ */
+(function () {
+  'use strict';
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** The server's own words from an `error` field (a text, or an object with a message). */
+  function serverWords(error) {
+    if (typeof error === 'string') return error;
+    if (error && typeof error.message === 'string') return error.message;
+    return '';
+  }
+
+  async function login(username, password, failedText) {
+    const response = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username: username, password: password }),
+    });
+    const data = await readJson(response);
+    if (!response.ok || !data || !data.token) {
+      const message = serverWords(data && data.error) || failedText || '';
+      throw Object.assign(new Error(message), { status: response.status });
+    }
+    return data;
+  }
+
+  /**
+   * Whether the login token (a JWT) has run out, read from its `exp` claim without checking the
+   * signature (the server does that): an expired token goes to the login form without a refused
+   * request first. Anything unreadable is left for the server to judge.
+   */
+  function tokenExpired(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
+      return typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+    } catch (_) {
+      return false;
+    }
+  }
+
+  /** The token and the user in sessionStorage (one tab, gone when the tab closes). */
+  function session(prefix) {
+    const tokenKey = prefix + '.token';
+    const userKey = prefix + '.user';
+    return {
+      save: function (token, user) {
+        sessionStorage.setItem(tokenKey, token);
+        sessionStorage.setItem(userKey, JSON.stringify(user || {}));
+      },
+      clear: function () {
+        sessionStorage.removeItem(tokenKey);
+        sessionStorage.removeItem(userKey);
+      },
+      /** null without a token; else the token, the user (or null) and whether it has expired. */
+      load: function () {
+        const token = sessionStorage.getItem(tokenKey);
+        if (!token) return null;
+        let user = null;
+        try {
+          user = JSON.parse(sessionStorage.getItem(userKey) || 'null');
+        } catch (_) {
+          user = null;
+        }
+        return { token: token, user: user, expired: tokenExpired(token) };
+      },
+    };
+  }
+
+  function resume(session, onSaved, onExpired) {
+    const saved = session.load();
+    if (!saved) return false;
+    if (saved.expired) onExpired();
+    else onSaved(saved.token, saved.user);
+    return true;
+  }
+
+  /** Back to the login form, with a message (or none); the keyboard goes where typing is due. */
+  function showForm(message) {
+    byId('app-view').hidden = true;
+    byId('login-view').hidden = false;
+    byId('login-error').textContent = message || '';
+    const username = byId('login-username');
+    (username.value ? byId('login-password') : username).focus();
+  }
+
+  function bindForm(options) {
+    const text = options.text;
+    byId('login-form').addEventListener('submit', async function (event) {
+      event.preventDefault();
+      const username = byId('login-username').value.trim();
+      const password = byId('login-password').value;
+      const error = byId('login-error');
+      if (!username || !password) {
+        error.textContent = text('login.missing');
+        return;
+      }
+      const submit = byId('login-submit');
+      submit.disabled = true;
+      submit.textContent = text('login.busy');
+      error.textContent = '';
+      try {
+        const data = await login(username, password, text('login.failed'));
+        byId('login-password').value = '';
+        options.session.save(data.token, data.user);
+        options.onSuccess(data.token, data.user);
+      } catch (failure) {
+        // A failed fetch (server down) has no status; a 401 carries the server's own words.
+        error.textContent = failure.status ? failure.message : text('login.network');
+        byId('login-password').select();
+      } finally {
+        submit.disabled = false;
+        submit.textContent = text('login.submit');
+      }
+    });
+  }
+
+  window.KuzeyLogin = {
+    login: login,
+    session: session,
+    resume: resume,
+    tokenExpired: tokenExpired,
+    readJson: readJson,
+    showForm: showForm,
+    bindForm: bindForm,
+  };
+})();
