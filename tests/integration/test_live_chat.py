@@ -176,7 +176,9 @@ def test_a_transfer_keeps_the_transcript_and_the_notes(running_bridge):
         assert "note" not in senders(history.wait_for("history")["messages"])  # notes never reach the shopper
         history.disconnect()
         # Handed back, the assistant answers in the shopper's language again.
+        mark = shopper.mark()
         finish(zeynep, shopper.session_id)
+        shopper.wait_for("bot_uttered", lambda m: "handing you back" in m["text"], after=mark)
         assert "49.90" in shopper.say("how much is shipping")[0]["text"].replace(",", ".")
     finally:
         shopper.disconnect()

@@ -22,6 +22,7 @@ from bot.desk.store import DeskStore
 from bot.followup import job, links
 from bot.followup.job import KIND, Candidate, run_once, select_candidates, start_followup_job
 from bot.settings import Settings
+from tests.asyncio_thread import run_async
 
 SECRET = "test-desk-secret-of-thirty-two-bytes"
 
@@ -266,7 +267,7 @@ def run_app(settings, scenario):
         finally:
             await client.close()
 
-    asyncio.run(main())
+    run_async(main)
 
 
 class TestLinks:
@@ -382,7 +383,7 @@ class TestSchedule:
         async def main():
             return start_followup_job(settings.copy(update={"smtp_host": ""}), store)
 
-        assert asyncio.run(main()) is None
+        assert run_async(main) is None
         assert "Follow-up e-mails are off" in caplog.text
 
     def test_the_job_runs_periodically_and_survives_a_failing_run(self, world, smtp, monkeypatch, caplog):
@@ -411,7 +412,7 @@ class TestSchedule:
             with pytest.raises(asyncio.CancelledError):
                 await task
 
-        asyncio.run(main())
+        run_async(main)
         assert len(runs) >= 3 and "database away" in caplog.text
         assert len(smtp.inbox.messages) == len(wanted)  # the runs after the failure sent each once
 

@@ -1,6 +1,5 @@
 """The dashboard's API, its CSV and the HTML report show the figures worked out by hand
 (tests/report_fixtures.py), on a database that holds only those conversations."""
-import asyncio
 import csv
 import io
 import json
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from bot.desk.store import DeskStore
 from bot.settings import Settings
 from tests import report_fixtures as fx
+from tests.asyncio_thread import run_async
 
 ADMIN_PASSWORD = "yonetici-report-secret"
 
@@ -47,7 +47,7 @@ def ask_dashboard(settings, requests):
         finally:
             await client.close()
 
-    return asyncio.run(main())
+    return run_async(main)
 
 
 def test_dashboard_figures_are_the_hand_computed_ones(world):
