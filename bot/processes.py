@@ -119,9 +119,17 @@ class ServiceGroup:
             self.stop()
             raise
 
-    def _wait_until_healthy(self, progress: Callable[[str], None]) -> None:
+    def start_again(self, service: Service, progress: Callable[[str], None] = print) -> None:
+        """Starts one stopped service of the group again (tests stop parts to see the rest cope)."""
+        service.start(rasa_env(self.settings))
+        self._wait_until_healthy(progress, [service])
+
+    def service(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
+
+    def _wait_until_healthy(self, progress: Callable[[str], None], services: Optional[List[Service]] = None) -> None:
         deadline = time.monotonic() + self.settings.startup_timeout
-        waiting = list(self.services)
+        waiting = list(services or self.services)
         while waiting:
             for service in list(waiting):
                 if not service.running():

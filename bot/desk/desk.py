@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
 import socketio
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk import texts
 from bot.desk.customers import CustomerDirectory
@@ -20,6 +21,8 @@ from bot.desk.hours import SupportHours
 from bot.desk.models import Conversation, Message
 from bot.desk.presence import Offer, OnlineAgent, Presence
 from bot.desk.rasa_client import BotReply, RasaClient, RasaUnavailable
+from bot.desk.recovery import Recovery
+from bot.desk.spool import Spool
 from bot.desk.routing import estimated_wait_seconds, pick_agent
 from bot.desk.store import DeskStore, utcnow
 from bot.desk.surveys import Surveys, answers, contact_reason
@@ -62,6 +65,7 @@ class Desk:
         self._names: Dict[int, str] = {}
         self._locks: Dict[str, asyncio.Lock] = {}
         self.surveys = Surveys(self)
+        self.recovery = Recovery(self, Spool(settings.state_dir / "spool" / "messages.jsonl"))
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
         """One conversation's shopper messages and agent actions run one at a time."""
@@ -77,6 +81,7 @@ class Desk:
         """After a restart: agents' chats stay theirs for a grace period, the queue is offered again."""
         for agent_id in {c.agent_id for c in self.store.conversations_in("agent") if c.agent_id}:
             self._start_grace(agent_id)
+        await self.recovery.resume_spool()
 
     def agent_names(self) -> Dict[int, str]:
         if not self._names:
@@ -84,12 +89,26 @@ class Desk:
         return self._names
 
     # --- shopper side --------------------------------------------------------------------
-    async def shopper_message(self, conversation: Conversation, text: str, metadata: Dict[str, Any]) -> None:
+    async def receive(self, conversation_id: str, text: str, metadata: Dict[str, Any], language: str) -> None:
+        """A checked shopper message: stored first (or kept in the spool while the database is
+        down), then answered. Called under the conversation's lock."""
         stored_metadata = {k: v for k, v in metadata.items() if k != "customer_token"}  # never keep credentials
-        conversation = self._learn_from_metadata(conversation, metadata)
-        message = self.store.add_message(conversation.id, "shopper", text, data=stored_metadata or None)
-        conversation = self.store.conversation(conversation.id)
-        if conversation.awaiting and await self._answer_awaited(conversation, text):
+        try:
+            conversation = self.store.conversation(conversation_id)
+            if conversation is None:
+                conversation = self.store.create_conversation(metadata.get("language", language), conversation_id)
+            conversation = self._learn_from_metadata(conversation, metadata)
+            message = self.store.add_message(conversation.id, "shopper", text, data=stored_metadata or None)
+        except SQLAlchemyError:
+            log.exception("database unavailable; keeping the message of %s in the spool", conversation_id)
+            await self.recovery.keep_message(conversation_id, text, stored_metadata, metadata.get("language", language))
+            return
+        await self._answer(self.store.conversation(conversation.id), message, metadata)
+
+    async def _answer(self, conversation: Conversation, message: Message, metadata: Dict[str, Any]) -> None:
+        """Whoever has the chat gets the stored message: the bridge itself (an awaited answer),
+        the agent, the queue or the assistant."""
+        if conversation.awaiting and await self._answer_awaited(conversation, message.text):
             return
         if conversation.state == "agent":
             await self._to_agent(conversation, message)
@@ -144,6 +163,7 @@ class Desk:
             log.warning("Rasa unavailable for %s: %s", conversation.id, error)
             await self._emit_shopper(conversation.id, "typing", {"sender": "bot", "active": False})
             await self.system_message(conversation, texts.say("assistant_unavailable", conversation.language))
+            self.recovery.part_failed("assistant_unavailable")
             await self.escalate(conversation, "assistant_unavailable")
             return
         await self._deliver_replies(conversation, replies, message)
@@ -171,6 +191,7 @@ class Desk:
         if not replies:
             await self._emit_shopper(conversation.id, "typing", {"sender": "bot", "active": False})
         if escalation:
+            self.recovery.part_failed(escalation)
             await self.escalate(conversation, escalation)
         else:
             await self.surveys.after_assistant_turn(self.store.conversation(conversation.id), intent)
@@ -242,7 +263,7 @@ class Desk:
         except RasaUnavailable:
             pass  # the bridge owns the conversation either way
         position = self._position(conversation.id)
-        agents = self._agents_for(conversation.language)
+        agents = self.agents_for(conversation.language)
         key = "queued" if agents else "queued_no_agent"
         minutes = max(1, round(self._wait(position, conversation.language) / 60))
         await self.system_message(conversation, texts.say(key, conversation.language, position=position, minutes=minutes))
@@ -452,6 +473,19 @@ class Desk:
         await self._emit_agents(conversation, "conversation_closed", {"conversation_id": conversation.id})
         await self.dispatch()
 
+    async def unqueue(self, conversation: Conversation, text_key: str) -> None:
+        """A waiting chat goes back to the assistant without an agent (e.g. the assistant is back)."""
+        handoff = self.store.current_handoff(conversation.id)
+        if handoff:
+            self.store.update_handoff(handoff.id, event="back_to_assistant", status="handed_back", closed_at=utcnow())
+        self.store.update_conversation(conversation.id, state="bot", agent_id=None, queued_at=None, queue_priority=1)
+        self.presence.forget(conversation.id)
+        self.unresumed.add(conversation.id)
+        await self._resume_if_needed(conversation.id)
+        await self.system_message(conversation, texts.say(text_key, conversation.language))
+        await self._emit_shopper(conversation.id, "handoff_status", {"state": "bot"})
+        await self.broadcast_desk()
+
     async def _resume_if_needed(self, conversation_id: str) -> None:
         """A failed resume is retried before the next message goes to Rasa (a paused tracker answers nothing)."""
         if conversation_id not in self.unresumed:
@@ -508,6 +542,11 @@ class Desk:
     async def system_message(self, conversation: Conversation, text: str, quick_replies: Sequence[dict] = ()) -> Message:
         return await self._say(conversation, "system", text, quick_replies, None)
 
+    async def emit_unstored(self, conversation_id: str, text: str) -> None:
+        """A system message that cannot be stored (the database is down): delivered only."""
+        message = Message(conversation_id=conversation_id, sender="system", text=text, quick_replies=[], created_at=utcnow())
+        await self._emit_shopper(conversation_id, "bot_uttered", bot_uttered(message, None))
+
     async def _say(self, conversation: Conversation, sender: str, text: str, quick_replies: Sequence[dict],
                    data: Optional[dict]) -> Message:
         message = self.store.add_message(conversation.id, sender, text, quick_replies, data=data)
@@ -543,11 +582,11 @@ class Desk:
         queue = [c.id for c in self.store.conversations_in("queued")]
         return queue.index(conversation_id) + 1 if conversation_id in queue else 0
 
-    def _agents_for(self, language: str) -> List[OnlineAgent]:
+    def agents_for(self, language: str) -> List[OnlineAgent]:
         return [a for a in self.presence.online.values() if a.available and language in a.languages]
 
     def _wait(self, position: int, language: str) -> int:
-        return estimated_wait_seconds(position, len(self._agents_for(language)), self.store.mean_handling_seconds())
+        return estimated_wait_seconds(position, len(self.agents_for(language)), self.store.mean_handling_seconds())
 
     def _chats_per_agent(self) -> Dict[int, int]:
         return dict(Counter(c.agent_id for c in self.store.conversations_in("agent") if c.agent_id))

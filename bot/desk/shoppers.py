@@ -6,10 +6,12 @@ changes nothing stored. One lock per conversation keeps a session's messages in 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from typing import Any, Dict, Optional
 
 import socketio
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk import texts
 from bot.desk.desk import Desk
@@ -21,6 +23,13 @@ log = logging.getLogger(__name__)
 
 METADATA_KEYS = ("language", "lang", "locale", "customer_token", "page_url")
 MAX_SESSION_ID = 64
+# The ids we hand out (secrets.token_urlsafe). Anything else is not one of ours and is never looked up:
+# a lone surrogate or a NUL in it would make the database driver raise instead of finding nothing.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_SESSION_ID)
+
+
+def is_session_id(value: Any) -> bool:
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
 
 
 def client_address(environ: Dict[str, Any], trust_proxy: bool) -> str:
@@ -43,7 +52,8 @@ def clean_metadata(data: Dict[str, Any]) -> Dict[str, Any]:
     raw = data.get("metadata") if isinstance(data.get("metadata"), dict) else data.get("customData")
     if not isinstance(raw, dict):
         return {}
-    metadata = {key: raw[key] for key in METADATA_KEYS if isinstance(raw.get(key), str) and len(raw[key]) <= 2000}
+    metadata = {key: clean_text(raw[key]) for key in METADATA_KEYS  # storable on any database, like the text
+                if isinstance(raw.get(key), str) and len(raw[key]) <= 2000}
     for key in ("lang", "locale"):  # one name for the page language
         value = metadata.pop(key, None)
         if value and "language" not in metadata:
@@ -89,10 +99,13 @@ class ShopperNamespace(socketio.AsyncNamespace):
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
         requested = data.get("session_id") if isinstance(data, dict) else None
-        conversation = (self.desk.store.conversation(requested)
-                        if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID else None)
-        # A conversation is stored from its first message; until then the id only lives here.
-        conversation_id = conversation.id if conversation else new_session_id()
+        valid = is_session_id(requested)
+        try:
+            conversation = self.desk.store.conversation(requested) if valid else None
+            # A conversation is stored from its first message; until then the id only lives here.
+            conversation_id = conversation.id if conversation else new_session_id()
+        except SQLAlchemyError:  # the database is down: keep the session; its history comes back later
+            conversation, conversation_id = None, requested if valid else new_session_id()
         if session["conversation_id"] == conversation_id:  # asked again for the same session
             return await self.emit("session_confirm", conversation_id, to=sid)
         if session["conversation_id"]:  # a second session_request on the same socket
@@ -126,12 +139,9 @@ class ShopperNamespace(socketio.AsyncNamespace):
             return await self._error(sid, "rate_limited", language)
         metadata = clean_metadata(data)
         async with self.desk.lock(conversation_id):
-            conversation = self.desk.store.conversation(conversation_id)
-            if conversation is None:
-                conversation = self.desk.store.create_conversation(metadata.get("language", language), conversation_id)
-            await self.desk.shopper_message(conversation, text, metadata)
-            session["language"] = self.desk.store.conversation(conversation_id).language
-            await self.save_session(sid, session)
+            await self.desk.receive(conversation_id, text, metadata, language)
+        session["language"] = metadata.get("language", language)
+        await self.save_session(sid, session)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)

@@ -110,8 +110,9 @@ class DeskStore:
 
     # --- messages ------------------------------------------------------------------------
     def add_message(self, conversation_id: str, sender: str, text: str, quick_replies: Iterable[dict] = (),
-                    data: Optional[dict] = None, agent_id: Optional[int] = None) -> Message:
-        now = utcnow()
+                    data: Optional[dict] = None, agent_id: Optional[int] = None,
+                    created_at: Optional[datetime] = None) -> Message:
+        now = created_at or utcnow()  # an earlier time for messages kept while the database was down
         message = Message(conversation_id=conversation_id, sender=sender, text=text, quick_replies=list(quick_replies),
                           data=data, agent_id=agent_id, created_at=now)
         with self.session() as s:

@@ -77,6 +77,14 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "en": "Sorry, our digital assistant can't answer right now.",
     },
     "no_comment": {"tr": "Yorum yok", "en": "No comment"},
+    "database_unavailable": {
+        "tr": "Şu anda sistemimizde teknik bir sorun var, özür dileriz. Mesajınızı aldık ve sakladık, kaybolmayacak; sorun giderilir giderilmez bir müşteri temsilcimiz sohbetinizi devralacak.",
+        "en": "We are having a technical problem right now, sorry. We have received and kept your message, it won't be lost; as soon as the problem is fixed a customer service agent will take over your chat.",
+    },
+    "assistant_back": {
+        "tr": "Dijital asistanımız yeniden hizmette ve şu an müsait temsilcimiz yok; kaldığımız yerden asistanımızla devam edebilirsiniz. Bir temsilci isterseniz yazmanız yeterli.",
+        "en": "Our digital assistant is back and no agent is free right now, so you can carry on with the assistant. If you'd like a person, just say so.",
+    },
 }
 
 ERRORS: Dict[str, Dict[str, str]] = {

@@ -1,12 +1,15 @@
 """Starts the real assistant once per test session: the trained model (cached by data hash),
 the Rasa server with its HTTP API and the action server, on free ports and a temporary state
 folder so a running `make run` is not disturbed."""
+import contextlib
 import os
 import socket
 import uuid
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.seed import seed
@@ -106,13 +109,13 @@ DESK_PASSWORDS = {"ayse": "ayse-test-secret", "mehmet": "mehmet-test-secret", "z
 
 
 class RunningBridge:
-    """The bridge as its own process, so that a test can restart it."""
+    """The bridge as its own process (or a whole stack, `group`), so that a test can restart it."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, group: ServiceGroup = None):
         self.settings = settings
         self.url = settings.bridge_url
         self.passwords = DESK_PASSWORDS
-        self.group = ServiceGroup(settings, [bridge(settings)])
+        self.group = group or ServiceGroup(settings, [bridge(settings)])
 
     def start(self) -> None:
         self.group.start(progress=lambda _: None)
@@ -134,6 +137,44 @@ class RunningBridge:
         return DeskStore(make_engine(self.settings.store_database_url))
 
 
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def postgres_schema_url(server_url: str = POSTGRES_URL):
+    """A fresh schema on the local PostgreSQL (skips the test where there is none); yields its URL
+    on `server_url` (e.g. through a proxy to the same server)."""
+    admin = create_engine(POSTGRES_URL, future=True)
+    schema = f"kuzey_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {error.orig}")
+    try:
+        yield f"{server_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def desk_passwords():
+    """The bridge creates the demo accounts with these passwords on its first start."""
+    passwords = {f"KUZEY_PASSWORD_{username.upper()}": password for username, password in DESK_PASSWORDS.items()}
+    saved = {name: os.environ.get(name) for name in passwords}
+    os.environ.update(passwords)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def running_bridge(running_assistant):
     settings = running_assistant.copy(update={
@@ -141,16 +182,7 @@ def running_bridge(running_assistant):
         "agent_grace_seconds": 4.0,
     })
     running = RunningBridge(settings)
-    passwords = {f"KUZEY_PASSWORD_{username.upper()}": password for username, password in DESK_PASSWORDS.items()}
-    saved = {name: os.environ.get(name) for name in passwords}
-    os.environ.update(passwords)  # the bridge creates the accounts with these on its first start
-    try:
+    with desk_passwords():
         running.start()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     yield running
     running.stop()

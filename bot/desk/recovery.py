@@ -1,0 +1,133 @@
+"""What the bridge does when a part it depends on fails, and how it recovers by itself.
+
+- Rasa or the action server fails: the shopper is told honestly and queued for a person (desk.py).
+  A watcher polls the failed part; once it answers again, chats that were queued only because
+  of it and that no agent can take (none available for their language) go back to the assistant.
+- The database fails: shopper messages go to a local spool (spool.py) and the shopper is told
+  that the message is kept; once the database answers, the spool is written to it with the
+  original times and each of those conversations is queued for a person.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict
+
+import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.desk import texts
+from bot.desk.spool import Spool
+from bot.desk.store import iso, utcnow
+
+if TYPE_CHECKING:
+    from bot.desk.desk import Desk
+
+log = logging.getLogger(__name__)
+
+# Escalation reasons caused by a failing part, and the part whose return ends them.
+OUTAGE_REASONS = {"assistant_unavailable": "rasa", "assistant_failed": "actions"}
+POLL_SECONDS = 2.0
+
+
+class Recovery:
+    def __init__(self, desk: "Desk", spool: Spool):
+        self.desk = desk
+        self.spool = spool
+        self.down: Dict[str, asyncio.Task] = {}  # part -> its watcher
+
+    # --- the assistant's parts -----------------------------------------------------------
+    def part_failed(self, reason: str) -> None:
+        part = OUTAGE_REASONS.get(reason)
+        if part and part not in self.down:
+            log.warning("%s is failing; watching for its return", part)
+            self.down[part] = asyncio.create_task(self._watch(part, self._checks()[part]))
+
+    def _checks(self) -> Dict[str, Callable[[], Awaitable[bool]]]:
+        actions_health = self.desk.settings.action_server_url.rsplit("/webhook", 1)[0] + "/health"
+        return {"rasa": self.desk.rasa.healthy, "actions": lambda: answers(actions_health)}
+
+    async def _watch(self, part: str, healthy: Callable[[], Awaitable[bool]]) -> None:
+        try:
+            while not await healthy():
+                await asyncio.sleep(POLL_SECONDS)
+            log.info("%s answers again", part)
+            await self.back_to_assistant(part)
+        finally:
+            self.down.pop(part, None)
+
+    async def back_to_assistant(self, part: str) -> None:
+        """Chats queued because `part` failed, which no agent can take now, go back to the assistant."""
+        for conversation in self.desk.store.conversations_in("queued"):
+            if OUTAGE_REASONS.get(conversation.reason or "") != part or conversation.id in self.desk.presence.offers:
+                continue
+            if self.desk.agents_for(conversation.language):
+                continue  # a person is coming, as promised
+            async with self.desk.lock(conversation.id):
+                current = self.desk.store.conversation(conversation.id)
+                if current.state == "queued":
+                    await self.desk.unqueue(current, "assistant_back")
+
+    # --- the database --------------------------------------------------------------------
+    async def keep_message(self, conversation_id: str, text: str, metadata: Dict[str, Any], language: str) -> None:
+        """The database is down: the message goes to the spool, the shopper is told it is kept."""
+        self.spool.append({"conversation_id": conversation_id, "text": text, "metadata": metadata,
+                           "language": language, "at": iso(utcnow())})
+        await self.desk.emit_unstored(conversation_id, texts.say("database_unavailable", language))
+        if "database" not in self.down:
+            log.error("the database cannot be reached; keeping shopper messages in %s", self.spool.path)
+            self.down["database"] = asyncio.create_task(self._write_spool_when_back())
+
+    async def _write_spool_when_back(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                try:
+                    self.desk.store.ping()
+                    conversations = self._write_spool()
+                except SQLAlchemyError:
+                    continue
+                log.info("the database answers again; %d conversations had kept messages", len(conversations))
+                for conversation_id in conversations:
+                    async with self.desk.lock(conversation_id):
+                        conversation = self.desk.store.conversation(conversation_id)
+                        await self.desk.escalate(conversation, "database_unavailable")
+                if not self.spool.records():
+                    return
+        finally:
+            self.down.pop("database", None)
+
+    def _write_spool(self) -> Dict[str, None]:
+        """Writes the kept messages with their own times; returns their conversations, in order."""
+        conversations: Dict[str, None] = {}
+
+        def write(record: Dict[str, Any]) -> None:
+            store = self.desk.store
+            if store.conversation(record["conversation_id"]) is None:
+                store.create_conversation(record["language"], record["conversation_id"])
+            at = datetime.fromisoformat(record["at"].rstrip("Z"))
+            store.add_message(record["conversation_id"], "shopper", record["text"], data=record["metadata"] or None,
+                              created_at=at)
+            conversations[record["conversation_id"]] = None
+
+        self.spool.drain(write)
+        return conversations
+
+    async def resume_spool(self) -> None:
+        """After a restart: messages kept before it are written once the database answers."""
+        if self.spool.records() and "database" not in self.down:
+            self.down["database"] = asyncio.create_task(self._write_spool_when_back())
+
+    def stop(self) -> None:
+        for task in self.down.values():
+            task.cancel()
+
+
+async def answers(url: str) -> bool:
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+            async with http.get(url) as response:
+                return response.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
