@@ -36,6 +36,7 @@ class Recovery:
         self.desk = desk
         self.spool = spool
         self.down: Dict[str, asyncio.Task] = {}  # part -> its watcher
+        self.to_escalate: Dict[str, None] = {}  # conversations whose kept messages are stored (ordered)
 
     # --- the assistant's parts -----------------------------------------------------------
     def part_failed(self, reason: str) -> None:
@@ -85,22 +86,22 @@ class Recovery:
                 await asyncio.sleep(POLL_SECONDS)
                 try:
                     self.desk.store.ping()
-                    conversations = self._write_spool()
+                    self._write_spool()
                 except SQLAlchemyError:
                     continue
-                log.info("the database answers again; %d conversations had kept messages", len(conversations))
-                for conversation_id in conversations:
+                log.info("the database answers again; %d conversations had kept messages", len(self.to_escalate))
+                while self.to_escalate:
+                    conversation_id = next(iter(self.to_escalate))
                     async with self.desk.lock(conversation_id):
-                        conversation = self.desk.store.conversation(conversation_id)
-                        await self.desk.escalate(conversation, "database_unavailable")
+                        await self.desk.escalate(self.desk.store.conversation(conversation_id), "database_unavailable")
+                    self.to_escalate.pop(conversation_id)
                 if not self.spool.records():
                     return
         finally:
             self.down.pop("database", None)
 
-    def _write_spool(self) -> Dict[str, None]:
-        """Writes the kept messages with their own times; returns their conversations, in order."""
-        conversations: Dict[str, None] = {}
+    def _write_spool(self) -> None:
+        """Writes the kept messages with their own times; their conversations then go to a person."""
 
         def write(record: Dict[str, Any]) -> None:
             store = self.desk.store
@@ -109,10 +110,9 @@ class Recovery:
             at = datetime.fromisoformat(record["at"].rstrip("Z"))
             store.add_message(record["conversation_id"], "shopper", record["text"], data=record["metadata"] or None,
                               created_at=at)
-            conversations[record["conversation_id"]] = None
+            self.to_escalate[record["conversation_id"]] = None
 
         self.spool.drain(write)
-        return conversations
 
     async def resume_spool(self) -> None:
         """After a restart: messages kept before it are written once the database answers."""
