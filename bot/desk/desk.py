@@ -194,29 +194,20 @@ class Desk:
             self.recovery.part_failed(escalation)
             await self.escalate(conversation, escalation)
         else:
-            await self.surveys.after_assistant_turn(self.store.conversation(conversation.id), intent)
+            await self.surveys.after_assistant_turn(conversation.id, intent)
 
     def _learn_from_turn(self, conversation: Conversation, message: Message, intent: Optional[str],
                          understood: bool, escalating: bool) -> None:
         """For the reports: what the shopper wanted, and whether the assistant answered it."""
-        self.store.mark_read(message.id, intent, understood)
-        contact = self.store.contact(message.contact_id)
-        if contact is None:
-            return
-        changes: Dict[str, Any] = {}
-        if contact.reason is None and contact_reason(intent) and understood:
-            changes["reason"] = contact_reason(intent)
-        if answers(intent) and understood and not escalating:
-            changes["answered"] = True
-        if changes:
-            self.store.update_contact(contact.id, **changes)
+        self.store.record_turn(message.id, intent, understood, reason=contact_reason(intent) if understood else None,
+                               answered=answers(intent) and understood and not escalating)
 
     def _score(self, conversation: Conversation, text: str):
         history = self.store.shopper_texts(conversation.id, limit=11)[:-1]  # without the message itself
         frustration = self.scorer.score(text, history=history, bot_failures=self.failures[conversation.id],
                                         previous_scores=self.scores.get(conversation.id, []))
         self.scores.setdefault(conversation.id, []).append(frustration.score)
-        if frustration.score >= (conversation.frustration or 0):
+        if frustration.score > (conversation.frustration or 0):  # the conversation keeps its highest score
             self.store.update_conversation(conversation.id, frustration=frustration.score, signals=list(frustration.signals))
         return frustration
 

@@ -157,10 +157,17 @@ class DeskStore:
             return s.execute(select(Contact).where(Contact.conversation_id == conversation_id, column.is_not(None))
                              .order_by(Contact.id.desc()).limit(1)).scalar_one_or_none()
 
-    def mark_read(self, message_id: int, intent: Optional[str], understood: bool) -> None:
-        """What the assistant made of a shopper message (for the reports)."""
+    def record_turn(self, message_id: int, intent: Optional[str], understood: bool, reason: Optional[str],
+                    answered: bool) -> None:
+        """What the assistant made of a shopper message, and what that tells about its contact
+        (its first reason; answered), in one transaction: this runs on every turn."""
         with self.session() as s:
-            s.execute(update(Message).where(Message.id == message_id).values(intent=intent, understood=understood))
+            message = s.get(Message, message_id)
+            message.intent, message.understood = intent, understood
+            contact = s.get(Contact, message.contact_id) if message.contact_id else None
+            if contact is not None:
+                contact.reason = contact.reason or reason
+                contact.answered = contact.answered or answered
             s.commit()
 
     def contact_has_handoff(self, contact_id: int) -> bool:

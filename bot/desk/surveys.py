@@ -70,11 +70,13 @@ class Surveys:
         contact = self.store.contact(conversation.contact_id)
         return contact if contact is not None and contact.csat_asked_at is None else None
 
-    async def after_assistant_turn(self, conversation: Conversation, intent: Optional[str]) -> None:
+    async def after_assistant_turn(self, conversation_id: str, intent: Optional[str]) -> None:
         """The shopper thanked or said goodbye after an answer, with no person involved: ask for CSAT."""
+        if intent not in CLOSING_INTENTS:
+            return
+        conversation = self.store.conversation(conversation_id)
         contact = self.csat_due(conversation)
-        if (intent in CLOSING_INTENTS and contact is not None and contact.answered
-                and not self.store.contact_has_handoff(contact.id)):
+        if contact is not None and contact.answered and not self.store.contact_has_handoff(contact.id):
             await self.ask_csat(conversation, contact, "ask_csat")
 
     async def ask_csat(self, conversation: Conversation, contact: Contact, key: str) -> None:
