@@ -31,6 +31,8 @@ TOPIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Characters that Rasa's training format reads as entity markup or that break the answer.
 MARKUP_IN_QUESTION = re.compile(r"[\[\]{}()]")
 PLACEHOLDER = re.compile(r"[{}]|\bTODO\b|\bXXX\b|\?\?\?")
+# Answers are shown as plain text (never as HTML): a tag or an entity would appear as typed.
+HTML = re.compile(r"</?[a-zA-Z][^<>]*>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);")
 
 
 @dataclass
@@ -79,6 +81,9 @@ def _load_topic(path: Path, problems: List[Problem]) -> Optional[Topic]:
         return None
     except UnicodeDecodeError:
         problem("dosya UTF-8 değil; editörünüzde UTF-8 olarak kaydedin.")
+        return None
+    except OSError as error:  # a folder with a topic file's name, no permission to read it
+        problem(f"dosya okunamadı ({error.strerror or error}).")
         return None
     if not isinstance(raw, dict):
         problem("dosya 'topic', 'title', 'questions' ve 'answer' alanlarını içermeli.")
@@ -147,6 +152,9 @@ def _check_answer(text: object, language_name: str, problem) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_ANSWER_CHARS:
         problem(f"{language_name} cevap {len(text)} karakter; telefonda okunabilmesi için en fazla {MAX_ANSWER_CHARS}.")
+    if HTML.search(text):
+        problem(f"{language_name} cevapta HTML var (ör. <b>, <a href>, &amp;); cevaplar düz metin gösterilir, "
+                "etiketleri silin.")
     if PLACEHOLDER.search(text):
         problem(f"{language_name} cevapta doldurulmamış yer tutucu var ({{ }}, TODO, ???); cevabı tamamlayın.")
     if text.count("(") != text.count(")") or text.count("[") != text.count("]"):

@@ -12,6 +12,7 @@ import socketio
 from bot.desk.accounts import read_token
 from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
 from bot.desk.presence import OnlineAgent
+from bot.desk.shoppers import is_session_id
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def on_transfer(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         target = data.get("agent_id")
-        if not isinstance(target, int):
+        if not isinstance(target, int) or isinstance(target, bool):  # true is 1 to Python: not an agent
             raise DeskError("invalid", "Aktarılacak temsilciyi seçin.")
         await self.desk.transfer(agent, data.get("conversation_id"), target)
         return {}
@@ -97,7 +98,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         return {}
 
     async def on_set_available(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        agent.available = bool(data.get("available"))
+        if not isinstance(data.get("available"), bool):  # "no" or a missing field must not change anything
+            raise DeskError("invalid", "Müsaitlik true ya da false olmalı.")
+        agent.available = data["available"]
         (self.desk.presence.away.discard if agent.available else self.desk.presence.away.add)(agent.user_id)
         await self.desk.dispatch()
         return {"available": agent.available}
@@ -118,6 +121,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         if not isinstance(data, dict):
             return failure("invalid", "Geçersiz istek.")
         conversation_id = data.get("conversation_id")
+        if conversation_id is not None and not is_session_id(conversation_id):  # a list, 42, "1' OR '1'='1"
+            return failure("unknown_conversation", "Böyle bir sohbet yok.")
         try:
             if isinstance(conversation_id, str):
                 async with self.desk.lock(conversation_id):  # not at the same time as the shopper's messages

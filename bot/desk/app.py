@@ -123,9 +123,9 @@ async def login(request: web.Request) -> web.Response:
         return web.json_response({"error": "Çok fazla hatalı deneme. Lütfen 10 dakika sonra tekrar deneyin."}, status=429)
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         body = None
-    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+    if not isinstance(body, dict) or not all(is_plain_text(body.get(key)) for key in ("username", "password")):
         return web.json_response({"error": "Kullanıcı adı ve şifre gerekli."}, status=400)
     desk = request.app[DESK]
     with desk.store.session() as session:
@@ -138,6 +138,17 @@ async def login(request: web.Request) -> web.Response:
         return web.json_response({"token": token, "user": {
             "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
             "languages": list(user.languages or []), "max_chats": user.max_chats}})
+
+
+def is_plain_text(value: object) -> bool:
+    """A string the database and argon2 can take: valid UTF-8 (no lone surrogates), no NUL."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def canned(request: web.Request) -> web.Response:

@@ -72,9 +72,13 @@ class Desk:
         return self._locks.setdefault(conversation_id, asyncio.Lock())
 
     def forget_lock(self, conversation_id: str) -> None:
+        """The shopper's last socket is gone: drop what is kept in memory for the conversation."""
         lock = self._locks.get(conversation_id)
-        if lock is not None and not lock.locked():
-            del self._locks[conversation_id]
+        if lock is not None and lock.locked():
+            return  # a message of theirs is still being answered
+        self._locks.pop(conversation_id, None)
+        self.scores.pop(conversation_id, None)
+        self.failures.pop(conversation_id, None)
 
     # --- start-up ------------------------------------------------------------------------
     async def start(self) -> None:

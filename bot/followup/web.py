@@ -54,9 +54,12 @@ async def feedback_answer(request: web.Request) -> web.Response:
     if found is None:
         return _bad_link()
     send, language = found
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # a body that is not a form in UTF-8: answered like an empty form
+        form = {}
     order_score, service_score = SCORES.get(_field(form, "order_score")), SCORES.get(_field(form, "service_score"))
-    comment = _field(form, "comment").strip()
+    comment = _field(form, "comment").replace("\x00", "").strip()  # PostgreSQL cannot store NUL
     error = None
     if order_score is None or service_score is None:
         error = text(language, "invalid_scores")

@@ -139,7 +139,8 @@ def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optiona
     else:
         day = local_today(request.app[SETTINGS].report_timezone)
     raw_agent = query.get("agent") or ""
-    if raw_agent and not (raw_agent.isascii() and raw_agent.isdigit()):
+    # At most 9 digits: int() refuses a 4300-digit string, and no agent id is that long.
+    if raw_agent and not (raw_agent.isascii() and raw_agent.isdigit() and len(raw_agent) <= 9):
         raise BadQuery("Temsilci numarası bir sayı olmalı.")
     language = query.get("language") or None
     if language is not None and language not in SUPPORTED:

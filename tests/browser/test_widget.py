@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LAPTOP, PHONE
-from tests.integration.conftest import parse  # noqa: F401  (a fixture: the running model's NLU)
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from actions.store.seed import seed
 from bot.desk.models import Conversation, Message
 from bot.processes import full_stack
 from bot.settings import Settings
-from tests.integration.conftest import POSTGRES_URL, RunningBridge, desk_passwords, free_port, postgres_schema_url
+from tests.stack import POSTGRES_URL, RunningBridge, desk_passwords, free_port, postgres_schema_url
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration

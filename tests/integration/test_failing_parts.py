@@ -14,7 +14,7 @@ from actions.store.seed import seed
 from bot.desk.models import Conversation, Message
 from bot.processes import full_stack
 from bot.settings import Settings
-from tests.integration.conftest import RunningBridge, desk_passwords, free_port
+from tests.stack import RunningBridge, desk_passwords, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -218,7 +218,7 @@ def test_the_conversation_survives_a_bridge_restart(running_bridge):
 
 
 def test_after_hours_a_request_becomes_a_ticket_with_an_email_reply(running_bridge):
-    from tests.integration.conftest import RunningBridge, free_port
+    from tests.stack import RunningBridge, free_port
 
     closed = RunningBridge(running_bridge.settings.copy(update={"support_hours": "never", "bridge_port": free_port()}))
     closed.start()

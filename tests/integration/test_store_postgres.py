@@ -3,7 +3,7 @@ import pytest
 
 from actions.store.database import make_engine
 from actions.store.seed import seed
-from tests.integration.conftest import postgres_schema_url
+from tests.stack import postgres_schema_url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Starts the real assistant once per test session: the trained model (cached by data hash),
-the Rasa server with its HTTP API and the action server, on free ports and a temporary state
-folder so a running `make run` is not disturbed."""
+"""The real stack for the integration, browser and resilience tests, started once per test
+session (tests/conftest.py registers these fixtures for every folder, so all share one stack):
+the trained model (cached by data hash), the Rasa server with its HTTP API, the action server
+and the bridge, on free ports and a temporary state folder so a running `make run` is not disturbed."""
 import contextlib
 import os
 import socket
