@@ -253,10 +253,6 @@ class Desk:
         self.store.open_handoff(conversation.id, reason, conversation.frustration or 0.0)
         conversation = self.store.update_conversation(conversation.id, state="queued", reason=reason, queued_at=utcnow(),
                                                       queue_priority=1, awaiting=None)
-        try:
-            await self.rasa.pause(conversation.id)
-        except RasaUnavailable:
-            pass  # the bridge owns the conversation either way
         position = self._position(conversation.id)
         agents = self.agents_for(conversation.language)
         key = "queued" if agents else "queued_no_agent"
@@ -264,6 +260,12 @@ class Desk:
         await self.system_message(conversation, texts.say(key, conversation.language, position=position, minutes=minutes))
         await self._emit_shopper(conversation.id, "handoff_status", self.shopper_status(conversation))
         await self.dispatch()
+        try:  # after the offer: a person should not wait for Rasa's bookkeeping
+            await self.rasa.pause(conversation.id)
+        except RasaUnavailable:
+            pass  # the bridge owns the conversation either way
+        if self.store.conversation(conversation.id).state == "bot":  # already back with the assistant
+            self.unresumed.add(conversation.id)
 
     async def _identify_customer(self, conversation: Conversation) -> None:
         if conversation.customer_id is not None:
