@@ -1,7 +1,7 @@
 # Kuzey Destek. `make run` and `make test` work on a fresh machine (see README.md).
 PY := .venv/bin/python
 
-.PHONY: setup browser run test unit train validate evaluate ablation seed talk clean
+.PHONY: setup browser run test unit train validate evaluate ablation seed talk bench clean
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +38,10 @@ seed: setup
 
 talk: setup
 	$(PY) -m bot talk
+
+# Latency, load, idle connections, handoff, training (docs/benchmarks.md); not part of `make test`.
+bench: setup
+	$(PY) -m bench
 
 clean:
 	rm -rf build models .rasa .pytest_cache
