@@ -77,11 +77,7 @@ def plot_idle(idle: Dict[str, Any], path: Path) -> None:
     ax.set_xlabel("idle shopper connections (with a session)")
     ax.set_ylabel("MB")
     ax.set_title("bridge memory with idle connections")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, path)
 
 
 def plot_handoff(handoff: Dict[str, Any], path: Path) -> None:
@@ -92,11 +88,7 @@ def plot_handoff(handoff: Dict[str, Any], path: Path) -> None:
     ax.axhline(HANDOFF_MS, color="red", linestyle="--", linewidth=1, label=f"target {HANDOFF_MS:.0f} ms")
     ax.set_ylabel("ms since the message (agent reply: since `send`)")
     ax.set_title("handoff")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _finish(fig, ax, path)
 
 
 def plot_profile(profile: Dict[str, Any], path: Path) -> None:
@@ -127,3 +119,12 @@ def plots(sections: Dict[str, Any], output: Path) -> List[str]:
             if (output / name).exists():
                 made.append(name)
     return made
+
+
+def _finish(fig, ax, path: Path) -> None:
+    """Grid, legend, layout, PNG file: the same for every plot."""
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -4,15 +4,7 @@ from __future__ import annotations
 import math
 from typing import Dict, Sequence
 
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between the closest ranks; NaN for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = (len(ordered) - 1) * q
-    low, high = int(rank), min(int(rank) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+from bot.nlu_metrics import percentile  # one definition for NLU and bench figures
 
 
 def summary(values: Sequence[float]) -> Dict[str, float]:
