@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional
 
 import aiohttp
 
+from bot.desk.texts import quick_reply
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, restarting, too slow)."""
@@ -29,10 +31,8 @@ def parse_replies(raw: Any) -> List[BotReply]:
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict):
             continue
-        buttons = [
-            {"content_type": "text", "title": str(b.get("title", "")), "payload": str(b.get("payload", b.get("title", "")))}
-            for b in item.get("buttons") or [] if isinstance(b, dict)
-        ]
+        buttons = [quick_reply(str(b.get("title", "")), str(b.get("payload", b.get("title", ""))))
+                   for b in item.get("buttons") or [] if isinstance(b, dict)]
         custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
         reply = BotReply(text=str(item.get("text") or ""), quick_replies=buttons, custom=custom, image=item.get("image"))
         # Rasa sends buttons as their own message after a text-less `utter_message(buttons=...)`.

@@ -52,7 +52,7 @@ def answers(intent: Optional[str]) -> bool:
 
 
 def buttons(*labels: str) -> List[Dict[str, str]]:
-    return [{"content_type": "text", "title": label, "payload": label} for label in labels]
+    return [texts.quick_reply(label) for label in labels]
 
 
 def nps_replies() -> List[Dict[str, str]]:

@@ -1,7 +1,7 @@
 """What the bridge itself says to shoppers (Turkish and English), and its error messages."""
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 TEXTS: Dict[str, Dict[str, str]] = {
     "queued": {
@@ -117,6 +117,10 @@ def is_skip(text: str) -> bool:
     return text.strip().lower().rstrip(".!") in SKIP_WORDS
 
 
+def quick_reply(title: str, payload: Optional[str] = None) -> Dict[str, str]:
+    """A quick reply in Rasa's socket shape; its payload is what the shopper's tap sends."""
+    return {"content_type": "text", "title": title, "payload": title if payload is None else payload}
+
+
 def rating_replies() -> List[Dict[str, str]]:
-    return [{"content_type": "text", "title": label, "payload": str(score)}
-            for score, label in enumerate(("1 😞", "2 🙁", "3 😐", "4 🙂", "5 😀"), start=1)]
+    return [quick_reply(label, str(score)) for score, label in enumerate(("1 😞", "2 🙁", "3 😐", "4 🙂", "5 😀"), start=1)]

@@ -4,13 +4,15 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from bot.reports.charts import contact_reason_label, duration, handoff_reason_label, number
+from bot.reports.charts import percent as charts_percent
 
 # How the period and the one before are named in a sentence: "16–22 Kasım 2026 haftasında ... (önceki hafta 2)".
 PERIOD_NAMES = {"day": ("gününde", "önceki gün"), "week": ("haftasında", "önceki hafta"), "month": ("ayında", "önceki ay")}
 
 
 def percent(value: Optional[float]) -> str:
-    return "—" if value is None else f"%{value * 100:.0f}"
+    """Whole percentages in sentences ("%40"); the tables show one decimal."""
+    return charts_percent(value, 0)
 
 
 def change_in_points(now: Optional[float], before: Optional[float], better_when_higher: bool = True) -> str:
