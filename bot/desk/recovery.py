@@ -51,6 +51,8 @@ class Recovery:
 
     async def _watch(self, part: str, healthy: Callable[[], Awaitable[bool]]) -> None:
         try:
+            if await healthy():
+                return  # it answers: the failure was something else (an action's own error), people take over
             while not await healthy():
                 await asyncio.sleep(POLL_SECONDS)
             log.info("%s answers again", part)
