@@ -32,16 +32,22 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """`new_page(viewport=PHONE)` opens a page in a fresh context; console errors fail the test."""
+    """`new_page(viewport=PHONE)` opens a page in a fresh context; console errors fail the test,
+    except those containing `expected_error` (e.g. "401": Chromium logs a refused request)."""
     contexts, errors = [], []
 
-    def open_page(viewport=LAPTOP, **options):
+    def open_page(viewport=LAPTOP, expected_error=None, **options):
         context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+        def unexpected(text):
+            if expected_error is None or expected_error not in text:
+                errors.append(text)
+
+        page.on("pageerror", lambda error: unexpected(str(error)))
+        page.on("console", lambda message: unexpected(message.text) if message.type == "error" else None)
         return page
 
     yield open_page
