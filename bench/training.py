@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 from bot.evaluation import HELDOUT, RESULTS_DIR, parse_all
-from bot.nlu_metrics import Targets, compute_metrics, load_cases
+from bot.nlu_metrics import Targets, compute_metrics, load_cases, prediction_from_parse
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import blank_spacy_model, prepare, rasa_command, rasa_env, training_report
 from bench.stack import Stack
@@ -37,8 +37,8 @@ def model_figures(model: Path) -> Dict[str, Any]:
 
 def nlu_figures(stack: Stack) -> Dict[str, Any]:
     cases = load_cases(HELDOUT)
-    predictions, latencies = parse_all(stack.settings.rasa_url, stack.settings.rasa_api_token(), cases)
-    metrics = compute_metrics(cases, predictions)
+    parses, latencies = parse_all(stack.settings.rasa_url, stack.settings.rasa_api_token(), cases)
+    metrics = compute_metrics(cases, [prediction_from_parse(p) for p in parses])
     latency = summary(latencies)
     return {
         "test_set": str(HELDOUT.relative_to(PROJECT_ROOT)),
