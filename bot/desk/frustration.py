@@ -1,8 +1,9 @@
 """How frustrated a shopper sounds, so the bridge can hand the chat to a human agent.
 
-Rules rather than a trained model: every point of the score comes from a named signal (a word
-list in data/frustration.yml, capitals, `!!!`, a long wait, the same question asked again, ...),
-so an agent sees why a chat was escalated and a non-programmer can edit the lists.
+Every point of the score comes from a named signal (a word list in data/frustration.yml, the
+learned tone of bot/desk/tone.py, capitals, `!!!`, a long wait, the same question asked again,
+...), so an agent sees why a chat was escalated and a non-programmer can edit the lists and the
+examples. Repetition alone is not anger: asking again calmly stays below the threshold.
 
 The text is folded first (bot.text.fold), so `ŞİKAYET`, `şikayet` and `sikayet` are one form,
 then tokenised by spaCy's Turkish tokenizer. Entries ending in `*` match as word stems, since
@@ -20,17 +21,18 @@ import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from bot.desk.tone import ToneModel
 from bot.patterns import ORDER_NO
 from bot.settings import PROJECT_ROOT
 from bot.text import fold, fold_words
 
 DEFAULT_LEXICON = PROJECT_ROOT / "data" / "frustration.yml"
-DEFAULT_THRESHOLD = 0.5  # tuned on the train split of tests/frustration/labelled.yml
+DEFAULT_THRESHOLD = 0.5  # tuned on tests/frustration/labelled.yml; tests/frustration/outside.yml is held out
 
 WORD_SIGNALS = ("insult", "anger", "public_threat", "legal_threat", "negative", "impatience")
-NEGATABLE = frozenset({"insult", "anger", "negative"})
+NEGATABLE = frozenset({"insult", "anger", "negative", "public_threat", "legal_threat"})
 # Every signal a Frustration may name, in the order they are reported (strong kinds first).
-SIGNALS = ("insult", "anger", "public_threat", "legal_threat", "long_wait", "repetition", "negative_trend",
+SIGNALS = ("insult", "anger", "public_threat", "legal_threat", "tone", "long_wait", "repetition", "negative_trend",
            "bot_failures", "negative", "impatience", "capitals", "exclamations")
 
 _WORDS_FOR_CAPITALS = re.compile(r"[^\W\d_]{3,}")
@@ -47,9 +49,12 @@ class Frustration:
 
 
 class FrustrationScorer:
-    def __init__(self, lexicon_path: Optional[Path] = None, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, lexicon_path: Optional[Path] = None, threshold: float = DEFAULT_THRESHOLD,
+                 tone: Optional[ToneModel] = None, learned_tone: bool = True):
         config = yaml.safe_load(Path(lexicon_path or DEFAULT_LEXICON).read_text(encoding="utf-8"))
         self.threshold = threshold
+        self._tone_model = tone or (ToneModel() if learned_tone else None)
+        self._tone = config["tone"]
         self._nlp = spacy.blank("tr")
         self._weights = {name: float(config["signals"][name]["weight"]) for name in WORD_SIGNALS}
         self._matcher = Matcher(self._nlp.vocab)
@@ -69,13 +74,17 @@ class FrustrationScorer:
         parts: Dict[str, float] = {}  # signal -> what it adds to the score
         for name in self._word_signals(doc):
             parts[name] = self._weights[name]
+        if self._tone_model and self._tone_model.probability(text) >= self._tone["min_probability"]:
+            parts["tone"] = float(self._tone["weight"])
         wait = self._waits.weight(doc)
         if wait:
             parts["long_wait"] = wait
         repeats = self._repeats(text, history, has_words=bool(parts))
         if repeats:
             rule = self._repetition
-            parts["repetition"] = min(rule["weight"] + rule["each_more"] * (repeats - 1), rule["max_weight"])
+            weight = min(rule["weight"] + rule["each_more"] * (repeats - 1), rule["max_weight"])
+            # asking again calmly (the page was slow, the answer did not help) is not anger
+            parts["repetition"] = weight if parts else min(weight, rule["alone_max_weight"])
         has_evidence = bool(parts)  # the message itself says something is wrong
         if bot_failures > 0:
             parts["bot_failures"] = min(self._failures["each"] * bot_failures, self._failures["max_weight"])
