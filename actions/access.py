@@ -23,7 +23,7 @@ from actions.verification import LOCKOUT, MAX_FAILURES, MAX_FAILURES_PER_ORDER, 
 from bot.patterns import ORDER_NO
 
 # Intents that interrupt a form; rules answer them and return to the form or end it.
-INTERRUPTIONS = ("faq", "stop", "request_human", "bot_challenge", "out_of_scope")
+INTERRUPTIONS = ("faq", "stop", "request_human", "bot_challenge", "out_of_scope", "bot_misunderstood")
 # Slots every order flow resets when it ends (verified_order_no stays: no second proof).
 FLOW_SLOTS = ("order_no", "order_proof", "flow_error", "cancel_confirm", "return_item", "return_reason",
               "return_confirm", "return_key", "complaint_category", "complaint_text")

@@ -50,6 +50,14 @@ TEXTS = {
         "tr": "Evet ya da hayır diye yanıtlar mısınız?",
         "en": "Could you answer yes or no?",
     },
+    "misunderstood": {
+        "tr": "Sizi anlayamadığım için özür dilerim. Sorunuzu kısaca baştan yazabilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
+        "en": "I'm sorry I didn't understand you. You can tell me again in a few words or talk to a customer service agent.",
+    },
+    "misunderstood_again": {
+        "tr": "Haklısınız, size yardımcı olamadım; özür dilerim. Sizi bir müşteri temsilcisine aktarıyorum.",
+        "en": "You're right, I haven't been able to help, I'm sorry. I'm passing you to a customer service agent.",
+    },
     "flow_stopped": {
         "tr": "Tamam, işlemi durdurdum. Başka nasıl yardımcı olabilirim?",
         "en": "OK, I've stopped. How else can I help?",

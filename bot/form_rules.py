@@ -3,7 +3,8 @@ training time from the domain's forms, so that every form handles them the same 
 
 - a knowledge-base question, a bot challenge or an out-of-scope remark is answered and the
   form asks its question again;
-- "vazgeç" (`stop`) ends the form; asking for a person ends it and offers one.
+- "vazgeç" (`stop`) ends the form; asking for a person ends it and offers one; saying the
+  assistant does not understand ends it too, apologises and offers a person.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Dict, List
 import yaml
 
 ANSWER_AND_RETURN = {"faq": "utter_faq", "bot_challenge": "utter_iamabot", "out_of_scope": "utter_out_of_scope"}
-ANSWER_AND_END = {"stop": "action_stop_flow", "request_human": "action_offer_human"}
+ANSWER_AND_END = {"stop": "action_stop_flow", "request_human": "action_offer_human",
+                  "bot_misunderstood": "action_bot_misunderstood"}
 
 
 def interruption_rules(forms: List[str]) -> List[Dict]:

@@ -32,7 +32,7 @@ from bot.text import fold
 EXAMPLES = PROJECT_ROOT / "data" / "frustration_examples.yml"
 CACHE_DIR = PROJECT_ROOT / "build" / "tone"
 # Intents whose training texts may carry anger, so they are not used as calm examples.
-NOT_CALM_BY_NATURE = frozenset({"complaint", "request_human", "deny", "stop"})
+NOT_CALM_BY_NATURE = frozenset({"complaint", "request_human", "deny", "stop", "bot_misunderstood"})
 # scikit-learn's C; with it and min_probability 0.7 in data/frustration.yml the tuning set
 # (tests/frustration/labelled.yml) had the fewest false alarms at the same recall.
 REGULARISATION = 10.0

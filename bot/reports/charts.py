@@ -39,7 +39,7 @@ INTENTS = {
     "bot_challenge": "Bot musun sorusu", "order_status": "Sipariş durumu", "cancel_order": "Sipariş iptali",
     "return_request": "İade talebi", "return_status": "İade durumu", "complaint": "Şikâyet",
     "request_human": "Temsilci isteği", "inform": "Bilgi verdi (sipariş no, e-posta…)", "stop": "Vazgeçti",
-    "out_of_scope": "Kapsam dışı soru", "nlu_fallback": "Anlaşılmadı",
+    "out_of_scope": "Kapsam dışı soru", "nlu_fallback": "Anlaşılmadı", "bot_misunderstood": "Asistan anlamadı dedi",
 }
 
 LANGUAGES = {"tr": "Türkçe", "en": "İngilizce"}

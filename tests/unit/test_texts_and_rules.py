@@ -28,7 +28,7 @@ def test_every_form_gets_the_same_interruption_rules():
     for form in ("a_form", "b_form"):
         mine = [r for r in rules if r["condition"] == [{"active_loop": form}]]
         intents = {r["steps"][0]["intent"] for r in mine}
-        assert intents == {"faq", "bot_challenge", "out_of_scope", "stop", "request_human"}
+        assert intents == {"faq", "bot_challenge", "out_of_scope", "stop", "request_human", "bot_misunderstood"}
         faq = next(r for r in mine if r["steps"][0]["intent"] == "faq")
         assert faq["steps"][-2:] == [{"action": form}, {"active_loop": form}]
         stop = next(r for r in mine if r["steps"][0]["intent"] == "stop")
