@@ -1,6 +1,7 @@
 import pytest
 
-from bot.nlu_metrics import Case, Prediction, Targets, compute_metrics, percentile, prediction_from_parse
+from bot.nlu_metrics import (Case, OutsideTargets, Prediction, Targets, compute_metrics, percentile,
+                             prediction_from_parse, with_thresholds)
 
 
 def test_figures_computed_by_hand():
@@ -43,7 +44,51 @@ def test_percentile_interpolates():
 
 
 def test_targets():
-    metrics = {"intent_by_style": {"plain": {"accuracy": 0.96}, "slang": {"accuracy": 0.94}},
+    metrics = {"intent": {"accuracy": 0.975}, "intent_by_style": {"plain": {"accuracy": 0.96}, "slang": {"accuracy": 0.94}},
                "topic_accuracy": 0.93, "entities": {"order_no": {"recall": 1.0}}}
     results = Targets().check(metrics, p95_ms=40)
-    assert [ok for ok in results.values()] == [False, True, True, True]
+    assert [ok for ok in results.values()] == [True, False, True, True, True]
+
+
+def test_right_asked_back_and_confidently_wrong_add_up_per_language():
+    cases = [
+        Case("a", "greet", "plain"),
+        Case("b", "faq", "english", topic="invoice"),
+        Case("c", "faq", "english", topic="warranty"),
+        Case("d", "out_of_scope", "long", lang="tr"),
+        Case("e", "cancel_order", "mixed", lang="tr"),
+    ]
+    predictions = [
+        Prediction("greet"),
+        Prediction("faq", "invoice"),
+        Prediction("faq", "invoice"),       # right intent, wrong topic: confidently wrong
+        Prediction("nlu_fallback"),         # asked back: a miss, not a wrong answer
+        Prediction("out_of_scope"),
+    ]
+    m = compute_metrics(cases, predictions)
+    assert m["by_language"]["tr"] == pytest.approx(
+        {"n": 3, "accuracy": 1 / 3, "macro_f1": m["by_language"]["tr"]["macro_f1"], "correct": 1 / 3,
+         "fallback_rate": 1 / 3, "confidently_wrong_rate": 1 / 3})
+    assert m["by_language"]["en"]["correct"] == 0.5 and m["by_language"]["en"]["confidently_wrong_rate"] == 0.5
+    assert m["out_of_scope_recall"] == 0.0
+    assert m["per_intent"]["faq"]["recall"] == 1.0 and m["per_intent"]["out_of_scope"]["fallback_rate"] == 1.0
+    assert m["confusions"] == [{"expected": "cancel_order", "predicted": "out_of_scope", "count": 1},
+                               {"expected": "faq/warranty", "predicted": "faq/invoice", "count": 1}]
+
+
+def test_outside_targets_can_fail_on_each_figure():
+    good = {"by_language": {"tr": {"correct": 0.93, "confidently_wrong_rate": 0.03},
+                            "en": {"correct": 0.9, "confidently_wrong_rate": 0.02}}, "out_of_scope_recall": 0.9}
+    assert all(OutsideTargets().check(good).values())
+    wrong = {**good, "by_language": {**good["by_language"], "en": {"correct": 0.9, "confidently_wrong_rate": 0.05}}}
+    assert [name for name, ok in OutsideTargets().check(wrong).items() if not ok] == ["en: confidently wrong <= 4%"]
+    assert not all(OutsideTargets().check({**good, "out_of_scope_recall": 0.5}).values())
+
+
+def test_a_higher_threshold_turns_a_doubtful_answer_into_a_question():
+    parse = {"intent": {"name": "faq", "confidence": 0.5},
+             "intent_ranking": [{"name": "faq", "confidence": 0.5}, {"name": "complaint", "confidence": 0.3}],
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/invoice"}}}, "entities": []}
+    assert with_thresholds(parse, 0.4, 0.1) == Prediction("faq", "invoice")
+    assert with_thresholds(parse, 0.6, 0.1) == Prediction("nlu_fallback")
+    assert with_thresholds(parse, 0.4, 0.25) == Prediction("nlu_fallback")  # too close to the runner-up
