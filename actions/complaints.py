@@ -11,12 +11,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import context
 from actions.access import answering, find_order, has_access, reset_flow
-from actions.flow import end_with_error
+from actions.flow import RETURN_BUTTON, end_with_error
 from actions.store.interface import StoreUnavailable
 from actions.texts import COMPLAINT_CATEGORIES, format_date, label_key, option_buttons, say
 from bot.text import fold_words
 
 MIN_WORDS = 3  # shorter complaint messages ("şikayetim var") are asked to tell more
+RETURN_OFFERED_FOR = {"urun"}  # complaints about the item itself: a return is offered beside the record
 CATEGORY_WORDS = {
     "kargo": r"kargo|kurye|teslim|gecikt|gelmedi|paket|cargo|courier|deliver|late",
     "urun": r"urun|kirik|bozuk|hasar|kalite|defect|broken|product|quality",
@@ -97,6 +98,10 @@ class ActionRecordComplaint(Action):
         dispatcher.utter_message(text=say("complaint_recorded", language, reference=ticket.reference,
                                           respond_by=format_date(ticket.respond_by, language)))
         dispatcher.utter_message(json_message={"complaint": {"reference": ticket.reference, "category": ticket.category}})
+        if ticket.category in RETURN_OFFERED_FOR:
+            # a broken, wrong or incomplete item also needs the way back, not only a reference
+            dispatcher.utter_message(text=say("complaint_return_offer", language),
+                                     buttons=option_buttons([RETURN_BUTTON], language))
         return reset_flow()
 
 

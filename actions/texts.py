@@ -203,6 +203,10 @@ TEXTS = {
         "tr": "Şikayetin konusunu aşağıdakilerden seçer misiniz?",
         "en": "Could you pick the topic of the complaint from the options below?",
     },
+    "complaint_return_offer": {
+        "tr": "Ürün hasarlı, eksik ya da yanlış geldiyse iade ederek paranızı geri alabilir veya değişim isteyebilirsiniz.",
+        "en": "If the item arrived damaged, incomplete or wrong, you can return it for a refund or ask for an exchange.",
+    },
     "complaint_recorded": {
         "tr": "Şikayetinizi {reference} referans numarasıyla kaydettim. Müşteri ilişkileri ekibimiz en geç {respond_by} tarihine kadar size dönüş yapacak. Bizimle yeniden iletişime geçtiğinizde bu numarayı vermeniz yeterli.",
         "en": "I've recorded your complaint with reference {reference}. Our customer relations team will get back to you by {respond_by} at the latest. Just quote this reference whenever you contact us again.",

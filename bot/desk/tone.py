@@ -9,13 +9,14 @@ named signal of the scorer ("tone"), so an agent still sees why a chat was escal
 
 It learns from `data/frustration_examples.yml` (angry and calm complaints) and, as calm
 examples, from the assistant's own training texts of the intents that are never angry by nature
-(greetings, FAQ questions, order numbers...): without them "tmm saol" or "faturayı avukatlık
+(greetings, thanks, FAQ questions, order numbers...): without them "tmm saol" or "faturayı avukatlık
 bürosu adına kesebilir misiniz" sounded angry to it. The fitted model is cached by a hash of its
 inputs under build/, so the bridge starts fast and an edit of the examples retrains it.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from pathlib import Path
 from typing import List, Sequence, Tuple
@@ -31,8 +32,9 @@ from bot.text import fold
 
 EXAMPLES = PROJECT_ROOT / "data" / "frustration_examples.yml"
 CACHE_DIR = PROJECT_ROOT / "build" / "tone"
-# Intents whose training texts may carry anger, so they are not used as calm examples.
-NOT_CALM_BY_NATURE = frozenset({"complaint", "request_human", "deny", "stop", "bot_misunderstood"})
+# Intents whose training texts are calm by nature (besides every FAQ question); the others
+# (orders, returns, complaints...) are often told with feeling and are left out.
+CALM_BY_NATURE = frozenset({"greet", "goodbye", "thank", "affirm", "inform", "bot_challenge"})
 # scikit-learn's C; with it and min_probability 0.7 in data/frustration.yml the tuning set
 # (tests/frustration/labelled.yml) had the fewest false alarms at the same recall.
 REGULARISATION = 10.0
@@ -47,7 +49,8 @@ def load_examples(path: Path = EXAMPLES) -> List[Tuple[str, bool]]:
 
 
 def calm_assistant_texts() -> List[str]:
-    return [text for intent, text in nlu_examples() + faq_questions() if intent not in NOT_CALM_BY_NATURE]
+    return [text for intent, text in nlu_examples() + faq_questions()
+            if intent in CALM_BY_NATURE or intent.startswith("faq/")]
 
 
 class ToneModel:
@@ -60,7 +63,9 @@ class ToneModel:
         else:
             self._ngrams, self._model = _fit(examples)
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(pickle.dumps((self._ngrams, self._model)))
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")  # bridges starting together
+            partial.write_bytes(pickle.dumps((self._ngrams, self._model)))
+            partial.replace(cached)
 
     def probability(self, text: str) -> float:
         """0..1: how likely a support lead would call this message frustrated."""

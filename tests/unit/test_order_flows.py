@@ -361,6 +361,16 @@ def test_a_complaint_is_recorded_with_the_shoppers_words(store):
     dispatcher, _ = run(ActionRecordComplaint(), make_tracker({"complaint_text": words, "complaint_category": "kargo"}))
     assert f"SKT-{store.anchor:%Y}-000001" in texts(dispatcher)
     assert any(m.get("custom", {}).get("complaint") for m in dispatcher.messages)
+    assert not any(m.get("buttons") for m in dispatcher.messages)  # a late parcel: nothing to send back
+
+
+def test_a_broken_item_complaint_also_offers_a_return(store):
+    words = "ürünüm kırık geldi ne yapmalıyım"
+    assert ValidateComplaintForm().extract_complaint_category(
+        CollectingDispatcher(), make_tracker(text=words, intent="complaint"), {}) == {"complaint_category": "urun"}
+    dispatcher, _ = run(ActionRecordComplaint(), make_tracker({"complaint_text": words, "complaint_category": "urun"}))
+    assert "SKT-" in texts(dispatcher) and "iade" in texts(dispatcher)
+    assert [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []] == ["İade etmek istiyorum"]
 
 
 # --- failures --------------------------------------------------------------------------------
