@@ -33,6 +33,7 @@ HASHED_SOURCES = [
     FAQ_DIR,
     PROJECT_ROOT / "bot" / "nlu",
     PROJECT_ROOT / "bot" / "text.py",
+    PROJECT_ROOT / "bot" / "sentence_embeddings.py",
     PROJECT_ROOT / "bot" / "patterns.py",
     PROJECT_ROOT / "bot" / "language.py",
     PROJECT_ROOT / "bot" / "knowledge.py",

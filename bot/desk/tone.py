@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from scipy import sparse
 
-from bot.nlu.sentence_encoder import embed
+from bot.sentence_embeddings import embed
 from bot.nlu_data import faq_questions, nlu_examples
 from bot.settings import PROJECT_ROOT
 from bot.text import fold

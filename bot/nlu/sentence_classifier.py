@@ -26,10 +26,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
+from bot.sentence_embeddings import EMBEDDING_SIZE
+
 MODEL_FILE = "sentence_classifier.pickle"
-
-
-EMBEDDING_SIZE = 512  # zeros where no sentence encoder ran (an ablation without it)
 
 
 def folded_text(message: Message) -> str:
@@ -92,6 +91,7 @@ class SentenceIntentClassifier(IntentClassifier, GraphComponent):
         dense = []
         for message in messages:
             sentence = message.get_dense_features(TEXT)[1]
+            # zeros where no sentence encoder ran (an ablation without it)
             dense.append(sentence.features[0] if sentence is not None else np.zeros(EMBEDDING_SIZE, dtype=np.float32))
         ngrams = self._ngrams.transform([folded_text(m) for m in messages])
         return sparse.hstack([sparse.csr_matrix(np.vstack(dense)), ngrams]).tocsr()

