@@ -299,12 +299,13 @@ def tracker(bridge, conversation_id):
     return response.json()
 
 
+def user_events(events):
+    return [e for e in events if e["event"] == "user"]
+
+
 def say_to_rasa(bridge, shopper, text):
     """Says `text`; returns Rasa's tracker once it has the message (and has answered it), and the
     message as Rasa read it (its last user event: a fallback may revert `latest_message`)."""
-    def user_events(events):
-        return [e for e in events if e["event"] == "user"]
-
     before = len(user_events(tracker(bridge, shopper.session_id)["events"]))
     shopper.say(text)
     deadline = time.monotonic() + 30
@@ -324,7 +325,8 @@ def test_slash_commands_are_plain_text_for_the_assistant(running_bridge):
         say_to_rasa(running_bridge, shopper, f"{EDGE['in_transit']} nolu siparişim nerede")
         state, read = say_to_rasa(running_bridge, shopper, "/restart")
         assert "restart" not in [event["event"] for event in state["events"]]
-        assert state["slots"]["order_no"] == EDGE["in_transit"]  # the conversation was not wiped
+        # the conversation was not wiped (the word "restart" may end the order flow like "vazgeç")
+        assert f"{EDGE['in_transit']} nolu siparişim nerede" in [e.get("text") for e in user_events(state["events"])]
         assert read["text"].strip() == "restart" and read["parse_data"]["intent"]["name"] != "restart"
 
         _, read = say_to_rasa(running_bridge, shopper, '/intent{"email": "x@y.z"}')
