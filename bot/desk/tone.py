@@ -12,6 +12,8 @@ examples, from the assistant's own training texts of the intents that are never 
 (greetings, thanks, FAQ questions, order numbers...): without them "tmm saol" or "faturayı avukatlık
 bürosu adına kesebilir misiniz" sounded angry to it. The fitted model is cached by a hash of its
 inputs under build/, so the bridge starts fast and an edit of the examples retrains it.
+Cost: about 2.4 ms of the bridge's CPU per shopper message (2.8 ms per score against 0.3 ms for
+the word lists alone, measured on this project's 2-core machines).
 """
 from __future__ import annotations
 
