@@ -4,6 +4,7 @@ memory instead of understanding. Used by the tests and printed by `python -m bot
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
@@ -12,6 +13,7 @@ import yaml
 from bot.nlu_data import faq_questions, nlu_examples
 from bot.settings import PROJECT_ROOT
 
+_WORD = re.compile(r"\w+")
 NLU_HELDOUT_SETS = (PROJECT_ROOT / "tests" / "nlu" / "heldout.yml", PROJECT_ROOT / "tests" / "nlu" / "outside.yml")
 FRUSTRATION_TRAINING = (PROJECT_ROOT / "data" / "frustration_examples.yml",
                         PROJECT_ROOT / "tests" / "frustration" / "labelled.yml")
@@ -20,7 +22,8 @@ FRUSTRATION_HELDOUT = PROJECT_ROOT / "tests" / "frustration" / "outside.yml"
 
 def normal_form(text: str) -> str:
     """The text as the model's featurizers see it: Rasa's whitespace tokens, each folded by
-    the TurkishNormalizer (`SİPARİŞİM 400142!` and `siparisim 400999` are the same)."""
+    the TurkishNormalizer (`SİPARİŞİM 400142!` and `siparisim 400999` are the same), with
+    punctuation left inside a token ignored too (`no:401211` and `no: 400142` are the same)."""
     from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
     from rasa.shared.nlu.training_data.message import Message
 
@@ -28,7 +31,8 @@ def normal_form(text: str) -> str:
 
     message = Message(data={"text": text})
     WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
-    return " ".join(token_lemma(token.text) for token in message.get("text_tokens") or [])
+    lemmas = " ".join(token_lemma(token.text) for token in message.get("text_tokens") or [])
+    return " ".join(_WORD.findall(lemmas))
 
 
 def nlu_training_texts() -> List[str]:

@@ -7,6 +7,7 @@ from bot.heldout import (FRUSTRATION_HELDOUT, NLU_HELDOUT_SETS, frustration_trai
 
 def test_the_check_sees_through_capitals_letters_digits_and_punctuation():
     assert normal_form("SİPARİŞİM NEREDE 400142!") == normal_form("siparisim nerede 400999")
+    assert normal_form("SİPARİŞ NO:401108") == normal_form("sipariş no: 400142")
     assert overlaps(["İADE ETMEK İSTİYORUM"], ["iade etmek istiyorum."]) == [
         ("İADE ETMEK İSTİYORUM", "iade etmek istiyorum.")]
     assert overlaps(["iade etmek istiyorum"], ["iade etmek istemiyorum"]) == []
