@@ -228,10 +228,7 @@ def with_thresholds(parse: Dict[str, Any], threshold: float, ambiguity: float) -
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
     if top["confidence"] < threshold or top["confidence"] - second < ambiguity:
         return Prediction(FALLBACK, None, prediction.entities)
-    topic = prediction.topic if top["name"] == "faq" else None
-    if top["name"] == "faq" and topic is None:
-        topic = _selected_topic(parse)
-    return Prediction(top["name"], topic, prediction.entities)
+    return Prediction(top["name"], prediction.topic if top["name"] == "faq" else None, prediction.entities)
 
 
 def _selected_topic(parse: Dict[str, Any]) -> Optional[str]:
