@@ -97,13 +97,12 @@ def actions() -> None:
 @main.command(help="Seed, train if needed, start Rasa, the action server and the bridge, and wait (Ctrl+C stops all).")
 def up() -> None:
     from bot.processes import StartupError, full_stack
-    from bot.training import train as train_model
 
     settings = get_settings()
     if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
         seed.callback(reset=False)
     _prepare_desk(settings)
-    model = _kb_or_exit(lambda: train_model(settings))
+    model = _kb_or_exit(lambda: _live_model(settings))
     group = full_stack(settings, model)
     click.echo("Starting the action server, the Rasa server and the bridge (Rasa needs about a minute)...")
     try:
@@ -117,6 +116,7 @@ def up() -> None:
         f"  Storefront      {settings.bridge_url}/  (chat widget; English page: /en)\n"
         f"  Agent console   {settings.bridge_url}/agent\n"
         f"  Manager reports {settings.bridge_url}/manager  (admin: yonetici)\n"
+        f"  Editors' studio {settings.bridge_url}/editor  (editor)\n"
         f"  Follow-up mails {followups}\n"
         f"  Rasa HTTP API   {settings.rasa_url}  (token in RASA_TOKEN or {settings.state_dir / 'rasa_token'})\n"
         f"  REST channel    {settings.rasa_url}/webhooks/rest/webhook\n"
@@ -149,6 +149,93 @@ def _prepare_desk(settings) -> None:
     store = DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
     print_generated_passwords(ensure_demo_accounts(store.session(), DEMO_STORE, utcnow()))
     store.engine.dispose()
+
+
+def _live_model(settings) -> Path:
+    """The model of the knowledge base's live version (the studio's), trained if the code changed."""
+    from bot.studio.publishing import ensure_live_model, open_studio
+
+    return ensure_live_model(settings, open_studio(settings))
+
+
+@main.group(help="The knowledge base's published versions (the editors' studio, /editor, does the same on the web).")
+def kb() -> None:
+    pass
+
+
+@kb.command("versions", help="List published versions, newest first.")
+def kb_versions() -> None:
+    from bot.studio.publishing import open_studio
+
+    for version in open_studio(get_settings()).versions():
+        gate = version["gate"] or {}
+        verdict = "" if not gate else ("gate passed" if gate.get("passed") else "gate blocked")
+        click.echo(f"{version['id']:>4}  {version['status']:<10} {version['kind']:<8} {version['at']}  {version['by'] or '':<12} "
+                   f"{version['topics']} topics  {version['model'] or ''}  {verdict}")
+
+
+@kb.command("publish", help="Publish the editors' drafts: answers at once, questions after training and the gate.")
+@click.option("--by", default="terminal", help="Who publishes (recorded in the history).")
+@click.option("--note", default=None, help="What changed, for the history.")
+@click.option("--override", "override_reason", default=None, help="Publish even if the gate blocks; the reason is recorded.")
+def kb_publish(by: str, note: str | None, override_reason: str | None) -> None:
+    from bot.studio.publishing import open_studio, publish, publish_candidate, run_job
+    from bot.studio.repository import StudioError
+
+    settings = get_settings()
+    studio = open_studio(settings)
+    try:
+        outcome = publish(studio, by, note)
+        if outcome["kind"] == "answers":
+            click.echo(f"Version {outcome['version']} is live (answers only, no training).")
+            return
+        click.echo(f"Training version {outcome['version']} (job {outcome['job']}); this takes several minutes...")
+        status = run_job(settings, studio, outcome["job"], auto_publish=True)
+        version = studio.version(outcome["version"])
+        for reason in (version.gate or {}).get("reasons", []):
+            click.echo(f"  {reason}", err=True)
+        if status == "blocked" and override_reason:
+            publish_candidate(settings, studio, version.id, by, override_reason=override_reason)
+            status = "published"
+        if status != "published":
+            raise click.ClickException(f"Version {version.id} was not published ({status}).")
+        click.echo(f"Version {version.id} is live.")
+    except StudioError as error:
+        raise click.ClickException(error.message)
+
+
+@kb.command("rollback", help="Make an earlier published version live again (no training).")
+@click.argument("version", type=int)
+@click.option("--by", default="terminal")
+def kb_rollback(version: int, by: str) -> None:
+    from bot.studio.publishing import open_studio, rollback
+    from bot.studio.repository import StudioError
+
+    try:
+        outcome = rollback(get_settings(), open_studio(get_settings()), version, by)
+    except StudioError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Version {outcome['version']} (a copy of {version}) is live.")
+
+
+@kb.command("export", help="Write the live version back to data/faq/ (to review the editors' changes in git).")
+@click.option("--to", "folder", type=click.Path(path_type=Path), default=None, help="Another folder than data/faq/.")
+def kb_export(folder: Path | None) -> None:
+    from bot.studio.publishing import open_studio, write_faq
+    from bot.training import FAQ_DIR
+
+    live = open_studio(get_settings()).live_version()
+    write_faq(live.content, folder or FAQ_DIR)
+    click.echo(f"Version {live.id} ({len(live.content)} topics) written to {folder or FAQ_DIR}.")
+
+
+@kb.command("job", help="Run one training job of the studio (the bridge starts these in their own process).")
+@click.argument("job_id", type=int)
+def kb_job(job_id: int) -> None:
+    from bot.studio.publishing import open_studio, run_job
+
+    settings = get_settings()
+    click.echo(f"job {job_id}: {run_job(settings, open_studio(settings), job_id)}")
 
 
 @main.command(help="Run only the bridge (storefront, widget, agent console) against a running Rasa.")

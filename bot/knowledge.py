@@ -34,6 +34,19 @@ PLACEHOLDER = re.compile(r"[{}]|\bTODO\b|\bXXX\b|\?\?\?")
 # Answers are shown as plain text (never as HTML): a tag or an entity would appear as typed.
 HTML = re.compile(r"</?[a-zA-Z][^<>]*>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);")
 
+# Web addresses in answers (also without a scheme: "www.kuzeymarket.com/iade").
+LINK = re.compile(r"(?:https?://|www\.)[^\s)]+", re.IGNORECASE)
+
+
+def _link_opens(link: str) -> bool:
+    """Whether a shopper's phone can open the address as written (checked offline: the form of the
+    address, not the site, which may be unreachable from the machine that checks)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(link.rstrip(".,;:!?"))
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and all(part for part in host.split("."))
+
 
 @dataclass
 class Topic:
@@ -48,6 +61,7 @@ class Topic:
 class Problem:
     path: Path
     message: str
+    field: str = ""  # "title.tr", "questions.en", "answer.tr", "topic"; empty for the whole file
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -85,6 +99,15 @@ def _load_topic(path: Path, problems: List[Problem]) -> Optional[Topic]:
     except OSError as error:  # a folder with a topic file's name, no permission to read it
         problem(f"dosya okunamadı ({error.strerror or error}).")
         return None
+    return topic_from_mapping(raw, path, problems)
+
+
+def topic_from_mapping(raw: object, path: Path, problems: List[Problem]) -> Optional[Topic]:
+    """Checks one topic's document (a topic file's YAML, or a draft in the editors' studio).
+    Each problem names the field it is about, so the studio can show it next to that field."""
+    def problem(message: str, field: str = "") -> None:
+        problems.append(Problem(path, message, field))
+
     if not isinstance(raw, dict):
         problem("dosya 'topic', 'title', 'questions' ve 'answer' alanlarını içermeli.")
         return None
@@ -93,27 +116,27 @@ def _load_topic(path: Path, problems: List[Problem]) -> Optional[Topic]:
         problem(f"bilinmeyen alan '{key}' (izin verilenler: {', '.join(sorted(ALLOWED_KEYS))}).")
     name = raw.get("topic")
     if not isinstance(name, str) or not TOPIC_NAME.match(name):
-        problem("'topic' küçük harf, rakam ve alt çizgiden oluşan bir ad olmalı (ör. shipping_cost).")
+        problem("'topic' küçük harf, rakam ve alt çizgiden oluşan bir ad olmalı (ör. shipping_cost).", "topic")
         return None
     if name != path.stem:
-        problem(f"'topic: {name}' dosya adıyla aynı olmalı ('{path.stem}').")
+        problem(f"'topic: {name}' dosya adıyla aynı olmalı ('{path.stem}').", "topic")
 
     title, questions, answer = {}, {}, {}
     for language in LANGUAGES:
         language_name = LANGUAGE_NAMES[language]
         title_text = (raw.get("title") or {}).get(language) if isinstance(raw.get("title"), dict) else None
         if not isinstance(title_text, str) or not title_text.strip():
-            problem(f"{language_name} başlık ('title: {language}:') eksik.")
-        title[language] = (title_text or "").strip()
+            problem(f"{language_name} başlık ('title: {language}:') eksik.", f"title.{language}")
+        title[language] = (title_text or "").strip() if isinstance(title_text, str) else ""
 
         listed = _texts((raw.get("questions") or {}).get(language)) if isinstance(raw.get("questions"), dict) else None
         if listed is None:
-            problem(f"{language_name} soru listesi ('questions: {language}:') eksik ya da liste değil.")
+            problem(f"{language_name} soru listesi ('questions: {language}:') eksik ya da liste değil.", f"questions.{language}")
             listed = []
-        questions[language] = _check_questions(listed, language, problem)
+        questions[language] = _check_questions(listed, language, lambda m, f=f"questions.{language}": problem(m, f))
 
         answer_text = (raw.get("answer") or {}).get(language) if isinstance(raw.get("answer"), dict) else None
-        answer[language] = _check_answer(answer_text, language_name, problem)
+        answer[language] = _check_answer(answer_text, language_name, lambda m, f=f"answer.{language}": problem(m, f))
     return Topic(name, path, title, questions, answer)
 
 
@@ -159,6 +182,9 @@ def _check_answer(text: object, language_name: str, problem) -> str:
         problem(f"{language_name} cevapta doldurulmamış yer tutucu var ({{ }}, TODO, ???); cevabı tamamlayın.")
     if text.count("(") != text.count(")") or text.count("[") != text.count("]"):
         problem(f"{language_name} cevapta açılıp kapanmayan bir parantez var.")
+    for link in LINK.findall(text):
+        if not _link_opens(link):
+            problem(f"{language_name} cevaptaki '{link}' bağlantısı açılmıyor: https:// ile başlayan tam bir adres yazın.")
     if not text.rstrip().endswith((".", "!", "?", ")")):
         problem(f"{language_name} cevap yarım kalmış görünüyor (nokta ile bitmiyor).")
     return text
@@ -183,15 +209,43 @@ def _check_across_topics(kb: KnowledgeBase, faq_dir: Path) -> None:
             kb.problems.append(Problem(faq_dir, f"'{missing}' konusu eksik ({missing}.yml)."))
     owner: Dict[str, Topic] = {}
     for topic in kb.topics:
-        for question in topic.questions["tr"] + topic.questions["en"]:
-            key = fold_words(question)
-            other = owner.setdefault(key, topic)
-            if other is not topic:
-                kb.problems.append(Problem(
-                    topic.path,
-                    f"'{question}' sorusu hem '{other.name}' hem '{topic.name}' konusunda var; "
-                    "asistan hangisini cevaplayacağını bilemez, birinden silin.",
-                ))
+        for language in LANGUAGES:
+            for question in topic.questions[language]:
+                key = fold_words(question)
+                other = owner.setdefault(key, topic)
+                if other is not topic:
+                    kb.problems.append(Problem(
+                        topic.path,
+                        f"'{question}' sorusu hem '{other.name}' hem '{topic.name}' konusunda var; "
+                        "asistan hangisini cevaplayacağını bilemez, birinden silin.",
+                        f"questions.{language}",
+                    ))
+
+
+def from_documents(documents: Dict[str, object], folder: Path = Path("data/faq")) -> KnowledgeBase:
+    """The same checks as `load()`, on topic documents held elsewhere (the studio's database).
+    Each document is checked as if it were `<folder>/<name>.yml`."""
+    kb = KnowledgeBase()
+    for name in sorted(documents):
+        document = documents[name]
+        raw = {"topic": name, **document} if isinstance(document, dict) else document
+        topic = topic_from_mapping(raw, folder / f"{name}.yml", kb.problems)
+        if topic:
+            kb.topics.append(topic)
+    _check_across_topics(kb, folder)
+    return kb
+
+
+def topic_document(topic: Topic) -> Dict[str, object]:
+    """A topic as the studio stores it (and as a topic file holds it, without `topic:`)."""
+    return {"title": dict(topic.title), "questions": {k: list(v) for k, v in topic.questions.items()},
+            "answer": dict(topic.answer)}
+
+
+def topic_yaml(name: str, document: Dict[str, object]) -> str:
+    """A topic file as an editor would write it: `data/faq/<name>.yml`."""
+    ordered = {"topic": name, **{key: document[key] for key in ("title", "questions", "answer") if key in document}}
+    return yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=100)
 
 
 def validate(faq_dir: Path) -> List[Problem]:

@@ -60,21 +60,26 @@ def _files(paths: Iterable[Path]) -> List[Path]:
     return found
 
 
-def data_hash(config: Path = PROJECT_ROOT / "config.yml") -> str:
+def data_hash(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR) -> str:
+    """`faq_dir` may be another knowledge base (a studio version's). The knowledge base counts by
+    its content, not its files' bytes: comments and layout do not change the model."""
     digest = hashlib.sha256(RASA_VERSION.encode())
-    for path in _files([config, *HASHED_SOURCES[1:]]):
+    for path in _files([config, *(p for p in HASHED_SOURCES[1:] if p != FAQ_DIR)]):
         digest.update(os.path.relpath(path, PROJECT_ROOT).encode())
         digest.update(path.read_bytes())
+    kb = knowledge.load(faq_dir)
+    documents = {t.name: knowledge.topic_document(t) for t in kb.topics}
+    digest.update(json.dumps([documents, [str(p.message) for p in kb.problems]], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-def model_name(config: Path = PROJECT_ROOT / "config.yml") -> str:
+def model_name(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR) -> str:
     prefix = "kuzey" if config.name == "config.yml" else f"kuzey-{config.stem}"
-    return f"{prefix}-{data_hash(config)}"
+    return f"{prefix}-{data_hash(config, faq_dir)}"
 
 
-def model_path(config: Path = PROJECT_ROOT / "config.yml") -> Path:
-    return MODELS_DIR / f"{model_name(config)}.tar.gz"
+def model_path(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / f"{model_name(config, faq_dir)}.tar.gz"
 
 
 def blank_spacy_model() -> Path:
@@ -92,18 +97,18 @@ def blank_spacy_model() -> Path:
     return path
 
 
-def prepare() -> RasaInputs:
+def prepare(faq_dir: Path = FAQ_DIR, build_dir: Path = BUILD_DIR) -> RasaInputs:
     """Validates the knowledge base and writes Rasa's derived files into the build folder."""
-    kb = knowledge.load(FAQ_DIR)
+    kb = knowledge.load(faq_dir)
     if kb.problems:
         raise knowledge_error(kb.problems)
-    nlu_dir = BUILD_DIR / "nlu"
+    nlu_dir = build_dir / "nlu"
     if nlu_dir.exists():
         shutil.rmtree(nlu_dir)
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", nlu_dir)
-    domain = BUILD_DIR / "domain.yml"
+    domain = build_dir / "domain.yml"
     knowledge.generate(kb, PROJECT_ROOT / "domain.yml", nlu_dir / "faq.yml", domain)
-    form_rules = BUILD_DIR / "dialogue" / "form_rules.yml"
+    form_rules = build_dir / "dialogue" / "form_rules.yml"
     form_rules.parent.mkdir(parents=True, exist_ok=True)
     form_rules.write_text(rules_yaml((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")), encoding="utf-8")
     return RasaInputs(PROJECT_ROOT / "config.yml", domain, nlu_dir, [*TRAINING_DATA[1:], form_rules.parent])
@@ -134,33 +139,37 @@ def rasa_command(*args: str) -> List[str]:
     return [sys.executable, "-m", "rasa", *args]
 
 
-def train(settings: Settings, force: bool = False, config: Optional[Path] = None, nlu_only: bool = False) -> Path:
-    """Trains unless a model for exactly these inputs exists. Rasa's own progress bars show."""
+def train(settings: Settings, force: bool = False, config: Optional[Path] = None, nlu_only: bool = False,
+          faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR, build_dir: Path = BUILD_DIR, output=None) -> Path:
+    """Trains unless a model for exactly these inputs exists. Rasa's own progress bars show
+    (or go to `output`, an open file, when a background job trains)."""
     config = config or PROJECT_ROOT / "config.yml"
-    target = model_path(config)
+    target = model_path(config, faq_dir, models_dir)
     if target.exists() and not force:
-        print(f"Model is up to date, not training: {target.relative_to(PROJECT_ROOT)}", flush=True)
+        print(f"Model is up to date, not training: {os.path.relpath(target, PROJECT_ROOT)}", flush=True)
         return target
-    inputs = prepare()
+    inputs = prepare(faq_dir, build_dir)
     if "SpacyNLP" in config.read_text(encoding="utf-8"):
         blank_spacy_model()
-    MODELS_DIR.mkdir(exist_ok=True)
+    models_dir.mkdir(parents=True, exist_ok=True)
     data = ["nlu", "--nlu", str(inputs.nlu)] if nlu_only else ["--data", str(inputs.nlu), *map(str, inputs.dialogue)]
     command = rasa_command(
         "train", *data, "--config", str(config), "--domain", str(inputs.domain),
-        "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        "--out", str(models_dir), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
         # --force also skips Rasa's own cache of trained components: a cold, comparable run
         *(["--force"] if force else []),
     )
     print(f"Training {target.name}; this takes several minutes...", flush=True)
     started = time.monotonic()
-    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(settings), check=True)
+    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(settings), check=True, stdout=output,
+                   stderr=subprocess.STDOUT if output else None)
     seconds = round(time.monotonic() - started, 1)
     report_path(target).write_text(json.dumps(
         {"model": target.name, "training_seconds": seconds, "size_bytes": target.stat().st_size}
     ))
     print(f"Trained in {seconds} s, {target.stat().st_size / 1e6:.1f} MB", flush=True)
-    _prune_old_models(config)
+    if models_dir == MODELS_DIR:  # the studio keeps every published version's model
+        _prune_old_models(config)
     return target
 
 

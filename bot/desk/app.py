@@ -4,13 +4,12 @@
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
-from pathlib import Path
 from typing import AsyncIterator
 
 import socketio
-import yaml
 from aiohttp import web
 
 from bot.desk.accounts import LoginError, authenticate, bearer_identity, ensure_demo_accounts, issue_token
@@ -25,6 +24,9 @@ from bot.followup import web as followup_web
 from bot.followup.job import start_followup_job
 from bot.reports import web as reports_web
 from bot.settings import PROJECT_ROOT, Settings
+from bot.studio import web as studio_web
+from bot.studio.repository import Studio
+from bot.training import FAQ_DIR
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,14 @@ def create_app(settings: Settings) -> web.Application:
         sio.register_namespace(ShopperNamespace(desk, settings))
         sio.register_namespace(AgentNamespace(desk, settings))
         app[DESK] = desk
+        studio = Studio(store.session, FAQ_DIR)
+        studio.seed_if_empty(DESK_CONFIG)
+        app[studio_web.STUDIO], app[studio_web.STUDIO_SETTINGS] = studio, settings
         await desk.start()
         followups = start_followup_job(settings, store)
+        trainings = asyncio.create_task(studio_web.watch_jobs(studio, settings))
         yield
+        trainings.cancel()
         if followups is not None:
             followups.cancel()
         await rasa.close()
@@ -87,6 +94,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/desk/canned", canned)
     reports_web.add_routes(app)
     followup_web.add_routes(app)
+    studio_web.add_routes(app)
     return app
 
 
@@ -155,12 +163,9 @@ async def canned(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     if bearer_identity(request.headers.get("Authorization", ""), settings.desk_signing_secret()) is None:
         return web.json_response({"error": "Oturum açmanız gerekiyor."}, status=401)
-    return web.json_response(load_desk_config(DESK_CONFIG))
-
-
-def load_desk_config(path: Path) -> dict:
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {"responses": config.get("responses", []), "tags": config.get("tags", [])}
+    # Editors keep these in the studio (seeded from data/desk.yml): a change shows at the next load.
+    document = await asyncio.to_thread(request.app[studio_web.STUDIO].document)
+    return web.json_response(document["content"])
 
 
 def run(settings: Settings) -> None:
