@@ -62,6 +62,7 @@ class Problem:
     path: Path
     message: str
     field: str = ""  # "title.tr", "questions.en", "answer.tr", "topic"; empty for the whole file
+    other_topic: str = ""  # a clash with another topic: the studio shows it on both
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -218,7 +219,7 @@ def _check_across_topics(kb: KnowledgeBase, faq_dir: Path) -> None:
                         topic.path,
                         f"'{question}' sorusu hem '{other.name}' hem '{topic.name}' konusunda var; "
                         "asistan hangisini cevaplayacağını bilemez, birinden silin.",
-                        f"questions.{language}",
+                        f"questions.{language}", other.name,
                     ))
 
 

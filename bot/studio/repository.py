@@ -224,6 +224,8 @@ class Studio:
             name = problem.path.stem
             if name in found:
                 found[name].append({"field": problem.field, "message": problem.message})
+                if problem.other_topic in found:
+                    found[problem.other_topic].append({"field": problem.field, "message": problem.message})
             else:  # about the whole knowledge base (a required topic retired): shown on every topic
                 for entries in found.values():
                     entries.append({"field": "", "message": problem.message})
