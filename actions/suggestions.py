@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from actions.texts import quick_reply
 from bot import knowledge
+from bot.studio.live import LiveContent
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
 MAX_SUGGESTIONS = 3
@@ -23,15 +24,22 @@ INTENT_SUGGESTIONS = {
     "request_human": {"tr": "Müşteri temsilcisiyle görüşmek istiyorum", "en": "I want to talk to an agent"},
 }
 FALLBACK_TOPICS = ("shipping_time", "return_policy", "payment_methods")
-_titles: Optional[Dict[str, Dict[str, str]]] = None
+_file_titles: Optional[Dict[str, Dict[str, str]]] = None
+_live: Optional[LiveContent] = None
 
 
 def faq_titles() -> Dict[str, Dict[str, str]]:
-    """Topic -> {language: title}, read once from the knowledge base files."""
-    global _titles
-    if _titles is None:
-        _titles = {t.name: t.title for t in knowledge.load(FAQ_DIR).topics}
-    return _titles
+    """Topic -> {language: title}: the version editors published last (bot/studio/), or the
+    knowledge base files while the studio has published nothing (Rasa without the bridge)."""
+    global _file_titles, _live
+    if _live is None:
+        _live = LiveContent()
+    live = _live.current()
+    if live:
+        return {name: document.get("title", {}) for name, document in live.items()}
+    if _file_titles is None:
+        _file_titles = {t.name: t.title for t in knowledge.load(FAQ_DIR).topics}
+    return _file_titles
 
 
 def suggestions(parse_data: Mapping[str, Any], language: str, titles: Mapping[str, Mapping[str, str]]) -> List[Dict[str, str]]:

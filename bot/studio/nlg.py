@@ -13,22 +13,12 @@ are not features, so changing them needs no new model; a new or retired topic do
 """
 from __future__ import annotations
 
-import logging
-import os
-import time
 from typing import Any, Dict, List, Optional, Text
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
-log = logging.getLogger(__name__)
-
-CHECK_EVERY_SECONDS = 1.0
-LIVE_VERSION = text("SELECT id FROM kb_versions WHERE status = 'live' ORDER BY id DESC LIMIT 1")
-VERSION_CONTENT = text("SELECT content FROM kb_versions WHERE id = :id")
+from bot.studio.live import LiveContent
 
 
 def answer_responses(content: Dict[str, Any]) -> Dict[str, List[Dict[str, Any]]]:
@@ -43,45 +33,19 @@ def answer_responses(content: Dict[str, Any]) -> Dict[str, List[Dict[str, Any]]]
     return responses
 
 
-class LiveVersion:
-    """The live version's answers, re-read when another version goes live (checked once a second)."""
-
-    def __init__(self, database_url: str):
-        self.engine = create_engine(database_url, future=True) if database_url else None
-        self.version_id: Optional[int] = None
-        self.responses: Dict[str, List[Dict[str, Any]]] = {}
-        self.checked_at = 0.0
-
-    def current(self) -> Dict[str, List[Dict[str, Any]]]:
-        now = time.monotonic()
-        if self.engine is None or now - self.checked_at < CHECK_EVERY_SECONDS:
-            return self.responses
-        self.checked_at = now
-        try:  # one indexed row on a local database: well under a millisecond
-            with self.engine.connect() as connection:
-                live = connection.execute(LIVE_VERSION).scalar()
-                if live is not None and live != self.version_id:
-                    import json
-
-                    content = connection.execute(VERSION_CONTENT, {"id": live}).scalar()
-                    content = json.loads(content) if isinstance(content, str) else content
-                    self.responses, self.version_id = answer_responses(content or {}), live
-                    log.info("knowledge base version %s is live", live)
-        except SQLAlchemyError as error:  # no studio yet (Rasa without the bridge) or the database is away
-            log.debug("live knowledge base not readable, answering from the model: %s", error)
-        return self.responses
-
-
 class LiveKnowledgeNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Any = None, database_url: Optional[str] = None) -> None:
         super().__init__(dict(domain.responses) if domain is not None else {})
         self.model_responses = self.responses
-        self.live = LiveVersion(database_url if database_url is not None else os.environ.get("DATABASE_URL", ""))
+        self.live = LiveContent(database_url)
+        self.live_version: Optional[int] = None
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        live = self.live.current()
-        # Topics the live version has and the model not (cannot be predicted) are harmless;
-        # topics the model has and the version retired keep the model's answer until retrained.
-        self.responses = {**self.model_responses, **live} if live else self.model_responses
+        content = self.live.current()
+        if self.live.version_id != self.live_version:
+            # Topics the version has and the model not cannot be predicted, so are harmless;
+            # topics the model has and the version retired keep the model's answer until retrained.
+            self.responses = {**self.model_responses, **answer_responses(content)}
+            self.live_version = self.live.version_id
         return await super().generate(utter_action, tracker, output_channel, **kwargs)
