@@ -172,24 +172,26 @@ def parse_heldout(settings: Settings, url: str) -> list:
 
 
 class Progress:
-    """Writes the job's phase and progress; during training the share of the expected time."""
+    """Writes the job's phase, progress (0..1) and the seconds it expects are left: training by the
+    last training's duration, the gate by a fixed estimate."""
 
-    PHASES = {"training": (0.0, 0.7), "validating": (0.7, 0.75), "stories": (0.75, 0.85), "evaluating": (0.85, 1.0)}
+    PHASES = {"training": 0.0, "validating": 0.7, "stories": 0.75, "evaluating": 0.85}
+    GATE_SECONDS = 150.0  # validate, story tests, two parse-only Rasa starts and 242 parses
 
     def __init__(self, studio: Studio, job_id: int, expected_training: float):
         self.studio, self.job_id, self.expected = studio, job_id, expected_training
         self.started = time.monotonic()
 
     def phase(self, name: str) -> None:
-        start, _ = self.PHASES[name]
-        remaining = (1 - start) * self.expected / 0.7
-        self.studio.update_job(self.job_id, phase=name, progress=start, eta_seconds=round(remaining))
+        start = self.PHASES[name]
+        left = self.GATE_SECONDS * (1 - start) / 0.3 if start else self.expected + self.GATE_SECONDS
+        self.studio.update_job(self.job_id, phase=name, progress=start, eta_seconds=round(left))
 
     def tick_training(self) -> None:
         elapsed = time.monotonic() - self.started
         share = min(elapsed / self.expected, 0.97)
-        eta = max(self.expected - elapsed, 5) + 0.3 * self.expected / 0.7 * 0.43
-        self.studio.update_job(self.job_id, progress=0.7 * share, eta_seconds=round(eta))
+        self.studio.update_job(self.job_id, progress=0.7 * share,
+                               eta_seconds=round(max(self.expected - elapsed, 5) + self.GATE_SECONDS))
 
 
 def expected_training_seconds(studio: Studio) -> float:
