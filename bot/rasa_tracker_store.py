@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from rasa.core.brokers.broker import EventBroker
@@ -30,6 +30,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
 log = logging.getLogger(__name__)
+_engines: Dict[str, Engine] = {}
 
 
 def database_url() -> str:
@@ -65,23 +66,34 @@ def rasa_parameters(url: str) -> Dict[str, Any]:
     }
 
 
+def project_engine(url: str) -> Engine:
+    """One engine per database and process. `PUT /model` builds a new agent with a new tracker
+    store and never closes the old one, whose pooled connections would stay open until garbage
+    collection: one pool for all of them."""
+    if url not in _engines:
+        from actions.store.database import make_engine
+
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
 class ProjectTrackerStore(SQLTrackerStore):
     """SQLTrackerStore on DATABASE_URL, with the project's engine settings for that database."""
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
                  event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
         # Rasa passes the endpoint's `url:` as `host` (None without one).
-        from actions.store.database import make_engine
-
         url = host or database_url()
         parameters = rasa_parameters(url)
         # Made first: it also creates the SQLite file's folder, which Rasa's create_all needs.
-        engine = make_engine(SQLTrackerStore.get_db_url(**parameters).render_as_string(hide_password=False))
+        engine = project_engine(SQLTrackerStore.get_db_url(**parameters).render_as_string(hide_password=False))
         super().__init__(domain=domain, event_broker=event_broker, **parameters, **kwargs)
-        # Rasa's own engine has SQLite's defaults: a new connection per session and the rollback
-        # journal, where a writer blocks the bridge's and the action server's readers of the same
-        # file. The project's engine (actions/store/database.py) pools connections, uses WAL with
-        # synchronous=NORMAL (and sqlite3's 5 s busy timeout), and pre-pings PostgreSQL connections.
+        # Rasa's own engine has SQLite's defaults: a new connection (file open, schema read) per
+        # session, an fsync per commit (synchronous=FULL), and the rollback journal, where a writer
+        # blocks the readers of the file, unless another process already switched it to WAL. The
+        # project's engine (actions/store/database.py, as the bridge and the action server use on
+        # the same file) pools connections, sets WAL with synchronous=NORMAL (sqlite3's 5 s busy
+        # timeout stays), and pre-pings PostgreSQL connections a server may have dropped.
         rasa_engine, self.engine = self.engine, engine
         self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_engine.dispose()

@@ -84,9 +84,11 @@ def test_trackers_live_in_the_projects_database_beside_its_tables(tmp_path, monk
         tracker.update_with_events([UserUttered("400142 nolu siparişim nerede"), SlotSet("order_no", "400142"),
                                     ActiveLoop("order_status_form")], DOMAIN)
         await store.save(tracker)
-        store.engine.dispose()
-        # A new store, as after a restart or a `PUT /model`.
-        return await ProjectTrackerStore(domain=DOMAIN).retrieve("shopper-1")
+        store.engine.dispose()  # nothing kept in open connections
+        # A new store, as after a `PUT /model`: the same pool, not one more per model swap.
+        swapped = ProjectTrackerStore(domain=DOMAIN)
+        assert swapped.engine is store.engine
+        return await swapped.retrieve("shopper-1")
 
     again = asyncio.run(converse())
     assert again.get_slot("order_no") == "400142" and again.active_loop_name == "order_status_form"
