@@ -238,6 +238,14 @@ def kb_job(job_id: int) -> None:
     click.echo(f"job {job_id}: {run_job(settings, open_studio(settings), job_id)}")
 
 
+@main.command("rasa-pool", help="Serve Rasa at RASA_PORT behind the proxy that swaps models blue/green (`up` runs it).")
+@click.option("--model", "model", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+def rasa_pool(model: Path) -> None:
+    from bot.rasa_pool import run
+
+    run(get_settings(), model.resolve())
+
+
 @main.command(help="Run only the bridge (storefront, widget, agent console) against a running Rasa.")
 def bridge() -> None:
     from bot.desk.app import run

@@ -101,6 +101,16 @@ def rasa_server(settings: Settings, model: Path) -> Service:
     )
 
 
+def serving_rasa(settings: Settings, model: Path) -> Service:
+    """The Rasa that serves shoppers: behind bot/rasa_pool.py, which swaps models blue/green."""
+    return Service(
+        "Rasa server",
+        [sys.executable, "-m", "bot", "rasa-pool", "--model", str(model)],
+        f"{settings.rasa_url}/",
+        settings.state_dir / "logs" / "rasa-pool.log",
+    )
+
+
 @dataclass
 class ServiceGroup:
     settings: Settings
@@ -164,9 +174,9 @@ def bridge(settings: Settings) -> Service:
 
 
 def assistant(settings: Settings, model: Path) -> ServiceGroup:
-    return ServiceGroup(settings, [action_server(settings), rasa_server(settings, model)])
+    return ServiceGroup(settings, [action_server(settings), serving_rasa(settings, model)])
 
 
 def full_stack(settings: Settings, model: Path) -> ServiceGroup:
     """The assistant and, in front of it, the bridge with the widget and the agent console."""
-    return ServiceGroup(settings, [action_server(settings), rasa_server(settings, model), bridge(settings)])
+    return ServiceGroup(settings, [action_server(settings), serving_rasa(settings, model), bridge(settings)])

@@ -9,6 +9,7 @@ The live model's held-out figures are kept next to its file, so they are measure
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +37,12 @@ class GateResult:
         return {"passed": self.passed, "reasons": self.reasons, **self.checks}
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
+    """The end of a tool's output for the page, without terminal colours."""
+    return "\n".join(ANSI.sub("", text).strip().splitlines()[-lines:])
 
 
 def validate_data(settings: Settings, inputs: RasaInputs) -> Dict[str, Any]:

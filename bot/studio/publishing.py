@@ -95,10 +95,14 @@ def ensure_live_model(settings: Settings, studio: Studio) -> Path:
 
 
 def swap_model(settings: Settings, model: Path) -> float:
-    """Loads `model` into the serving Rasa; conversations stay in its tracker store. Seconds taken."""
+    """Blue/green through bot/rasa_pool.py: a second Rasa loads `model` and takes over once warm;
+    conversations stay in the shared tracker store. Returns the seconds it took."""
     started = time.monotonic()
-    response = requests.put(f"{settings.rasa_url}/model", params={"token": settings.rasa_api_token()},
-                            json={"model_file": str(model)}, timeout=SWAP_TIMEOUT_SECONDS)
+    try:
+        response = requests.post(f"{settings.rasa_url}/pool/model", params={"token": settings.rasa_api_token()},
+                                 json={"model_file": str(model.resolve())}, timeout=SWAP_TIMEOUT_SECONDS)
+    except requests.RequestException:
+        raise StudioError("Asistana ulaşılamadı; yeni model yüklenemedi, yayındaki sürüm değişmedi.")
     if response.status_code >= 300:
         raise StudioError(f"Asistan yeni modeli yükleyemedi ({response.status_code}); yayındaki sürüm değişmedi.")
     return time.monotonic() - started
