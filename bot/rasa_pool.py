@@ -60,6 +60,7 @@ class RasaPool:
         self.current: Optional[Backend] = None
         self.swap_lock = asyncio.Lock()
         self.http: Optional[aiohttp.ClientSession] = None
+        self.swaps = 0
 
     async def start(self, model: Path) -> None:
         # Rasa answers slowly while it loads; a turn may take as long as the bridge allows.
@@ -106,6 +107,7 @@ class RasaPool:
             started = time.monotonic()
             new = await self._start_backend(model)
             old, self.current = self.current, new
+            self.swaps += 1
             if old is not None:
                 asyncio.create_task(self._drain_and_stop(old))
             return time.monotonic() - started
@@ -150,10 +152,15 @@ class RasaPool:
             backend.in_flight -= 1
 
 
+def authorised(request: web.Request, pool: RasaPool) -> bool:
+    """The Rasa HTTP API's token (query `token` or a Bearer header), as Rasa itself asks for it."""
+    token = request.query.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return token == pool.settings.rasa_api_token()
+
+
 async def swap_handler(request: web.Request) -> web.Response:
     pool: RasaPool = request.app[POOL]
-    token = request.query.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if token != pool.settings.rasa_api_token():
+    if not authorised(request, pool):
         return web.json_response({"error": "unauthorized"}, status=401)
     try:
         model = Path((await request.json())["model_file"])
@@ -168,6 +175,17 @@ async def swap_handler(request: web.Request) -> web.Response:
     return web.json_response({"model": model.name, "seconds": round(seconds, 2)})
 
 
+async def status_handler(request: web.Request) -> web.Response:
+    """Which model serves and where (for operators and the benchmark, which compares the proxy's
+    address with the Rasa behind it)."""
+    pool: RasaPool = request.app[POOL]
+    if not authorised(request, pool):
+        return web.json_response({"error": "unauthorized"}, status=401)
+    current = pool.current
+    return web.json_response({"model": current.model.name if current else None, "backend": current.url if current else None,
+                              "in_flight": current.in_flight if current else 0, "swaps": pool.swaps})
+
+
 def create_app(settings: Settings, model: Path, log_path: Path) -> web.Application:
     app = web.Application(client_max_size=16 * 1024 * 1024)
     pool = RasaPool(settings, log_path)
@@ -180,6 +198,7 @@ def create_app(settings: Settings, model: Path, log_path: Path) -> web.Applicati
 
     app.cleanup_ctx.append(lifetime)
     app.router.add_post("/pool/model", swap_handler)
+    app.router.add_get("/pool/status", status_handler)
     app.router.add_route("*", "/{path:.*}", pool.forward)
     return app
 
