@@ -96,6 +96,8 @@ class RasaPool:
                                           json={"text": "merhaba"}, timeout=aiohttp.ClientTimeout(total=30)) as response:
                     if response.status == 200:
                         return
+                    if response.status == 409:  # Rasa runs but could not load the model
+                        raise RuntimeError(f"Rasa could not load {backend.model.name}; see {self.log_path}")
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 pass
             await asyncio.sleep(0.5)
