@@ -166,6 +166,8 @@ def test_the_gate_blocks_a_regression_and_an_override_swaps_the_model_under_load
     during = [seconds for started, seconds, ok in shoppers.turns if started <= swap_ended and started + seconds >= swap_started]
     before = [seconds for started, seconds, ok in shoppers.turns if started + seconds < swap_started]
     failed = [turn for turn in shoppers.turns if not turn[2]]
+    job = studio.job(outcome["job"])
+    print(f"question edit: training and gate {(job.finished_at - job.created_at).total_seconds():.0f} s, then the swap")
     print(f"swap {swapped['swap_seconds']:.2f} s; turns {len(shoppers.turns)}, failed {len(failed)}; "
           f"p50 before {statistics.median(before) * 1000:.0f} ms, p95 during {p95(during) * 1000:.0f} ms")
     assert failed == []
