@@ -24,7 +24,7 @@ from bot import knowledge
 from bot.desk.store import utcnow
 from bot.processes import Service, ServiceGroup
 from bot.settings import PROJECT_ROOT, Settings
-from bot.studio.repository import Studio, StudioError
+from bot.studio.repository import Studio, StudioError, carry_answers
 from bot.training import (MODELS_DIR, KnowledgeBaseError, model_path, prepare, rasa_command, train,
                           training_report)
 
@@ -125,6 +125,11 @@ def publish_candidate(settings: Settings, studio: Studio, version_id: int, by: s
     version = studio.version(version_id)
     if version.model is None:
         raise StudioError("Bu sürümün modeli yok; önce eğitim tamamlanmalı.")
+    live = studio.live_version()
+    if live is not None and version.based_on and live.id != version.based_on:
+        merged = carry_answers(version.content, studio.version(version.based_on).content, live.content)
+        if merged != version.content:
+            studio.set_version(version_id, content=merged)
     seconds = swap_model(settings, Path(version.model))
     studio.go_live(version_id, by, override_reason=override_reason, action="override" if override_reason else "publish")
     return {"version": version_id, "swap_seconds": round(seconds, 2)}

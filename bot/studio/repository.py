@@ -300,8 +300,6 @@ class Studio:
         if not pending["changed"]:
             raise StudioError("Yayımdaki sürümle aynı; yayımlanacak bir değişiklik yok.")
         with self.sessions() as s:
-            # An older candidate nobody published is replaced (its "try it" server stops).
-            s.execute(update(KbVersion).where(KbVersion.status.in_(("candidate", "blocked"))).values(status="superseded"))
             live = self.live_version(s)
             version = KbVersion(kind=kind, status="candidate", content=self.drafts(s), note=note, created_by=by,
                                 created_at=utcnow(), based_on=live.id if live else None,
@@ -396,6 +394,9 @@ class Studio:
                 return None
             claimed = s.execute(update(KbJob).where(KbJob.id == job.id, KbJob.status == "queued")
                                 .values(status="running", started_at=utcnow(), phase="starting")).rowcount
+            # An older candidate nobody published is replaced by this one (its "try it" server stops).
+            s.execute(update(KbVersion).where(KbVersion.status.in_(("candidate", "blocked")), KbVersion.id != job.version_id,
+                                              KbVersion.kind != "answers").values(status="superseded"))
             s.commit()
             return s.get(KbJob, job.id) if claimed else None
 
@@ -403,6 +404,18 @@ class Studio:
         with self.sessions() as s:
             s.execute(update(KbJob).where(KbJob.id == job_id).values(**values))
             s.commit()
+
+
+def carry_answers(candidate: Dict[str, Any], base: Dict[str, Any], live: Dict[str, Any]) -> Dict[str, Any]:
+    """A candidate trained from `base` goes live after `live`: answers published in between (an
+    answers-only publish during the training) win over the candidate's unchanged copies."""
+    merged = {}
+    for name, document in candidate.items():
+        before, now = (base.get(name) or {}).get("answer"), (live.get(name) or {}).get("answer")
+        if now is not None and before != now and document.get("answer") == before:
+            document = {**document, "answer": now}
+        merged[name] = document
+    return merged
 
 
 def needs_training(live: Dict[str, Any], drafts: Dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ import pytest
 
 from bot.desk.store import DeskStore
 from bot.studio.publishing import DESK_CONFIG, publish, write_faq
-from bot.studio.repository import Conflict, Studio, StudioError, needs_training
+from bot.studio.repository import Conflict, Studio, StudioError, carry_answers, needs_training
 from bot.training import FAQ_DIR
 
 
@@ -172,3 +172,15 @@ def test_rollback_makes_an_earlier_version_live_again_and_the_drafts_follow(stud
     assert studio.pending()["changed"] == []
     with pytest.raises(StudioError):
         studio.rollback_copy(999, "editor")
+
+
+def test_answers_published_during_a_training_survive_the_candidate():
+    base = {"a": {"questions": {"tr": ["x"]}, "answer": {"tr": "eski."}}, "b": {"questions": {"tr": ["y"]}, "answer": {"tr": "b."}}}
+    live = copy.deepcopy(base)
+    live["a"]["answer"]["tr"] = "yeni, arada yayımlandı."
+    candidate = copy.deepcopy(base)
+    candidate["a"]["questions"]["tr"].append("z")
+    candidate["b"]["answer"]["tr"] = "adayın kendi cevabı."
+    merged = carry_answers(candidate, base, live)
+    assert merged["a"] == {"questions": {"tr": ["x", "z"]}, "answer": {"tr": "yeni, arada yayımlandı."}}
+    assert merged["b"]["answer"]["tr"] == "adayın kendi cevabı."
