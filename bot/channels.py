@@ -7,8 +7,11 @@ Registered in credentials.yml under its module path; it keeps the name `rest`, s
 stays `/webhooks/rest/webhook`.
 
 For the bridge (metadata `live_chat`), the answer ends with what the assistant read:
-`{"custom": {"nlu": {"intent": "faq/shipping_cost", "confidence": 0.97}}}`, which the bridge
-stores with the shopper's message for the reports (contact reasons, fallback rate).
+`{"custom": {"nlu": {"intent": "faq/shipping_cost", "confidence": 0.97, "topic_confidence": 0.99}}}`,
+which the bridge stores with the shopper's message for the reports (contact reasons, fallback
+rate) and the editors' inbox. `confidence` is the classifier's confidence in its best intent; for
+`nlu_fallback` (where Rasa reports the threshold itself) it is the confidence of the intent it was
+unsure about, named in `guess`. `topic_confidence` is the response selector's, for FAQ answers.
 """
 from __future__ import annotations
 
@@ -66,9 +69,24 @@ async def what_was_read(sanic_app: Any, sender_id: str) -> Optional[Dict[str, An
     if tracker is None:
         return None
     parse = tracker.latest_message.parse_data if tracker.latest_message else {}
+    return reading(parse)
+
+
+def reading(parse: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """What the bridge is told about one parse (see the module's docstring)."""
     intent = (parse.get("intent") or {}).get("name")
     if not intent:
         return None
+    confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+    read: Dict[str, Any] = {}
+    if intent == "nlu_fallback":
+        # The FallbackClassifier puts itself first with its threshold as confidence; the intent it
+        # was unsure about comes next in the ranking.
+        guess = next((r for r in parse.get("intent_ranking") or [] if r.get("name") not in (None, "nlu_fallback")), None)
+        if guess is not None:
+            read["guess"] = guess["name"]
+            confidence = float(guess.get("confidence") or 0.0)
     selected = ((parse.get("response_selector") or {}).get(intent) or {}).get("response") or {}
-    return {"intent": selected.get("intent_response_key") or intent,
-            "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 4)}
+    if selected.get("confidence") is not None:
+        read["topic_confidence"] = round(float(selected["confidence"]), 4)
+    return {"intent": selected.get("intent_response_key") or intent, "confidence": round(confidence, 4), **read}

@@ -14,6 +14,7 @@ from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
 from bot.desk.presence import OnlineAgent
 from bot.desk.shoppers import is_session_id
 from bot.settings import Settings
+from bot.studio.inbox import Inbox, InboxError
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         super().__init__(AGENTS)
         self.desk = desk
         self.secret = settings.desk_signing_secret()
+        self.inbox = Inbox(desk.store.session)
 
     async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
         identity = read_token(auth.get("token") if isinstance(auth, dict) else None, self.secret)
@@ -96,6 +98,19 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def on_hand_back(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         await self.desk.hand_back(agent, data.get("conversation_id"))
         return {}
+
+    async def on_suggest_knowledge(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        """"The assistant should have known this": a shopper message (or the whole chat) for the
+        editors' inbox, with an optional suggested answer."""
+        try:
+            return {"suggestion": self.inbox.suggest(agent.user_id, agent.role, data.get("conversation_id"),
+                                                     data.get("message_id"), data.get("suggested_answer"))}
+        except InboxError as error:
+            raise DeskError(error.code, error.message) from None
+
+    async def on_my_suggestions(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
+        """The agent's marks, newest first, with what the editors made of them."""
+        return {"suggestions": self.inbox.agent_suggestions(agent.user_id)}
 
     async def on_set_available(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         if not isinstance(data.get("available"), bool):  # "no" or a missing field must not change anything

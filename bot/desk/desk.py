@@ -20,7 +20,7 @@ from bot.desk.customers import CustomerDirectory
 from bot.desk.hours import SupportHours
 from bot.desk.models import Conversation, Message
 from bot.desk.presence import Offer, OnlineAgent, Presence
-from bot.desk.rasa_client import BotReply, RasaClient, RasaUnavailable
+from bot.desk.rasa_client import BotReply, RasaClient, RasaUnavailable, nlu_reading, understood as understood_reading
 from bot.desk.recovery import Recovery
 from bot.desk.spool import Spool
 from bot.desk.routing import estimated_wait_seconds, pick_agent
@@ -29,6 +29,7 @@ from bot.desk.surveys import Surveys, answers, contact_reason
 from bot.desk.views import bot_uttered, message_view, summary_view
 from bot.patterns import EMAIL
 from bot.settings import Settings
+from bot.studio.inbox import record_missed
 
 log = logging.getLogger(__name__)
 
@@ -174,15 +175,16 @@ class Desk:
 
     async def _deliver_replies(self, conversation: Conversation, replies: Sequence[BotReply], message: Message) -> None:
         signals = [reply.custom for reply in replies if reply.custom and "nlu" not in reply.custom]
-        intent = next((reply.custom["nlu"].get("intent") for reply in replies if reply.custom and "nlu" in reply.custom), None)
+        nlu = nlu_reading(replies)
+        intent = nlu.get("intent")
         escalation = next((s["handoff_request"].get("reason", "requested") for s in signals if "handoff_request" in s), None)
         escalation = escalation or next((s["handoff_offer"].get("reason") for s in signals
                                          if s.get("handoff_offer", {}).get("reason") in ESCALATING_OFFERS), None)
         missed = any("fallback" in s or s.get("handoff_offer", {}).get("reason") == "repeated_fallback" for s in signals)
         if any("fallback" in s or "handoff_offer" in s for s in signals):
             self.failures[conversation.id] += 1
-        self._learn_from_turn(conversation, message, intent, understood=not missed and intent != "nlu_fallback",
-                              escalating=bool(escalation))
+        self._learn_from_turn(conversation, message, intent, understood=not missed and understood_reading(nlu),
+                              escalating=bool(escalation), nlu=nlu)
         for reply in replies:
             if reply.custom and not reply.text:
                 continue
@@ -201,10 +203,14 @@ class Desk:
             await self.surveys.after_assistant_turn(conversation.id, intent)
 
     def _learn_from_turn(self, conversation: Conversation, message: Message, intent: Optional[str],
-                         understood: bool, escalating: bool) -> None:
-        """For the reports: what the shopper wanted, and whether the assistant answered it."""
-        self.store.record_turn(message.id, intent, understood, reason=contact_reason(intent) if understood else None,
+                         understood: bool, escalating: bool, nlu: Optional[Dict[str, Any]] = None) -> None:
+        """For the reports: what the shopper wanted, and whether the assistant answered it; what it
+        did not understand also goes to the editors' inbox."""
+        recognised = understood or intent == "out_of_scope"  # not understood, still a reason for the contact
+        self.store.record_turn(message.id, intent, understood, reason=contact_reason(intent) if recognised else None,
                                answered=answers(intent) and understood and not escalating)
+        if not understood:
+            record_missed(self.store.session, message, nlu or {}, conversation.language)
 
     def _score(self, conversation: Conversation, text: str):
         history = self.store.shopper_texts(conversation.id, limit=11)[:-1]  # without the message itself

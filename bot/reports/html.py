@@ -21,6 +21,7 @@ KPIS = [
     ("containment_rate", "Asistanın kendi çözdüğü", "rate", "contained", "up"),
     ("handoff_rate", "Temsilciye aktarılan", "rate", "handoffs", "down"),
     ("fallback_rate", "Anlaşılmayan mesaj", "rate", "not_understood", "down"),
+    ("turned_into_knowledge_rate", "Anlaşılmayıp bilgi bankasına eklenen", "rate", "turned_into_knowledge", "up"),
     ("queue_seconds", "Kuyrukta bekleme (ort.)", "seconds", None, "down"),
     ("first_response_seconds", "Temsilcinin ilk yanıtı (ort.)", "seconds", None, "down"),
     ("handling_seconds", "İşlem süresi (ort.)", "seconds", None, None),
@@ -52,7 +53,7 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
         _summary_section(summary),
         _kpi_section(report),
         _charts_section(charts),
-        _not_understood_section(report["not_understood"]),
+        _not_understood_section(report["not_understood"], report),
         _reasons_section(report["contact_reasons"]),
         _tags_section(report["resolution_tags"]),
         _agents_section(report["agents"]),
@@ -115,10 +116,30 @@ def _charts_section(charts: List[dict]) -> str:
     return f'<section><h2>Grafikler</h2><div class="charts">{"".join(figures)}</div></section>'
 
 
-def _not_understood_section(groups: List[dict]) -> str:
+def _not_understood_section(groups: List[dict], report: Optional[dict] = None) -> str:
     rows = [(group["text"], number(group["count"]), " · ".join(group.get("examples") or [])) for group in groups]
-    return _table_section("Asistanın anlamadığı mesajlar", ["Mesaj (sadeleştirilmiş)", "Sayı", "Örnekler"], rows,
-                          "Bu dönemde anlaşılmayan mesaj yok.")
+    section = _table_section("Asistanın anlamadığı mesajlar", ["Mesaj (sadeleştirilmiş)", "Sayı", "Örnekler"], rows,
+                             "Bu dönemde anlaşılmayan mesaj yok.")
+    lines = knowledge_lines(report) if report else []
+    if not lines:
+        return section
+    text = "".join(f'<p class="muted">{escape(line)}</p>' for line in lines)
+    return section.replace("</h2>", "</h2>" + text, 1)
+
+
+def knowledge_lines(report: dict) -> List[str]:
+    """What became of what the assistant did not understand: how many messages came in, how many
+    editors turned into knowledge (a question of a topic, or a new topic), and the inbox's work."""
+    now, work = report["totals"], report.get("knowledge") or {}
+    lines = []
+    if now.get("not_understood"):
+        lines.append(f"Asistanın anlamadığı {now['not_understood']} mesajdan {now.get('turned_into_knowledge', 0)} "
+                     "tanesi bilgi bankasına eklendi (bir konuya soru olarak ya da yeni konu olarak).")
+    if work.get("turned_into_knowledge") or work.get("dismissed") or work.get("agent_marks"):
+        lines.append(f"Bu dönemde editörler gelen kutusundan {work.get('turned_into_knowledge', 0)} mesajı bilgi "
+                     f"bankasına ekledi, {work.get('dismissed', 0)} mesajı eledi; temsilciler "
+                     f"{work.get('agent_marks', 0)} mesajı \"asistan bunu bilmeliydi\" diye işaretledi.")
+    return lines
 
 
 def _reasons_section(reasons: List[dict]) -> str:

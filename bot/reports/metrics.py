@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.desk.models import Contact, Conversation, DeskUser, Handoff, Message, Rating
 from bot.desk.store import DeskStore
 from bot.reports.periods import Period, period_of
+from bot.studio.inbox import KNOWLEDGE
+from bot.studio.models import KbInboxItem
 from bot.text import fold_words
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -35,6 +37,7 @@ class ContactFacts:
     shopper: str  # the verified customer, else the chat session: who a repeat contact is counted for
     handoffs: List[Handoff] = field(default_factory=list)
     messages: List[Message] = field(default_factory=list)  # the shopper's, read by the assistant
+    learned: set = field(default_factory=set)  # ids of those not understood that editors turned into knowledge
     ratings: List[Rating] = field(default_factory=list)
 
 
@@ -63,6 +66,7 @@ def build_report(store: DeskStore, kind: str, day: date, agent_id: Optional[int]
         "contact_reasons": counted(Counter(c.reason for c in chosen if c.reason), "reason")[:TOP_REASONS],
         "not_understood": not_understood_groups(m for c in chosen for m in c.messages),
         "resolution_tags": counted(Counter(tag for h in handoffs for tag in h.resolution_tags or []), "tag"),
+        "knowledge": knowledge_work(store, period, agent_id, language),
         "series": [{"start": b.start.isoformat(), "label": b.short_label, **figures(b)} for b in period.buckets()],
         "trend": [{"start": p.start.date().isoformat(), "label": p.short_label, **figures(p)} for p in trend],
         "agents": [{"agent_id": a, "name": names.get(a, str(a)), **figures(period, agent=a)} for a in agents_seen],
@@ -87,6 +91,13 @@ def load_contacts(store: DeskStore, start: datetime, end: datetime) -> List[Cont
             facts[message.contact_id].messages.append(message)
         for rating in s.execute(select(Rating).join(Contact, Contact.id == Rating.contact_id).where(*in_range)).scalars():
             facts[rating.contact_id].ratings.append(rating)
+        # Not-understood messages whose inbox item an editor added to a topic or made a new topic of.
+        for contact_id, message_id in s.execute(
+                select(Message.contact_id, Message.id).join(Contact, Contact.id == Message.contact_id)
+                .join(KbInboxItem, KbInboxItem.message_id == Message.id)
+                .where(*in_range, Message.understood.is_(False), KbInboxItem.source == "assistant",
+                       KbInboxItem.status.in_(KNOWLEDGE))).all():
+            facts[contact_id].learned.add(message_id)
     return list(facts.values())
 
 
@@ -116,6 +127,7 @@ def totals(contacts: Sequence[ContactFacts], repeats: set, agent_id: Optional[in
     contained = sum(1 for c in contacts if c.answered and not c.handoffs)
     read = [m for c in contacts for m in c.messages]
     missed = sum(1 for m in read if m.understood is False)
+    learned = sum(len(c.learned) for c in contacts)
     csat = [r.score for c in contacts for r in c.ratings if r.kind == "csat"]
     nps = [r.score for c in contacts for r in c.ratings if r.kind == "nps"]
     promoters, detractors = sum(1 for s in nps if s >= 9), sum(1 for s in nps if s <= 6)
@@ -124,6 +136,7 @@ def totals(contacts: Sequence[ContactFacts], repeats: set, agent_id: Optional[in
         "contacts": len(contacts), "contained": contained, "containment_rate": share(contained, len(contacts)),
         "handoffs": handed_off, "handoff_rate": share(handed_off, len(contacts)),
         "shopper_messages": len(read), "not_understood": missed, "fallback_rate": share(missed, len(read)),
+        "turned_into_knowledge": learned, "turned_into_knowledge_rate": share(learned, missed),
         "queue_seconds": mean_seconds((h.requested_at, h.accepted_at) for h in handoffs),
         "first_response_seconds": mean_seconds((h.requested_at, h.first_response_at) for h in handoffs),
         "handling_seconds": mean_seconds((h.accepted_at, h.closed_at) for h in handoffs),
@@ -160,6 +173,26 @@ def not_understood_groups(messages: Iterable[Message]) -> List[Dict[str, Any]]:
             groups[not_understood_key(message.text)].append(message.text)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP_NOT_UNDERSTOOD]
     return [{"text": key, "count": len(texts), "examples": list(dict.fromkeys(texts))[:3]} for key, texts in ordered]
+
+
+def knowledge_work(store: DeskStore, period: Period, agent_id: Optional[int] = None,
+                   language: Optional[str] = None) -> Dict[str, int]:
+    """The editors' inbox in the period: items decided (by when they were decided) and agents'
+    marks made. With an agent filter, only that agent's marks; with a language, that language's items."""
+    start, end = period.utc_bounds()
+    filters = [KbInboxItem.language == language] if language else []
+    if agent_id is not None:
+        filters.append(KbInboxItem.agent_id == agent_id)
+    with store.session() as s:
+        decided = dict(s.execute(select(KbInboxItem.status, func.count(KbInboxItem.id))
+                                 .where(*filters, KbInboxItem.resolved_at >= start, KbInboxItem.resolved_at < end)
+                                 .group_by(KbInboxItem.status)).all())
+        marks = s.execute(select(func.count(KbInboxItem.id)).where(*filters, KbInboxItem.source == "agent",
+                                                                   KbInboxItem.created_at >= start,
+                                                                   KbInboxItem.created_at < end)).scalar_one()
+    added, new_topic = decided.get("added", 0), decided.get("new_topic", 0)
+    return {"added": added, "new_topic": new_topic, "turned_into_knowledge": added + new_topic,
+            "dismissed": decided.get("dismissed", 0), "agent_marks": marks}
 
 
 def agent_names(store: DeskStore) -> Dict[int, str]:

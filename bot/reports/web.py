@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.desk.accounts import bearer_identity
 from bot.language import SUPPORTED
 from bot.reports.charts import charts, contact_reason_label, handoff_reason_label, language_label, tag_label
+from bot.reports.html import knowledge_lines
 from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
 from bot.reports.summary import summary_lines
@@ -40,6 +41,7 @@ TOTALS_COLUMNS = [
     ("shopper_messages", "Müşteri mesajı", "count"),
     ("not_understood", "Anlaşılmayan mesaj", "count"),
     ("fallback_rate", "Anlaşılmayan mesaj (%)", "rate"),
+    ("turned_into_knowledge", "Bilgi bankasına eklenen anlaşılmayan mesaj", "count"),
     ("queue_seconds", "Kuyrukta bekleme (sn, ort.)", "seconds"),
     ("first_response_seconds", "İlk yanıt (sn, ort.)", "seconds"),
     ("handling_seconds", "İşlem süresi (sn, ort.)", "seconds"),
@@ -80,7 +82,7 @@ async def reports_json(request: web.Request) -> web.Response:
         return _error(str(error), 400)
     report = await _build(request, query)
     return web.json_response(
-        {"report": report, "charts": charts(report), "summary": summary_lines(report),
+        {"report": report, "charts": charts(report), "summary": summary_lines(report) + knowledge_lines(report),
          "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report)},
         headers={"Cache-Control": "no-store"},
     )

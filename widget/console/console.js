@@ -1468,6 +1468,186 @@
     box.appendChild(table);
   }
 
+  // ===================================================================== "the assistant should have known this"
+  //
+  // Self-contained: an agent marks a shopper message (a button on the message) or the whole chat
+  // (#suggest-chat) for the editors' inbox, with an optional suggested answer (`suggest_knowledge`),
+  // and sees what became of their marks (#kb-marks, `my_suggestions`). It watches the transcript
+  // and the page rather than hooking into the rendering above; its texts are in KB_STRINGS.
+
+  const KB_STRINGS = {
+    tr: {
+      chat: 'Asistan bunu bilmeliydi',
+      chatTitle: 'Bu sohbeti "asistan bunu bilmeliydi" diye editörlere işaretleyin',
+      message: 'Asistan bilmeliydi',
+      messageTitle: 'Bu mesajı "asistan bunu bilmeliydi" diye editörlere işaretleyin',
+      marked: 'İşaretlendi ✓',
+      dialogTitle: 'Asistan bunu bilmeliydi',
+      whatMessage: 'Müşterinin bu mesajı editörlerin gelen kutusuna gidecek:',
+      whatChat: 'Bu sohbet (müşterinin yazdıkları) editörlerin gelen kutusuna gidecek:',
+      answerLabel: 'Önerdiğiniz cevap (isteğe bağlı)',
+      cancel: 'Vazgeç',
+      confirm: 'Editörlere gönder',
+      done: 'Teşekkürler; editörlere iletildi.',
+      updated: 'Önerdiğiniz cevap güncellendi.',
+      listTitle: 'İşaretlediklerim',
+      listEmpty: 'Henüz bir mesaj işaretlemediniz.',
+      listFailed: 'İşaretledikleriniz yüklenemedi:',
+      noChat: 'Önce bir sohbet açın.',
+    },
+  };
+
+  const kb = { target: null, marked: new Set() };  // target: {conversationId, messageId (null: the chat)}
+
+  function kt(key) {
+    const table = KB_STRINGS[LANG] || KB_STRINGS.tr;
+    return key in table ? table[key] : KB_STRINGS.tr[key];
+  }
+
+  function kbKey(conversationId, messageId) {
+    return conversationId + ':' + (messageId === null || messageId === undefined ? 'chat' : messageId);
+  }
+
+  function kbOpenDetail() {
+    return state.detail && state.detail.id === state.openId ? state.detail : null;
+  }
+
+  function bindKnowledgeMarks() {
+    document.querySelectorAll('[data-kb-i18n]').forEach(function (node) {
+      node.textContent = kt(node.getAttribute('data-kb-i18n'));
+    });
+    $('#suggest-chat').title = kt('chatTitle');
+    const transcript = $('#transcript');
+    // The transcript is redrawn for every chat and grows with every message: decorate what is new.
+    new MutationObserver(decorateTranscript).observe(transcript, { childList: true });
+    transcript.addEventListener('click', function (event) {
+      const button = event.target.closest('.kb-mark');
+      if (button) openSuggestDialog(Number(button.getAttribute('data-message-id')));
+    });
+    $('#suggest-chat').addEventListener('click', function () { openSuggestDialog(null); });
+    $('#suggest-form').addEventListener('submit', submitSuggestion);
+    $('#suggest-cancel').addEventListener('click', function () { $('#suggest-dialog').close(); });
+    $('#kb-marks').addEventListener('toggle', function () { if ($('#kb-marks').open) loadMarks(); });
+    // Logged out (the app is hidden): forget what this agent marked.
+    new MutationObserver(function () { if ($('#app-view').hidden) forgetMarks(); })
+      .observe($('#app-view'), { attributes: true, attributeFilter: ['hidden'] });
+    decorateTranscript();
+  }
+
+  /** A button on every shopper message of the open chat; the chat's button once it is loaded. */
+  function decorateTranscript() {
+    const detail = kbOpenDetail();
+    $('#suggest-chat').disabled = !detail;
+    if (!detail) return;
+    document.querySelectorAll('#transcript .msg[data-sender="shopper"]').forEach(function (node) {
+      const id = Number(node.getAttribute('data-id'));
+      const meta = node.querySelector('.msg-meta');
+      if (!id || !meta || node.querySelector('.kb-mark')) return;
+      const button = el('button', 'kb-mark');
+      button.type = 'button';
+      button.title = kt('messageTitle');
+      button.setAttribute('data-message-id', String(id));
+      showMarked(button, kb.marked.has(kbKey(detail.id, id)));
+      meta.appendChild(button);
+    });
+  }
+
+  function showMarked(button, marked) {
+    button.classList.toggle('kb-marked', marked);
+    button.textContent = marked ? kt('marked') : kt('message');
+  }
+
+  function refreshMarkButtons() {
+    const detail = kbOpenDetail();
+    document.querySelectorAll('#transcript .kb-mark').forEach(function (button) {
+      const id = Number(button.getAttribute('data-message-id'));
+      showMarked(button, !!detail && kb.marked.has(kbKey(detail.id, id)));
+    });
+  }
+
+  function openSuggestDialog(messageId) {
+    const detail = kbOpenDetail();
+    if (!detail) {
+      toast(kt('noChat'));
+      return;
+    }
+    const message = messageId === null ? null
+      : detail.messages.find(function (m) { return m.id === messageId; }) || null;
+    const shopperLines = detail.messages.filter(function (m) { return m.sender === 'shopper'; })
+      .slice(-5).map(function (m) { return m.text; });
+    kb.target = { conversationId: detail.id, messageId: message ? message.id : null };
+    $('#suggest-what').textContent = kt(message ? 'whatMessage' : 'whatChat');
+    $('#suggest-quote').textContent = message ? message.text : shopperLines.join('\n');
+    $('#suggest-answer').value = '';
+    $('#suggest-confirm').disabled = false;
+    $('#suggest-dialog').showModal();
+    $('#suggest-answer').focus();
+  }
+
+  async function submitSuggestion(event) {
+    event.preventDefault();
+    const target = kb.target;
+    if (!target) return;
+    const button = $('#suggest-confirm');
+    const payload = { conversation_id: target.conversationId };
+    if (target.messageId !== null) payload.message_id = target.messageId;
+    const answer = $('#suggest-answer').value.trim();
+    if (answer) payload.suggested_answer = answer;
+    button.disabled = true;
+    try {
+      const ack = await request('suggest_knowledge', payload);
+      kb.marked.add(kbKey(target.conversationId, target.messageId));
+      kb.target = null;
+      $('#suggest-dialog').close();
+      toast(kt(ack.suggestion && ack.suggestion.updated ? 'updated' : 'done'), 'info');
+      refreshMarkButtons();
+      if ($('#kb-marks').open) loadMarks();
+    } catch (error) {
+      toast(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function loadMarks() {
+    try {
+      const ack = await request('my_suggestions', {});
+      renderMarks(ack.suggestions || []);
+    } catch (error) {
+      toast(kt('listFailed') + ' ' + error.message);
+    }
+  }
+
+  function renderMarks(marks) {
+    const list = $('#kb-marks-list');
+    clear(list);
+    marks.forEach(function (mark) {
+      kb.marked.add(kbKey(mark.conversation_id, mark.message_id));
+      const item = el('li', 'kb-mark-item');
+      item.setAttribute('data-id', mark.id);
+      item.setAttribute('data-status', mark.status);
+      const text = el('div', 'kb-mark-text', mark.text);
+      text.title = mark.text;
+      item.appendChild(text);
+      item.appendChild(el('p', 'kb-mark-outcome', mark.outcome));
+      const time = el('time', 'muted small', formatDate(mark.created_at));
+      if (mark.created_at) time.setAttribute('datetime', mark.created_at);
+      item.appendChild(time);
+      list.appendChild(item);
+    });
+    $('#kb-marks-empty').hidden = marks.length > 0;
+    refreshMarkButtons();
+  }
+
+  function forgetMarks() {
+    kb.marked.clear();
+    kb.target = null;
+    clear($('#kb-marks-list'));
+    $('#kb-marks-empty').hidden = false;
+    $('#kb-marks').open = false;
+    if ($('#suggest-dialog').open) $('#suggest-dialog').close();
+  }
+
   // ===================================================================== the clock
 
   /** Once a second: waiting times in the queue and the offer's countdown. */
@@ -1518,6 +1698,7 @@
   function init() {
     applyStaticStrings();
     bindEvents();
+    bindKnowledgeMarks();
     if (typeof window.io !== 'function') {
       showLogin(t('login.network'));
       return;
