@@ -30,6 +30,11 @@
       'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
       'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
       'login.kicked': 'Sunucu bağlantıyı kapattı. Lütfen tekrar giriş yapın.',
+      'login.wrongRole': 'Bu sayfa müşteri temsilcileri içindir.',
+      'login.yourPage': 'Sizin sayfanız:',
+      'login.home.agent': 'Temsilci paneli',
+      'login.home.editor': 'İçerik stüdyosu',
+      'login.home.admin': 'Yönetici paneli',
       'logout.confirm': '{n} açık sohbetiniz var; çıkarsanız müşteriler kuyruğa döner. Yine de çıkmak için tekrar "Çıkış yap"a basın.',
       'conn.connecting': 'Bağlanıyor…',
       'conn.online': 'Bağlı',
@@ -1661,7 +1666,7 @@
   // ===================================================================== wiring
 
   function bindEvents() {
-    Login.bindForm({ session: session, text: t, onSuccess: startSession });
+    Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['agent', 'admin'] });
     $('#logout').addEventListener('click', onLogoutClick);
     $('#availability').addEventListener('change', setAvailable);
 

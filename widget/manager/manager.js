@@ -18,6 +18,11 @@
     'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
     'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
     'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+    'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
+    'login.yourPage': 'Sizin sayfanız:',
+    'login.home.agent': 'Temsilci paneli',
+    'login.home.editor': 'İçerik stüdyosu',
+    'login.home.admin': 'Yönetici paneli',
     'load.busy': 'Rapor hazırlanıyor…',
     'load.done': 'Güncellendi: {time}',
     'load.failed': 'Rapor alınamadı. Lütfen tekrar deneyin.',
@@ -392,7 +397,7 @@
   }
 
   function init() {
-    Login.bindForm({ session: session, text: t, onSuccess: startSession });
+    Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['admin'] });
     $('#logout').addEventListener('click', function () { endSession(''); });
     $('#filters').addEventListener('submit', function (event) { event.preventDefault(); });
     ['#f-period', '#f-date', '#f-agent', '#f-language'].forEach(function (id) {

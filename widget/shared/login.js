@@ -1,13 +1,13 @@
 /*
- * Kuzey Destek — the login both staff pages share: the agent console (/agent) and the
- * manager's dashboard (/manager). Served at /widget/shared/login.js and loaded before the
- * page's own script.
+ * Kuzey Destek — the login the staff pages share: the agent console (/agent), the manager's
+ * dashboard (/manager) and the editors' studio (/editor). Served at /widget/shared/login.js and
+ * loaded before the page's own script.
  *
  * No framework, no build step (ES2019): one IIFE that sets one global, window.KuzeyLogin.
- * It knows nothing of either page's texts; they are handed in. Every text from the server goes
+ * It knows nothing of the pages' texts; they are handed in. Every text from the server goes
  * into the page with textContent, never innerHTML.
  *
- * The page's markup must have these ids (both pages do; browser tests rely on them):
+ * The page's markup must have these ids (all the pages do; browser tests rely on them):
  *   #login-view, #login-form, #login-username, #login-password, #login-error, #login-submit
  *   and #app-view (what is shown after logging in).
  *
@@ -21,10 +21,15 @@
  *   KuzeyLogin.tokenExpired(token)   whether the JWT's `exp` has passed
  *   KuzeyLogin.readJson(response)    the response's JSON, or null
  *   KuzeyLogin.showForm(message)     hides #app-view, shows the login form with `message`
- *   KuzeyLogin.bindForm({session, text, onSuccess})  wires #login-form; text(key) gives the page's
- *       words for 'login.missing', 'login.busy', 'login.submit', 'login.failed' (no words from
- *       the server) and 'login.network' (no answer at all); after logging in, the token and user
- *       are saved in `session` and onSuccess(token, user) is called
+ *   KuzeyLogin.bindForm({session, text, onSuccess, roles})  wires #login-form; text(key) gives
+ *       the page's words for 'login.missing', 'login.busy', 'login.submit', 'login.failed' (no
+ *       words from the server) and 'login.network' (no answer at all); after logging in, the token
+ *       and user are saved in `session` and onSuccess(token, user) is called. With `roles` (the
+ *       roles the page is for), a user of another role is not logged in here: showWrongPage tells
+ *       them text('login.wrongRole') and where their page is.
+ *   KuzeyLogin.showWrongPage(message, user, text)  the login form with `message` and, under it
+ *       (#login-home, made if the page has none), text('login.yourPage') and a link to the user's
+ *       own page named text('login.home.<role>'): agents /agent, editors /editor, admins /manager
  */
 (function () {
   'use strict';
@@ -118,8 +123,31 @@
     byId('app-view').hidden = true;
     byId('login-view').hidden = false;
     byId('login-error').textContent = message || '';
+    if (byId('login-home')) byId('login-home').replaceChildren();
     const username = byId('login-username');
     (username.value ? byId('login-password') : username).focus();
+  }
+
+  /** Where each role works (admins may also use /agent and /editor). */
+  const HOMES = { agent: '/agent', editor: '/editor', admin: '/manager' };
+
+  /** The login form saying this page is not for `user`, with a link to the page that is. */
+  function showWrongPage(message, user, text) {
+    showForm(message);
+    const role = user && user.role;
+    if (!Object.prototype.hasOwnProperty.call(HOMES, role)) return;
+    let home = byId('login-home');
+    if (!home) {
+      home = document.createElement('p');
+      home.id = 'login-home';
+      home.className = 'login-home';
+      byId('login-error').insertAdjacentElement('afterend', home);
+    }
+    const link = document.createElement('a');
+    link.href = HOMES[role];
+    link.textContent = text('login.home.' + role) + ' (' + HOMES[role] + ')';
+    home.replaceChildren(text('login.yourPage') + ' ', link);
+    link.focus();
   }
 
   function bindForm(options) {
@@ -140,6 +168,11 @@
       try {
         const data = await login(username, password, text('login.failed'));
         byId('login-password').value = '';
+        const role = data.user && data.user.role;
+        if (options.roles && options.roles.indexOf(role) < 0) {
+          showWrongPage(text('login.wrongRole'), data.user, text);
+          return;
+        }
         options.session.save(data.token, data.user);
         options.onSuccess(data.token, data.user);
       } catch (failure) {
@@ -160,6 +193,7 @@
     tokenExpired: tokenExpired,
     readJson: readJson,
     showForm: showForm,
+    showWrongPage: showWrongPage,
     bindForm: bindForm,
   };
 })();
