@@ -410,6 +410,16 @@ def test_the_publish_panel_shows_training_progress_and_the_gate(running_bridge, 
         expect(page.locator("#job-eta")).to_have_text("Tahmini kalan süre: yaklaşık 3 dakika")
         screenshot(page, "training")
 
+        # A question change published meanwhile would wait for this training: the panel says so.
+        original = studio.topic(TOPIC)["content"]
+        questions = {**original["questions"], "tr": original["questions"]["tr"] + ["kargo ücreti bölgeye göre değişir mi"]}
+        studio.save(TOPIC, {**original, "questions": questions})
+        expect(page.locator("#publish-wait")).to_contain_text("bu yayın sıraya girer")
+        expect(page.locator("#publish-button")).to_be_enabled()
+        studio.save(TOPIC, original)
+        expect(page.locator("#publish-wait")).to_be_hidden()
+        expect(page.locator("#publish-button")).to_be_disabled()
+
         stage({"phase": "evaluating", "progress": 0.9, "eta_seconds": 40}, {})
         expect(page.locator("#job-phase")).to_have_text("Test seti ölçülüyor")
         expect(page.locator("#job-eta")).to_have_text("Tahmini kalan süre: bir dakikadan az")

@@ -158,12 +158,12 @@
       'publish.answersOnly': 'Yalnızca cevaplar değişti: saniyeler içinde yayında.',
       'publish.needsTraining': 'Sorular değişti: model eğitilecek, birkaç dakika sürer.',
       'publish.invalid': 'Yayımlanamaz: şu konularda düzeltilmesi gereken sorunlar var: {names}.',
-      'publish.jobActive': 'Bir eğitim sürüyor; bitince yeniden yayımlayabilirsiniz.',
+      'publish.jobActive': 'Şu an bir eğitim sürüyor: bu yayın sıraya girer, o eğitim bitince eğitilir. Yalnızca cevap değişiklikleri beklemeden yayına girer.',
       'publish.note': 'Not (isteğe bağlı, ör. neyi neden değiştirdiniz)',
       'publish.button': 'Yayımla',
       'publish.busy': 'Yayımlanıyor…',
       'publish.doneAnswers': 'Yayında: sürüm {version}. Müşteriler yeni cevapları birkaç saniye içinde görür.',
-      'publish.doneTraining': 'Model eğitimi başladı. İlerlemeyi aşağıda görebilirsiniz; yayındaki sürüm o zamana kadar değişmez.',
+      'publish.doneTraining': 'Model eğitimi başlatıldı (başka bir eğitim sürüyorsa sırada bekler). İlerlemeyi aşağıda görebilirsiniz; yayındaki sürüm o zamana kadar değişmez.',
       'publish.invalidBadge': 'sorunlu',
       'publish.retiredBadge': 'kaldırılacak',
       'job.progressLabel': 'Eğitimin ilerlemesi',
@@ -455,12 +455,12 @@
       'publish.answersOnly': 'Only answers changed: live within seconds.',
       'publish.needsTraining': 'Questions changed: the model is retrained, a few minutes.',
       'publish.invalid': 'Cannot be published: these topics have problems to fix: {names}.',
-      'publish.jobActive': 'A training is running; you can publish again when it ends.',
+      'publish.jobActive': 'A training is running now: this publication is queued and trained after it. Answer-only changes go live without waiting.',
       'publish.note': 'Note (optional, e.g. what you changed and why)',
       'publish.button': 'Publish',
       'publish.busy': 'Publishing…',
       'publish.doneAnswers': 'Live: version {version}. Shoppers see the new answers within seconds.',
-      'publish.doneTraining': 'The model is being trained. Follow the progress below; the live version does not change until then.',
+      'publish.doneTraining': 'The model training has started (it waits if another one is running). Follow the progress below; the live version does not change until then.',
       'publish.invalidBadge': 'problems',
       'publish.retiredBadge': 'to be retired',
       'job.progressLabel': 'Training progress',
@@ -1627,18 +1627,16 @@
     note.textContent = changed.length ? t(pending.needs_training ? 'publish.needsTraining' : 'publish.answersOnly') : '';
     note.dataset.training = String(Boolean(pending.needs_training));
 
-    const active = jobActive(status.job);
     const blocked = $('#publish-blocked');
-    if (invalid.length) {
-      blocked.textContent = t('publish.invalid', { names: invalid.map(topicTitle).join(', ') });
-    } else if (active && changed.length) {
-      blocked.textContent = t('publish.jobActive');
-    } else {
-      blocked.textContent = '';
-    }
+    blocked.textContent = invalid.length ? t('publish.invalid', { names: invalid.map(topicTitle).join(', ') }) : '';
     blocked.hidden = !blocked.textContent;
+    // Publishing while a training runs is allowed: answers go live at once, a question change
+    // is trained after the running one (the server queues it).
+    const wait = $('#publish-wait');
+    wait.hidden = !(jobActive(status.job) && changed.length && pending.needs_training && !invalid.length);
+    wait.textContent = wait.hidden ? '' : t('publish.jobActive');
     const publish = $('#publish-button');
-    publish.disabled = state.publishing || !changed.length || invalid.length > 0 || active;
+    publish.disabled = state.publishing || !changed.length || invalid.length > 0;
     publish.textContent = t(state.publishing ? 'publish.busy' : 'publish.button');
     renderJob(status.job);
   }
