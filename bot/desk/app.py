@@ -24,7 +24,7 @@ from bot.followup import web as followup_web
 from bot.followup.job import start_followup_job
 from bot.reports import web as reports_web
 from bot.settings import PROJECT_ROOT, Settings
-from bot.studio import web as studio_web
+from bot.studio import inbox_web, web as studio_web
 from bot.studio.repository import Studio
 from bot.training import FAQ_DIR
 
@@ -95,6 +95,7 @@ def create_app(settings: Settings) -> web.Application:
     reports_web.add_routes(app)
     followup_web.add_routes(app)
     studio_web.add_routes(app)
+    inbox_web.add_routes(app)
     return app
 
 

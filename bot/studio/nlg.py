@@ -34,18 +34,35 @@ def answer_responses(content: Dict[str, Any]) -> Dict[str, List[Dict[str, Any]]]
 
 
 class LiveKnowledgeNLG(TemplatedNaturalLanguageGenerator):
+    """`responses` is what Rasa sets (the agent assigns the model's domain responses after loading
+    a model, to the object made before it); reading it gives them with the live answers on top."""
+
     def __init__(self, endpoint_config: Any = None, domain: Any = None, database_url: Optional[str] = None) -> None:
+        self._model_responses: Dict[str, List[Dict[str, Any]]] = {}
+        self._live_answers: Dict[str, List[Dict[str, Any]]] = {}
+        self._merged: Dict[str, List[Dict[str, Any]]] = {}
         super().__init__(dict(domain.responses) if domain is not None else {})
-        self.model_responses = self.responses
         self.live = LiveContent(database_url)
         self.live_version: Optional[int] = None
+
+    @property
+    def responses(self) -> Dict[str, List[Dict[str, Any]]]:
+        return self._merged
+
+    @responses.setter
+    def responses(self, value: Dict[str, List[Dict[str, Any]]]) -> None:
+        self._model_responses = dict(value or {})
+        self._merge()
+
+    def _merge(self) -> None:
+        # Topics the version has and the model not cannot be predicted, so are harmless; topics
+        # the model has and the version retired keep the model's answer until retrained.
+        self._merged = {**self._model_responses, **self._live_answers}
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         content = self.live.current()
         if self.live.version_id != self.live_version:
-            # Topics the version has and the model not cannot be predicted, so are harmless;
-            # topics the model has and the version retired keep the model's answer until retrained.
-            self.responses = {**self.model_responses, **answer_responses(content)}
-            self.live_version = self.live.version_id
+            self._live_answers, self.live_version = answer_responses(content), self.live.version_id
+            self._merge()
         return await super().generate(utter_action, tracker, output_channel, **kwargs)

@@ -56,3 +56,15 @@ def test_the_live_version_answers_in_both_languages_and_a_new_one_within_a_secon
     time.sleep(0.1)
     assert say(nlg, "utter_faq/carriers") == "Yeni cevap."
     store.engine.dispose()
+
+
+def test_responses_rasa_assigns_after_loading_a_model_keep_the_live_answers(tmp_path):
+    """Rasa makes the generator before the model (empty domain) and assigns `responses` later."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    store = DeskStore.open(url)
+    Studio(store.session, FAQ_DIR).seed_if_empty(DESK_CONFIG)
+    nlg = LiveKnowledgeNLG(domain=Domain.empty(), database_url=url)
+    nlg.responses = DOMAIN.responses  # what rasa.core.agent.Agent.load_model does
+    assert say(nlg, "utter_greet", name="Ayşe") == "Merhaba Ayşe"
+    assert say(nlg, "utter_faq/carriers") != "model tr"
+    store.engine.dispose()
