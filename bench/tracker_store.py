@@ -435,6 +435,12 @@ def report(results: Dict[str, Any]) -> str:
         "both are synchronous database calls on Rasa's event loop, the read returns every event of the "
         "current session, so a long conversation costs a little more per turn.",
     ]
+    (first, first_rows), (last, last_rows) = turn["long"].items()
+    lines.append(f"- A turn costs more as the conversation grows, in every store (p50, {first} -> {last} of one "
+                 f"{plan['long_turns']}-question conversation: "
+                 + ", ".join(f"{n} {fmt(first_rows[n].get('p50'))} -> {fmt(last_rows[n].get('p50'))} ms" for n in names)
+                 + "). So the swap's before and after windows are not like for like: the shoppers' conversations "
+                 "keep growing, except in memory, where the swap empties them.")
     return "\n".join(lines) + "\n"
 
 
