@@ -12,6 +12,7 @@ import time
 from typing import Any, Dict, Optional
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,22 @@ LIVE_VERSION = text("SELECT id FROM kb_versions WHERE status = 'live' ORDER BY i
 VERSION_CONTENT = text("SELECT content FROM kb_versions WHERE id = :id")
 
 
+_engines: Dict[str, Engine] = {}
+
+
+def _engine(url: str) -> Engine:
+    """One small engine per database and process: Rasa makes a new generator for every model it
+    loads and never closes the old one."""
+    if url not in _engines:
+        _engines[url] = create_engine(url, future=True, pool_size=1, max_overflow=1) if not url.startswith("sqlite") \
+            else create_engine(url, future=True)
+    return _engines[url]
+
+
 class LiveContent:
     def __init__(self, database_url: Optional[str] = None):
         url = database_url if database_url is not None else os.environ.get("DATABASE_URL", "")
-        self.engine = create_engine(url, future=True) if url else None
+        self.engine = _engine(url) if url else None
         self.version_id: Optional[int] = None
         self.content: Dict[str, Any] = {}  # {topic: {"title", "questions", "answer"}}; empty until read
         self.checked_at = -CHECK_EVERY_SECONDS
