@@ -6,10 +6,12 @@ Rasa server: Rasa's own templated generator over the model's domain, except that
 second after publishing, with no training and no restart. Runs in Rasa rather than as a callback
 server so that a response costs no extra HTTP hop and Rasa does not depend on another process.
 
-What the model still needs at training time: the ResponseSelector learns one class per
-`faq/<topic>` from the questions (`use_text_as_label` is off), and Rasa only checks that each
-retrieval intent has an `utter_faq/<topic>` response in the domain. The answer texts themselves
-are not features, so changing them needs no new model; a new or retired topic does.
+What the model needs at training time: one class per `faq/<topic>`, learnt from the questions
+(and titles) by our classifier, which also picks the topic (bot/nlu/sentence_classifier.py); and
+Rasa only checks that each retrieval intent has an `utter_faq/<topic>` response in the domain.
+Rasa's ResponseSelector, which this project used before, did the same with
+`use_text_as_label: false` (its default): the answer texts were never features. So changing an
+answer needs no new model; a new or retired topic, a question or a title does.
 """
 from __future__ import annotations
 
