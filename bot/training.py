@@ -60,26 +60,31 @@ def _files(paths: Iterable[Path]) -> List[Path]:
     return found
 
 
-def data_hash(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR) -> str:
+def data_hash(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR, with_answers: bool = True) -> str:
     """`faq_dir` may be another knowledge base (a studio version's). The knowledge base counts by
-    its content, not its files' bytes: comments and layout do not change the model."""
+    its content, not its files' bytes: comments and layout do not change the model. Without
+    answers it is what the model learns (the studio serves answers live, bot/studio/nlg.py), so
+    an answer edit never retrains."""
     digest = hashlib.sha256(RASA_VERSION.encode())
     for path in _files([config, *(p for p in HASHED_SOURCES[1:] if p != FAQ_DIR)]):
         digest.update(os.path.relpath(path, PROJECT_ROOT).encode())
         digest.update(path.read_bytes())
     kb = knowledge.load(faq_dir)
     documents = {t.name: knowledge.topic_document(t) for t in kb.topics}
+    if not with_answers:
+        documents = {name: {k: v for k, v in document.items() if k != "answer"} for name, document in documents.items()}
     digest.update(json.dumps([documents, [str(p.message) for p in kb.problems]], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-def model_name(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR) -> str:
+def model_name(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR, with_answers: bool = True) -> str:
     prefix = "kuzey" if config.name == "config.yml" else f"kuzey-{config.stem}"
-    return f"{prefix}-{data_hash(config, faq_dir)}"
+    return f"{prefix}-{data_hash(config, faq_dir, with_answers)}"
 
 
-def model_path(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR) -> Path:
-    return models_dir / f"{model_name(config, faq_dir)}.tar.gz"
+def model_path(config: Path = PROJECT_ROOT / "config.yml", faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR,
+               with_answers: bool = True) -> Path:
+    return models_dir / f"{model_name(config, faq_dir, with_answers)}.tar.gz"
 
 
 def blank_spacy_model() -> Path:
@@ -140,11 +145,12 @@ def rasa_command(*args: str) -> List[str]:
 
 
 def train(settings: Settings, force: bool = False, config: Optional[Path] = None, nlu_only: bool = False,
-          faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR, build_dir: Path = BUILD_DIR, output=None) -> Path:
+          faq_dir: Path = FAQ_DIR, models_dir: Path = MODELS_DIR, build_dir: Path = BUILD_DIR, output=None,
+          with_answers: bool = True) -> Path:
     """Trains unless a model for exactly these inputs exists. Rasa's own progress bars show
     (or go to `output`, an open file, when a background job trains)."""
     config = config or PROJECT_ROOT / "config.yml"
-    target = model_path(config, faq_dir, models_dir)
+    target = model_path(config, faq_dir, models_dir, with_answers)
     if target.exists() and not force:
         print(f"Model is up to date, not training: {os.path.relpath(target, PROJECT_ROOT)}", flush=True)
         return target

@@ -25,7 +25,7 @@ from bot.desk.store import utcnow
 from bot.processes import Service, ServiceGroup
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio.repository import Studio, StudioError, carry_answers
-from bot.training import (MODELS_DIR, KnowledgeBaseError, model_path, prepare, rasa_command, train,
+from bot.training import (KnowledgeBaseError, data_hash, model_path, prepare, rasa_command, train,
                           training_report)
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,10 @@ def write_faq(content: Dict[str, Any], folder: Path) -> Path:
     return folder
 
 
-def keep_model(settings: Settings, model: Path) -> Path:
-    """Published models live in the studio's folder, where nothing prunes them."""
-    target = models_dir(settings) / model.name
+def keep_model(settings: Settings, model: Path, name: Optional[str] = None) -> Path:
+    """Published models live in the studio's folder, where nothing prunes them, named after what
+    they learnt (`name`, the knowledge base without its answers)."""
+    target = models_dir(settings) / (name or model.name)
     if model.resolve() != target.resolve() and not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -82,13 +83,14 @@ def ensure_live_model(settings: Settings, studio: Studio) -> Path:
     """The model for the live content with the current code: found, or trained now (`bot up`)."""
     live = studio.live_version()
     faq = write_faq(live.content, studio_dir(settings) / "live" / "faq")
-    target = model_path(faq_dir=faq, models_dir=models_dir(settings))
+    target = model_path(faq_dir=faq, models_dir=models_dir(settings), with_answers=False)
     if not target.exists():
-        same_in_repository = MODELS_DIR / target.name
-        if same_in_repository.exists():
-            target = keep_model(settings, same_in_repository)
+        repository = model_path()  # trained from data/faq/ (`make train`, the tests)
+        if repository.exists() and data_hash(with_answers=False) == data_hash(faq_dir=faq, with_answers=False):
+            target = keep_model(settings, repository, target.name)
         else:
-            target = train(settings, faq_dir=faq, models_dir=models_dir(settings), build_dir=studio_dir(settings) / "build" / "live")
+            target = train(settings, faq_dir=faq, models_dir=models_dir(settings), with_answers=False,
+                           build_dir=studio_dir(settings) / "build" / "live")
     if live.model != str(target):
         studio.set_version(live.id, model=str(target))
     return target
@@ -284,7 +286,7 @@ def _train_with_progress(settings: Settings, faq: Path, work: Path, progress: Pr
         try:
             with (work / "training.log").open("w") as output:
                 outcome["model"] = train(settings, faq_dir=faq, models_dir=models_dir(settings), build_dir=work / "build",
-                                         output=output)
+                                         output=output, with_answers=False)
         except BaseException as error:  # handed to the job's thread
             outcome["error"] = error
 

@@ -184,5 +184,17 @@ def test_the_gate_blocks_a_regression_and_an_override_swaps_the_model_under_load
     assert studio.topic("installments")["content"]["questions"]["tr"] == first
 
 
-def test_the_live_model_for_the_seed_is_the_repositorys_without_training(studio, running_assistant, trained_model):
-    assert ensure_live_model(running_assistant, studio).name == trained_model.name
+def test_the_live_model_of_a_new_installation_is_the_repositorys_without_training(running_assistant, trained_model, tmp_path):
+    """A fresh state folder: the studio seeds from data/faq/ and runs on the model `make train`
+    made (the same file, linked), instead of training again; an answer edit keeps it."""
+    import os
+
+    from bot.studio.publishing import open_studio
+
+    settings = running_assistant.copy(update={"state_dir": tmp_path, "database_url": ""})
+    fresh = open_studio(settings)
+    model = ensure_live_model(settings, fresh)
+    assert os.path.samefile(model, trained_model)
+    edit(fresh, "carriers", lambda c: c["answer"].update(tr="Yeni bir cevap."))
+    publish(fresh, "editor")
+    assert ensure_live_model(settings, fresh) == model

@@ -1,5 +1,4 @@
 """Rasa's responses with the live version's answers (bot/studio/nlg.py), on a real database."""
-import asyncio
 import time
 
 from rasa.shared.core.domain import Domain
@@ -12,6 +11,7 @@ from bot.studio.nlg import LiveKnowledgeNLG
 from bot.studio.publishing import DESK_CONFIG
 from bot.studio.repository import Studio
 from bot.training import FAQ_DIR
+from tests.asyncio_thread import run_async
 
 DOMAIN = Domain.from_dict({
     "slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}},
@@ -26,7 +26,7 @@ def tracker(language="tr"):
 
 
 def say(nlg, action, language="tr", **kwargs):
-    return asyncio.run(nlg.generate(action, tracker(language), "rest", **kwargs))["text"]
+    return run_async(lambda: nlg.generate(action, tracker(language), "rest", **kwargs))["text"]
 
 
 def test_without_a_studio_the_model_answers(tmp_path):

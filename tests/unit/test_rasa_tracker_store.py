@@ -1,6 +1,5 @@
 """DATABASE_URL -> Rasa's SQLTrackerStore parameters, and the tracker store on a real SQLite file
 beside the project's own tables."""
-import asyncio
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,6 +17,7 @@ from bot.settings import Settings
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+from tests.asyncio_thread import run_async
 
 
 def rendered(parameters):
@@ -90,7 +90,7 @@ def test_trackers_live_in_the_projects_database_beside_its_tables(tmp_path, monk
         assert swapped.engine is store.engine
         return await swapped.retrieve("shopper-1")
 
-    again = asyncio.run(converse())
+    again = run_async(converse)
     assert again.get_slot("order_no") == "400142" and again.active_loop_name == "order_status_form"
 
     with engine.connect() as connection:
