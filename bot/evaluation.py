@@ -226,13 +226,27 @@ OUR_CLASSIFIER = "bot.nlu.sentence_classifier.SentenceIntentClassifier"
 DIET = {"name": "DIETClassifier", "epochs": 60, "number_of_transformer_layers": 1, "transformer_size": 128,
         "entity_recognition": False, "constrain_similarities": True, "random_seed": 42}
 
+# Rasa's topic picker, which our classifier replaced (it picks the topic itself): other intent
+# classifiers need it back to answer FAQ topics at all.
+RESPONSE_SELECTOR = {"name": "ResponseSelector", "retrieval_intent": "faq", "epochs": 60, "constrain_similarities": True,
+                     "random_seed": 42}
+
+
+def _with_response_selector(pipeline: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The pipeline with Rasa's ResponseSelector choosing the topic, before the fallback."""
+    pipeline = [{**c, "select_responses": False} if c["name"] == OUR_CLASSIFIER else c for c in pipeline]
+    at = next(i for i, c in enumerate(pipeline) if c["name"] == "FallbackClassifier")
+    return pipeline[:at] + [RESPONSE_SELECTOR] + pipeline[at:]
+
+
 # Each variant changes one choice of config.yml, so the comparison stays in step with it.
 PIPELINE_VARIANTS = {
-    "diet_classifier": lambda p: _replace(p, OUR_CLASSIFIER, DIET),
-    "diet_without_sentence_encoder": lambda p: _replace(
-        _without(p, "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"), OUR_CLASSIFIER, DIET),
-    "rasa_logistic_regression": lambda p: _replace(
-        p, OUR_CLASSIFIER, {"name": "LogisticRegressionClassifier", "max_iter": 1000}),
+    "response_selector_topics": _with_response_selector,
+    "diet_classifier": lambda p: _with_response_selector(_replace(p, OUR_CLASSIFIER, DIET)),
+    "diet_without_sentence_encoder": lambda p: _with_response_selector(_replace(
+        _without(p, "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"), OUR_CLASSIFIER, DIET)),
+    "rasa_logistic_regression": lambda p: _with_response_selector(_replace(
+        p, OUR_CLASSIFIER, {"name": "LogisticRegressionClassifier", "max_iter": 1000})),
     "without_sentence_encoder": lambda p: _without(p, "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"),
     "without_turkish_normalizer": lambda p: _without(p, "bot.nlu.turkish_normalizer.TurkishNormalizer"),
 }
