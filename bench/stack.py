@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -19,18 +18,12 @@ from typing import Dict, Optional
 
 from actions.store.database import make_engine
 from actions.store.seed import seed
-from bot.processes import ServiceGroup, Service, full_stack
+from bot.processes import ServiceGroup, Service, free_port, full_stack
 from bot.settings import Settings
 from bot.training import train
 
 AGENT = "ayse"
 ACCOUNTS = ("ayse", "mehmet", "zeynep", "yonetici", "editor")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

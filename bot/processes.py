@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,13 @@ import requests
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import rasa_command, rasa_env
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a service started next, e.g. a second Rasa)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class StartupError(RuntimeError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Optional
 import aiohttp
 from aiohttp import web
 
+from bot.processes import free_port
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import rasa_command, rasa_env
 
@@ -30,12 +30,6 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "host", "content-length"}
 DRAIN_SECONDS = 60.0
 POOL = web.AppKey("pool", "RasaPool")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

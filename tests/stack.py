@@ -4,7 +4,6 @@ the trained model (cached by data hash), the Rasa server with its HTTP API, the 
 and the bridge, on free ports and a temporary state folder so a running `make run` is not disturbed."""
 import contextlib
 import os
-import socket
 import uuid
 
 import pytest
@@ -16,16 +15,10 @@ from actions.store.database import make_engine, make_sessionmaker
 from actions.store.seed import seed
 from actions.store.sql_store import SqlStore
 from bot.desk.store import DeskStore
-from bot.processes import ServiceGroup, assistant, bridge
+from bot.processes import ServiceGroup, assistant, bridge, free_port
 from bot.settings import Settings
 from bot.training import train
 from tests.live_chat import AgentClient, ShopperClient
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

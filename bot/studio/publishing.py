@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ import requests
 
 from bot import knowledge
 from bot.desk.store import utcnow
-from bot.processes import Service, ServiceGroup
+from bot.processes import Service, ServiceGroup, free_port
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio.repository import Studio, StudioError, carry_answers
 from bot.training import (KnowledgeBaseError, data_hash, model_path, prepare, rasa_command, train,
@@ -152,12 +151,6 @@ def rollback(settings: Settings, studio: Studio, version_id: int, by: str) -> Di
 
 
 # --- the training job (its own process) ---------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def parse_only_server(settings: Settings, model: Path, work: Path, name: str) -> Service:
     """A Rasa with just the model (no channels' state kept): for the gate and "try it"."""

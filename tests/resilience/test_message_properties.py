@@ -9,7 +9,6 @@ message is stored exactly once, verbatim and in order, and every other one gets 
 The examples are derandomized (the same on every run and in CI) and need no example database.
 """
 import json
-import socket
 import string
 import time
 import uuid
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from bot.desk.desk import neutralise_commands
 from bot.desk.models import Message
+from bot.processes import free_port
 from bot.desk.shoppers import clean_text
 from bot.desk.surveys import parse_nps, parse_rating
 from bot.settings import Settings
@@ -133,12 +133,6 @@ def test_the_frustration_scorer_takes_any_clean_text(scorer, text, history):
 
 
 # --- the whole path, through the bridge ------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory):

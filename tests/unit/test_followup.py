@@ -5,7 +5,6 @@ bridge's pages through aiohttp's test client (Rasa need not run for them).
 """
 import asyncio
 import re
-import socket
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -21,16 +20,11 @@ from bot.desk.models import DeskUser, EmailOptOut, EmailSend
 from bot.desk.store import DeskStore
 from bot.followup import job, links
 from bot.followup.job import KIND, Candidate, run_once, select_candidates, start_followup_job
+from bot.processes import free_port
 from bot.settings import Settings
 from tests.asyncio_thread import run_async
 
 SECRET = "test-desk-secret-of-thirty-two-bytes"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
