@@ -84,6 +84,10 @@ def cached_scores(model: Path) -> Optional[Dict[str, float]]:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def save_scores(model: Path, scores: Dict[str, float]) -> None:
+    live_scores_cache(model).write_text(json.dumps(scores))
+
+
 def compare(result: GateResult, candidate: Dict[str, float], live: Optional[Dict[str, float]]) -> None:
     result.checks["heldout"] = {"candidate": candidate, "live": live}
     if live is None:

@@ -154,8 +154,7 @@ def rollback(settings: Settings, studio: Studio, version_id: int, by: str) -> Di
 
 def parse_only_server(settings: Settings, model: Path, work: Path, name: str) -> Service:
     """A Rasa with just the model (no channels' state kept): for the gate and "try it"."""
-    endpoints = work / "parse-endpoints.yml"
-    endpoints.write_text("# parse only: no tracker store, no actions\n", encoding="utf-8")
+    endpoints = _empty_endpoints(work)
     port = free_port()
     return Service(
         name,
@@ -230,8 +229,7 @@ def run_job(settings: Settings, studio: Studio, job_id: int, auto_publish: bool 
         if not result.checks["validate"]["ok"]:
             result.reasons.append("Rasa'nın veri denetimi (rasa data validate) sorun buldu; ayrıntı aşağıda.")
         progress.phase("stories")
-        result.checks["stories"] = gate.story_tests(settings, model, work / "stories", work / "parse-endpoints.yml"
-                                                    if (work / "parse-endpoints.yml").exists() else _empty_endpoints(work))
+        result.checks["stories"] = gate.story_tests(settings, model, work / "stories", _empty_endpoints(work))
         if not result.checks["stories"]["ok"]:
             result.reasons.append("Konuşma testlerinden bazıları geçmedi: " + ", ".join(result.checks["stories"]["failed"][:5]))
         progress.phase("evaluating")
@@ -241,7 +239,7 @@ def run_job(settings: Settings, studio: Studio, job_id: int, auto_publish: bool 
         candidate_scores = gate.heldout_scores(parse_heldout(settings, candidate_server.health_url.rstrip("/")))
         live = studio.live_version()
         gate.compare(result, candidate_scores, _live_scores(settings, Path(live.model)) if live and live.model else None)
-        gate.live_scores_cache(model).write_text(__import__("json").dumps(candidate_scores))
+        gate.save_scores(model, candidate_scores)
         status = "passed" if result.passed else "blocked"
         studio.set_version(version.id, gate=result.as_json(), status="candidate" if result.passed else "blocked")
         studio.update_job(job_id, status=status, phase="done", progress=1.0, eta_seconds=0, finished_at=utcnow())
@@ -267,6 +265,7 @@ def run_job(settings: Settings, studio: Studio, job_id: int, auto_publish: bool 
 
 
 def _empty_endpoints(work: Path) -> Path:
+    """Endpoints for a Rasa that only parses or is tested: no tracker store, NLG or actions."""
     path = work / "parse-endpoints.yml"
     path.write_text("# parse only: no tracker store, no actions\n", encoding="utf-8")
     return path
@@ -301,11 +300,10 @@ def _live_scores(settings: Settings, model: Path) -> Optional[Dict[str, float]]:
         return cached
     work = studio_dir(settings) / "work" / "live"
     work.mkdir(parents=True, exist_ok=True)
-    _empty_endpoints(work)
     server = parse_only_server(settings, model, work, "live rasa")
     with ServiceGroup(settings, [server]):
         scores = gate.heldout_scores(parse_heldout(settings, server.health_url.rstrip("/")))
-    gate.live_scores_cache(model).write_text(__import__("json").dumps(scores))
+    gate.save_scores(model, scores)
     return scores
 
 

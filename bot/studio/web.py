@@ -17,7 +17,7 @@ from bot.desk.accounts import Identity, bearer_identity
 from bot.desk.store import iso, utcnow
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio import publishing
-from bot.studio.repository import Conflict, Studio, StudioError, job_summary
+from bot.studio.repository import Conflict, Studio, StudioError, job_summary, version_summary
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ async def get_job(request: web.Request, who: Identity) -> web.Response:
     job = await _run(_studio(request).job, _int(request.match_info["id"]))
     if job is None:
         return error("Böyle bir eğitim yok.", 404)
-    return web.json_response({"job": job_summary(job), "version": _version_json(await _run(_studio(request).version, job.version_id))})
+    return web.json_response({"job": job_summary(job), "version": version_summary(await _run(_studio(request).version, job.version_id))})
 
 
 async def publish_job(request: web.Request, who: Identity) -> web.Response:
@@ -261,12 +261,6 @@ def _topic(parse: Dict[str, Any]) -> Optional[str]:
     selected = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     key = selected.get("intent_response_key") or ""
     return key.split("/", 1)[1] if "/" in key else None
-
-
-def _version_json(version) -> Dict[str, Any]:
-    from bot.studio.repository import version_summary
-
-    return version_summary(version)
 
 
 def _int(value: str) -> int:
