@@ -265,13 +265,18 @@ def nlu_yaml(kb: KnowledgeBase) -> str:
 
 
 def faq_responses(kb: KnowledgeBase) -> Dict[str, list]:
-    """`utter_faq/<topic>`: the Turkish answer, and the English one when the language slot is en."""
+    return answer_responses({topic.name: topic.answer for topic in kb.topics})
+
+
+def answer_responses(answers: Dict[str, Dict[str, str]]) -> Dict[str, list]:
+    """`utter_faq/<topic>`: the Turkish answer, and the English one when the language slot is en.
+    The model's domain is made with it, and the live answers of the studio (bot/studio/nlg.py)."""
     return {
-        f"utter_faq/{topic.name}": [
-            {"text": topic.answer["tr"]},
-            {"text": topic.answer["en"], "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+        f"utter_faq/{name}": [
+            {"text": answer.get("tr", "")},
+            {"text": answer.get("en", ""), "condition": [{"type": "slot", "name": "language", "value": "en"}]},
         ]
-        for topic in kb.topics
+        for name, answer in answers.items()
     }
 
 

@@ -20,19 +20,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.knowledge import answer_responses
 from bot.studio.live import LiveContent
-
-
-def answer_responses(content: Dict[str, Any]) -> Dict[str, List[Dict[str, Any]]]:
-    """`utter_faq/<topic>` of a published version, shaped like bot.knowledge.faq_responses."""
-    responses = {}
-    for name, document in content.items():
-        answer = document.get("answer") or {}
-        responses[f"utter_faq/{name}"] = [
-            {"text": answer.get("tr", "")},
-            {"text": answer.get("en", ""), "condition": [{"type": "slot", "name": "language", "value": "en"}]},
-        ]
-    return responses
 
 
 class LiveKnowledgeNLG(TemplatedNaturalLanguageGenerator):
@@ -65,6 +54,7 @@ class LiveKnowledgeNLG(TemplatedNaturalLanguageGenerator):
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         content = self.live.current()
         if self.live.version_id != self.live_version:
-            self._live_answers, self.live_version = answer_responses(content), self.live.version_id
+            answers = {name: document.get("answer") or {} for name, document in content.items()}
+            self._live_answers, self.live_version = answer_responses(answers), self.live.version_id
             self._merge()
         return await super().generate(utter_action, tracker, output_channel, **kwargs)
