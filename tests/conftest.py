@@ -9,7 +9,8 @@ from actions.store.database import make_engine, make_sessionmaker
 from actions.store.seed import DEMO_STORE, seed
 from actions.store.sql_store import SqlStore
 from tests.stack import (  # noqa: F401  (registered here once: every folder shares one running stack)
-    assistant_group, parse, running_assistant, running_bridge, running_store, settings, shopper, trained_model,
+    assistant_group, editor_api, parse, running_assistant, running_bridge, running_store, settings, shopper,
+    trained_model,
 )
 
 DEMO = json.loads(Path(DEMO_STORE).read_text(encoding="utf-8"))

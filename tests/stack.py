@@ -121,6 +121,16 @@ class RunningBridge:
         self.stop()
         self.start()
 
+    def token(self, username: str) -> str:
+        """A desk account's login token from the bridge's own login API."""
+        response = requests.post(f"{self.url}/api/login", json={"username": username, "password": self.passwords[username]},
+                                 timeout=10)
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def auth_headers(self, username: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
     def agent(self, username: str) -> AgentClient:
         return AgentClient(self.url, username, self.passwords[username]).connect()
 
@@ -180,3 +190,23 @@ def running_bridge(running_assistant):
         running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def editor_api(running_bridge):
+    """Calls the studio's API (`/api/editor...`) as the editor: `editor_api(method, path, **kw)`,
+    with `.studio`, `.store` and `.headers`; afterwards the drafts go back to the live version."""
+    from bot.studio.repository import Studio
+    from bot.training import FAQ_DIR
+
+    headers = running_bridge.auth_headers("editor")
+    store = DeskStore.open(running_bridge.settings.store_database_url)
+    studio = Studio(store.session, FAQ_DIR)
+
+    def call(method, path, headers=headers, **kwargs):
+        return requests.request(method, f"{running_bridge.url}/api/editor{path}", headers=headers, timeout=30, **kwargs)
+
+    call.studio, call.store, call.headers = studio, store, headers
+    yield call
+    studio.reset_drafts(studio.live_version().content, "test-cleanup")
+    store.engine.dispose()

@@ -8,11 +8,8 @@ from sqlalchemy import select
 from bot.channels import reading
 from bot.desk.models import Message
 from bot.desk.rasa_client import understood
-from bot.desk.store import DeskStore
 from bot.reports.periods import local_today
-from bot.studio.repository import Studio
 from bot.text import fold_words
-from bot.training import FAQ_DIR
 
 pytestmark = pytest.mark.integration
 
@@ -21,33 +18,10 @@ GIFT_WRAP = "hediye paketi yapıyor musunuz"
 SUGGESTED = "Evet, siparişinizi 25 TL karşılığında hediye paketiyle gönderiyoruz."
 
 
-def login(bridge, username):
-    response = requests.post(f"{bridge.url}/api/login", json={"username": username, "password": bridge.passwords[username]},
-                             timeout=10)
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-@pytest.fixture
-def editor(running_bridge):
-    """Calls the inbox API as the editor; the drafts go back to the live version afterwards."""
-    headers = login(running_bridge, "editor")
-    store = DeskStore.open(running_bridge.settings.store_database_url)
-    studio = Studio(store.session, FAQ_DIR)
-
-    def call(method, path, headers=headers, **kwargs):
-        return requests.request(method, f"{running_bridge.url}/api/editor{path}", headers=headers, timeout=30, **kwargs)
-
-    call.store = store
-    yield call
-    studio.reset_drafts(studio.live_version().content, "test-cleanup")
-    store.engine.dispose()
-
-
 def totals_today(bridge):
     day = local_today(bridge.settings.report_timezone).isoformat()
     response = requests.get(f"{bridge.url}/api/reports", params={"period": "day", "date": day},
-                            headers=login(bridge, "yonetici"), timeout=30)
+                            headers=bridge.auth_headers("yonetici"), timeout=30)
     response.raise_for_status()
     return response.json()
 
@@ -56,7 +30,7 @@ def group_with(groups, text):
     return next((g for g in groups if any(fold_words(e) == fold_words(text) for e in g["examples"])), None)
 
 
-def test_gibberish_and_an_unrelated_request_reach_the_inbox_and_count_as_not_understood(running_bridge, editor, parse):
+def test_gibberish_and_an_unrelated_request_reach_the_inbox_and_count_as_not_understood(running_bridge, editor_api, parse):
     from tests.integration.test_assistant import GIBBERISH
 
     gibberish = next(text for text in GIBBERISH if parse(text)["intent"]["name"] == "nlu_fallback")
@@ -69,12 +43,12 @@ def test_gibberish_and_an_unrelated_request_reach_the_inbox_and_count_as_not_und
     finally:
         shopper.disconnect()
 
-    with editor.store.session() as s:
+    with editor_api.store.session() as s:
         read = s.execute(select(Message.text, Message.intent, Message.understood).where(
             Message.conversation_id == shopper.session_id, Message.sender == "shopper").order_by(Message.id)).all()
     assert [tuple(row) for row in read] == [(gibberish, "nlu_fallback", False), (OUT_OF_SCOPE, "out_of_scope", False)]
 
-    listed = editor("GET", "/inbox", params={"sort": "recent"})
+    listed = editor_api("GET", "/inbox", params={"sort": "recent"})
     assert listed.status_code == 200
     body = listed.json()
     assert body["counts"]["new"] >= 2
@@ -82,11 +56,11 @@ def test_gibberish_and_an_unrelated_request_reach_the_inbox_and_count_as_not_und
         group = group_with(body["groups"], text)
         assert group is not None, text
         assert group["shopper_messages"] >= 1 and any(i["intent"] == intent for i in group["intents"])
-        detail = editor("GET", f"/inbox/{group['id']}").json()["group"]
+        detail = editor_api("GET", f"/inbox/{group['id']}").json()["group"]
         entry = next(e for e in detail["entries"] if e["conversation_id"] == shopper.session_id)
         assert (entry["source"], entry["language"], entry["intent"]) == ("assistant", "tr", intent)
         assert entry["message_id"] and entry["confidence"] is not None
-        transcript = editor("GET", f"/inbox/{group['id']}/messages", params={"item": entry["id"]}).json()
+        transcript = editor_api("GET", f"/inbox/{group['id']}/messages", params={"item": entry["id"]}).json()
         assert transcript["conversation_id"] == shopper.session_id
         marked = [m for m in transcript["messages"] if m["marked"]]
         assert [(m["text"], m["understood"]) for m in marked] == [(text, False)]
@@ -98,7 +72,7 @@ def test_gibberish_and_an_unrelated_request_reach_the_inbox_and_count_as_not_und
     assert any("Asistanın anlamadığı" in line for line in after["summary"])
 
 
-def test_an_agents_mark_is_added_to_a_topic_and_the_agent_sees_what_became_of_it(running_bridge, editor, parse):
+def test_an_agents_mark_is_added_to_a_topic_and_the_agent_sees_what_became_of_it(running_bridge, editor_api, parse):
     assistant_missed = not understood(reading(parse(GIFT_WRAP)) or {})
     before = totals_today(running_bridge)["report"]["totals"]
     ayse = running_bridge.agent("ayse")
@@ -121,34 +95,34 @@ def test_an_agents_mark_is_added_to_a_topic_and_the_agent_sees_what_became_of_it
         assert "bekliyor" in ack["suggestion"]["outcome"]
 
         # The editor sees the mark with the agent's name, the conversation, and likely topics.
-        group = group_with(editor("GET", "/inbox").json()["groups"], GIFT_WRAP)
+        group = group_with(editor_api("GET", "/inbox").json()["groups"], GIFT_WRAP)
         assert group is not None
         mark_of_ayse = next(m for m in group["marks"] if m["conversation_id"] == shopper.session_id)
         assert (mark_of_ayse["agent"], mark_of_ayse["suggested_answer"]) == ("Ayşe K.", SUGGESTED)
-        mine = [e for e in editor("GET", f"/inbox/{group['id']}").json()["group"]["entries"]
+        mine = [e for e in editor_api("GET", f"/inbox/{group['id']}").json()["group"]["entries"]
                 if e["conversation_id"] == shopper.session_id]
         assert sorted(e["source"] for e in mine) == (["agent", "assistant"] if assistant_missed else ["agent"])
-        suggestions = editor("GET", f"/inbox/{group['id']}/suggestions").json()["suggestions"]
+        suggestions = editor_api("GET", f"/inbox/{group['id']}/suggestions").json()["suggestions"]
         assert suggestions and all(s["name"] and s["title"]["tr"] for s in suggestions)
-        draft = editor("GET", f"/inbox/{group['id']}/draft").json()["draft"]
+        draft = editor_api("GET", f"/inbox/{group['id']}/draft").json()["draft"]
         assert GIFT_WRAP in draft["content"]["questions"]["tr"] and draft["content"]["answer"]["tr"] == SUGGESTED
 
         # Agents may not use the inbox.
-        agent_headers = login(running_bridge, "ayse")
-        assert editor("GET", "/inbox", headers=agent_headers).status_code == 403
-        assert editor("POST", f"/inbox/{group['id']}/add", headers=agent_headers, json={"topic": "shipping_cost"}).status_code == 403
-        assert editor("GET", "/inbox", headers={}).status_code == 401
+        agent_headers = running_bridge.auth_headers("ayse")
+        assert editor_api("GET", "/inbox", headers=agent_headers).status_code == 403
+        assert editor_api("POST", f"/inbox/{group['id']}/add", headers=agent_headers, json={"topic": "shipping_cost"}).status_code == 403
+        assert editor_api("GET", "/inbox", headers={}).status_code == 401
 
         # The editor adds the group as a question of a topic: the draft has it, the items are added.
-        added = editor("POST", f"/inbox/{group['id']}/add", json={"topic": "shipping_cost"})
+        added = editor_api("POST", f"/inbox/{group['id']}/add", json={"topic": "shipping_cost"})
         assert added.status_code == 200, added.text
         assert added.json()["added"] and added.json()["group"]["status"] == "added"
-        draft_topic = editor("GET", "/topics/shipping_cost").json()["topic"]
+        draft_topic = editor_api("GET", "/topics/shipping_cost").json()["topic"]
         assert GIFT_WRAP in draft_topic["content"]["questions"]["tr"]
-        assert group_with(editor("GET", "/inbox").json()["groups"], GIFT_WRAP) is None
-        resolved = group_with(editor("GET", "/inbox", params={"status": "added"}).json()["groups"], GIFT_WRAP)
+        assert group_with(editor_api("GET", "/inbox").json()["groups"], GIFT_WRAP) is None
+        resolved = group_with(editor_api("GET", "/inbox", params={"status": "added"}).json()["groups"], GIFT_WRAP)
         assert (resolved["topic"], resolved["resolved_by"]) == ("shipping_cost", "editor")
-        again = editor("POST", f"/inbox/{group['id']}/dismiss")
+        again = editor_api("POST", f"/inbox/{group['id']}/dismiss")
         assert again.status_code == 409 and again.json()["error"]
 
         # The agent sees what became of the mark.

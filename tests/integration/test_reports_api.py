@@ -21,13 +21,6 @@ def bridge(running_bridge):
     return running_bridge
 
 
-def token_of(bridge, username):
-    response = requests.post(f"{bridge.url}/api/login", timeout=10,
-                             json={"username": username, "password": bridge.passwords[username]})
-    response.raise_for_status()
-    return response.json()["token"]
-
-
 def get(bridge, path, token=None, **params):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return requests.get(f"{bridge.url}{path}", params=params, headers=headers, timeout=30)
@@ -40,7 +33,7 @@ def test_only_a_logged_in_admin_gets_reports(bridge, path):
         assert response.status_code == 401
         assert response.json() == {"error": "Oturum açmanız gerekiyor."}
     for username in ("ayse", "editor"):
-        response = get(bridge, path, token_of(bridge, username))
+        response = get(bridge, path, bridge.token(username))
         assert response.status_code == 403
         assert response.json() == {"error": "Bu sayfa yalnızca yöneticiler içindir."}
 
@@ -51,13 +44,13 @@ def test_only_a_logged_in_admin_gets_reports(bridge, path):
 ])
 def test_bad_parameters_get_a_clear_turkish_answer(bridge, params, words):
     path = "/api/reports.csv" if "group" in params else "/api/reports"
-    response = get(bridge, path, token_of(bridge, "yonetici"), **params)
+    response = get(bridge, path, bridge.token("yonetici"), **params)
     assert response.status_code == 400
     assert response.json()["error"].startswith(words)
 
 
 def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
-    response = get(bridge, "/api/reports", token_of(bridge, "yonetici"), period="week", date="2026-11-18")
+    response = get(bridge, "/api/reports", bridge.token("yonetici"), period="week", date="2026-11-18")
     assert response.status_code == 200
     body = response.json()
     store = bridge.desk_store()
@@ -76,7 +69,7 @@ def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
 
 
 def test_filters_by_agent_and_language(bridge):
-    token, ayse = token_of(bridge, "yonetici"), bridge.agent_ids["ayse"]
+    token, ayse = bridge.token("yonetici"), bridge.agent_ids["ayse"]
     body = get(bridge, "/api/reports", token, period="month", date="2026-11-05", agent=str(ayse), language="tr").json()
     assert body["report"]["filters"] == {"agent_id": ayse, "language": "tr"}
     assert body["report"]["period"]["label"] == "Kasım 2026"
@@ -84,7 +77,7 @@ def test_filters_by_agent_and_language(bridge):
 
 
 def test_csv_with_a_bom_for_excel(bridge):
-    response = get(bridge, "/api/reports.csv", token_of(bridge, "yonetici"), period="week", date="2026-11-18",
+    response = get(bridge, "/api/reports.csv", bridge.token("yonetici"), period="week", date="2026-11-18",
                    group="series")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -95,6 +88,6 @@ def test_csv_with_a_bom_for_excel(bridge):
     assert sum(int(row["Sohbet"]) for row in rows) >= 5
     assert rows[4]["Asistanın çözdüğü (%)"] == ""  # Friday: no contact, an empty cell rather than 0
 
-    agents = get(bridge, "/api/reports.csv", token_of(bridge, "yonetici"), date="2026-11-18", group="agents")
+    agents = get(bridge, "/api/reports.csv", bridge.token("yonetici"), date="2026-11-18", group="agents")
     names = [row["Temsilci"] for row in csv.DictReader(io.StringIO(agents.content.decode("utf-8-sig")))]
     assert "Ayşe K." in names
