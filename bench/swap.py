@@ -24,6 +24,7 @@ from typing import Dict, List, Tuple
 
 import requests
 
+from bot.nlu_metrics import percentile
 from bot.processes import assistant
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import train
@@ -33,16 +34,11 @@ QUESTIONS = ["kargo ücreti ne kadar", "iade nasıl yapılır", "taksit var mı"
 OUTPUT = PROJECT_ROOT / "results" / "model_swap"
 
 
-def percentile(values: List[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))] if ordered else 0.0
-
-
 class Chatter:
     """Shoppers asking FAQ questions back to back; each turn's start, duration and success."""
 
-    def __init__(self, url: str, shoppers: int):
-        self.url, self.stopping = url, threading.Event()
+    def __init__(self, url: str, shoppers: int, sender: str = "bench"):
+        self.url, self.sender, self.stopping = url, sender, threading.Event()
         self.turns: List[Tuple[float, float, bool]] = []
         self.threads = [threading.Thread(target=self._chat, args=(i,), daemon=True) for i in range(shoppers)]
 
@@ -51,7 +47,7 @@ class Chatter:
         while not self.stopping.is_set():
             started = time.monotonic()
             try:
-                response = session.post(self.url, json={"sender": f"bench-{index}", "message": QUESTIONS[turn % 4]}, timeout=120)
+                response = session.post(self.url, json={"sender": f"{self.sender}-{index}", "message": QUESTIONS[turn % 4]}, timeout=120)
                 ok = response.status_code == 200 and bool(response.json())
             except requests.RequestException:
                 ok = False
@@ -82,10 +78,14 @@ def swap_under_load(settings: Settings, model: Path, method: str, shoppers: int)
         ended = time.monotonic()
         response.raise_for_status()
         time.sleep(10)
-    before = [d for s, d, _ in chatter.turns if s + d < started]
-    during = [d for s, d, _ in chatter.turns if s <= ended and s + d >= started]
-    return {"swap_seconds": round(ended - started, 2), "turns": len(chatter.turns),
-            "failed_turns": sum(not ok for *_, ok in chatter.turns),
+    return {"swap_seconds": round(ended - started, 2), **during_swap(chatter.turns, started, ended)}
+
+
+def during_swap(turns: List[Tuple[float, float, bool]], started: float, ended: float) -> Dict[str, float]:
+    """Failed turns, and turn times while the swap ran (any overlap) against before it."""
+    before = [d for s, d, _ in turns if s + d < started]
+    during = [d for s, d, _ in turns if s <= ended and s + d >= started]
+    return {"turns": len(turns), "failed_turns": sum(not ok for *_, ok in turns),
             "p50_before_ms": round(statistics.median(before) * 1000, 1),
             "p95_during_ms": round(percentile(during, 0.95) * 1000, 1), "max_during_ms": round(max(during) * 1000, 1),
             "turns_during": len(during)}

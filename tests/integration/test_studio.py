@@ -6,14 +6,13 @@ The training test trains one candidate (several minutes with Rasa's cache) and i
 here that does; it restores the live version it found.
 """
 import copy
-import statistics
 import sys
 import threading
 import time
 
 import pytest
-import requests
 
+from bench.swap import Chatter, during_swap
 from bot.desk.store import DeskStore
 from bot.studio import publishing
 from bot.studio.publishing import DESK_CONFIG, ensure_live_model, publish, publish_candidate, rollback, run_job
@@ -87,45 +86,6 @@ def _failing_training():
     subprocess.run([sys.executable, "-c", "import sys; sys.exit(3)"], check=True)
 
 
-class ChattingShoppers:
-    """Shoppers asking FAQ questions over the REST channel without pause; every turn timed."""
-
-    QUESTIONS = ["kargo ücreti ne kadar", "iade nasıl yapılır", "taksit var mı", "faturamı nereden alırım"]
-
-    def __init__(self, settings, count=4):
-        self.url = f"{settings.rasa_url}/webhooks/rest/webhook"
-        self.count, self.stopping = count, threading.Event()
-        self.turns = []  # (started, seconds, ok)
-        self.threads = [threading.Thread(target=self._chat, args=(i,), daemon=True) for i in range(count)]
-
-    def _chat(self, index):
-        session = requests.Session()
-        turn = 0
-        while not self.stopping.is_set():
-            started = time.monotonic()
-            try:
-                reply = session.post(self.url, json={"sender": f"swap-{index}", "message": self.QUESTIONS[turn % 4]}, timeout=60)
-                ok = reply.status_code == 200 and bool(reply.json())
-            except requests.RequestException:
-                ok = False
-            self.turns.append((started, time.monotonic() - started, ok))
-            turn += 1
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(90)
-
-
-def p95(values):
-    return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)] if values else 0.0
-
-
 def test_the_gate_blocks_a_regression_and_an_override_swaps_the_model_under_load(studio, running_assistant, shopper):
     """Swapping the Turkish questions of two topics makes the candidate confuse them: the held-out
     topic accuracy drops by more than a point and the gate blocks it."""
@@ -156,21 +116,19 @@ def test_the_gate_blocks_a_regression_and_an_override_swaps_the_model_under_load
     remembered = shopper({"language": "en"})
     remembered.say("hello")
     # ...then an admin publishes anyway while shoppers chat.
-    with ChattingShoppers(running_assistant) as shoppers:
+    with Chatter(f"{running_assistant.rasa_url}/webhooks/rest/webhook", 4, sender="swap") as shoppers:
         time.sleep(3)
         swap_started = time.monotonic()
         swapped = publish_candidate(running_assistant, studio, version.id, "yonetici", override_reason="test: swap under load")
         swap_ended = time.monotonic()
         time.sleep(3)
     job_thread.join(60)
-    during = [seconds for started, seconds, ok in shoppers.turns if started <= swap_ended and started + seconds >= swap_started]
-    before = [seconds for started, seconds, ok in shoppers.turns if started + seconds < swap_started]
-    failed = [turn for turn in shoppers.turns if not turn[2]]
+    figures = during_swap(shoppers.turns, swap_started, swap_ended)
     job = studio.job(outcome["job"])
     print(f"question edit: training and gate {(job.finished_at - job.created_at).total_seconds():.0f} s, then the swap")
-    print(f"swap {swapped['swap_seconds']:.2f} s; turns {len(shoppers.turns)}, failed {len(failed)}; "
-          f"p50 before {statistics.median(before) * 1000:.0f} ms, p95 during {p95(during) * 1000:.0f} ms")
-    assert failed == []
+    print(f"swap {swapped['swap_seconds']:.2f} s; turns {figures['turns']}, failed {figures['failed_turns']}; "
+          f"p50 before {figures['p50_before_ms']:.0f} ms, p95 during {figures['p95_during_ms']:.0f} ms")
+    assert figures["failed_turns"] == 0 and figures["turns_during"] > 0
     assert studio.live_version().id == version.id and studio.live_version().override_reason == "test: swap under load"
     assert remembered.tracker()["slots"]["language"] == "en"  # the conversation survived the swap
 
