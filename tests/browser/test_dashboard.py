@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests import report_fixtures as fx
 from tests.browser.conftest import LAPTOP, PHONE
+from tests.browser.login import log_in_at
 
 pytestmark = pytest.mark.integration
 
@@ -25,13 +26,7 @@ def bridge(running_bridge):
 
 
 def log_in(page, bridge, username="yonetici"):
-    page.goto(bridge.url + "/manager")
-    expect(page.locator("html")).to_have_attribute("lang", "tr")
-    expect(page.locator("#login-username")).to_be_focused()
-    page.get_by_label("Kullanıcı adı", exact=True).fill(username)
-    page.get_by_label("Şifre", exact=True).fill(bridge.passwords[username])
-    page.get_by_role("button", name="Giriş yap").click()
-    return page
+    return log_in_at(page, bridge, "/manager", username)
 
 
 def show_week_of_fixtures(page):

@@ -25,6 +25,7 @@ from bot.desk.store import utcnow
 from bot.studio.inbox import group_key
 from bot.studio.models import KbInboxItem, KbJob, KbVersion
 from tests.browser.conftest import LAPTOP, PHONE
+from tests.browser.login import log_in_at
 
 pytestmark = pytest.mark.integration
 
@@ -91,13 +92,7 @@ def studio(running_bridge, topics_before):
 
 
 def log_in(page, bridge, username="editor"):
-    page.goto(bridge.url + "/editor")
-    expect(page.locator("html")).to_have_attribute("lang", "tr")
-    expect(page.locator("#login-username")).to_be_focused()
-    page.get_by_label("Kullanıcı adı", exact=True).fill(username)
-    page.get_by_label("Şifre", exact=True).fill(bridge.passwords[username])
-    page.get_by_role("button", name="Giriş yap").click()
-    return page
+    return log_in_at(page, bridge, "/editor", username)
 
 
 def open_topic(page, name, search=None):
