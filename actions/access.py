@@ -1,13 +1,18 @@
 """The part every order flow shares: which order, and is this shopper its owner?
 
 Each form validation action of an order flow extends `OrderAccessValidation`. When a flow
-cannot go on (look-ups paused, store unreachable, the policy says no), it sets `flow_error`
-to the key of the explanation and asks for no more slots, so the form ends and the flow's
-final action explains it.
+cannot go on (a wait after failed proofs, store unreachable, the policy says no), it sets
+`flow_error` to the key of the explanation and asks for no more slots, so the form ends and
+the flow's final action explains it.
+
+Failed proofs slow down the conversation and the client they come from (actions/verification.py),
+never the order's owner elsewhere; many of them for one order number alert the agents through
+a `proof_alert` signal that the bridge broadcasts (docs/live-chat.md).
 """
 from __future__ import annotations
 
 from abc import abstractmethod
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -19,7 +24,9 @@ from rasa_sdk.types import DomainDict
 from actions import context
 from actions.store.interface import Order, StoreUnavailable
 from actions.texts import say
-from actions.verification import LOCKOUT, MAX_FAILURES, MAX_FAILURES_PER_ORDER, is_locked, owns, proof_from_text
+from actions.verification import (
+    ALERT_FAILURES, ALERT_WINDOW, FAILURE_MEMORY, MAX_WAIT, describe_wait, owns, proof_from_text, wait_left,
+)
 from bot.patterns import ORDER_NO
 
 # Intents that interrupt a form; rules answer them and return to the form or end it.
@@ -47,6 +54,41 @@ def verified_order(tracker: Tracker) -> Tuple[Optional[Order], Optional[str]]:
     """The order of this flow, only if the shopper proved to own it (else None)."""
     order_no = tracker.get_slot("order_no")
     return find_order(order_no) if has_access(tracker, order_no) else (None, None)
+
+
+# The shopper's address, added to the message metadata by the bridge (bot/desk/desk.py).
+CLIENT_ADDRESS = "client_address"
+
+
+def client_of(tracker: Tracker) -> str:
+    """Who is guessing: the shopper's address when the bridge passed it, else the conversation."""
+    address = (tracker.latest_message.get("metadata") or {}).get(CLIENT_ADDRESS)
+    return address if isinstance(address, str) and address else tracker.sender_id
+
+
+def proof_wait(tracker: Tracker, order_no: Optional[str]) -> timedelta:
+    """How long this shopper waits before the next proof: the longer of their conversation's
+    wait (failures on any order) and their client's wait for this order number. Counting per
+    order for a client keeps shoppers who share an address (offices, mobile carriers) apart."""
+    store, now = context.store(), context.now()
+    since = now - FAILURE_MEMORY
+    waits = [wait_left(store.proof_failures(since, conversation_id=tracker.sender_id), now)]
+    if order_no:
+        waits.append(wait_left(store.proof_failures(since, order_no=order_no, client=client_of(tracker)), now))
+    return max(waits)
+
+
+def proof_wait_text(tracker: Tracker, language: str) -> str:
+    """The wait a flow that stopped for it tells the shopper (`verification_locked`)."""
+    try:
+        return describe_wait(proof_wait(tracker, tracker.get_slot("order_no")), language)
+    except StoreUnavailable:
+        return describe_wait(MAX_WAIT, language)  # at most this
+
+
+def utc_iso(local: datetime) -> str:
+    """The store's local time as the bridge's protocols write times (ISO 8601, UTC)."""
+    return local.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 # Slots that belong to one order: asked again when the shopper switches to another order.
@@ -91,15 +133,11 @@ class OrderAccessValidation(FormValidationAction):
     def validate_order_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
         language = context.language(tracker)
-        if self._locked(tracker):
-            return {"flow_error": "verification_locked"}
         match = ORDER_NO.fullmatch(str(value or "").strip().lstrip("#"))
         if not match:
             dispatcher.utter_message(text=say("order_no_invalid", language))
             return {"order_no": None}
         order_no = match.group("value")
-        if self._order_locked(order_no):
-            return {"flow_error": "verification_locked"}
         customer_id = context.token_customer(tracker)
         if has_access(tracker, order_no) or customer_id is not None:
             order, error = find_order(order_no)
@@ -107,6 +145,9 @@ class OrderAccessValidation(FormValidationAction):
                 return {"flow_error": error}
             if has_access(tracker, order_no) or (order is not None and order.owner.id == customer_id):
                 return {"order_no": order_no, "verified_order_no": order_no, **self.after_access(order, tracker)}
+        if self._waiting(tracker, order_no):
+            # The number stays for the explanation, which tells the wait for this order.
+            return {"order_no": order_no, "flow_error": "verification_locked"}
         # A new (unproven) order: nothing proven or chosen for another order carries over.
         return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
 
@@ -125,26 +166,24 @@ class OrderAccessValidation(FormValidationAction):
         if value is None:
             return {"order_proof": None}
         order_no = tracker.slots.get("order_no")
+        if self._waiting(tracker, order_no):  # e.g. another conversation of this client failed meanwhile
+            return {"order_proof": None, "flow_error": "verification_locked"}
         order, error = find_order(order_no)
         if error:
             return {"flow_error": error}
         if owns(order, value):
-            return {"order_proof": value, "verified_order_no": order_no, "verification_failures": 0,
-                    **self.after_access(order, tracker)}
-        failures = int(tracker.slots.get("verification_failures") or 0) + 1
+            return {"order_proof": value, "verified_order_no": order_no, **self.after_access(order, tracker)}
         try:
-            context.store().record_failed_proof(order_no or "", context.now())
+            self._record_failure(dispatcher, tracker, order_no or "")
+            waiting = proof_wait(tracker, order_no) > timedelta(0)
         except StoreUnavailable:
             return {"flow_error": "store_unavailable"}
+        if waiting:
+            return {"order_proof": None, "return_key": None, "flow_error": "verification_locked"}
+        # Same words for an unknown order and a wrong proof: numbers cannot be probed.
+        dispatcher.utter_message(text=say("verification_failed", context.language(tracker)))
         # Both the number and the proof may be wrong, so both are asked again.
-        result: Dict[Text, Any] = {"order_proof": None, "order_no": None, "return_key": None,
-                                   "verification_failures": failures, "last_failure_at": context.now().timestamp()}
-        if failures >= MAX_FAILURES or self._order_locked(order_no):
-            result["flow_error"] = "verification_locked"
-        else:
-            # Same words for an unknown order and a wrong proof: numbers cannot be probed.
-            dispatcher.utter_message(text=say("verification_failed", context.language(tracker)))
-        return result
+        return {"order_proof": None, "order_no": None, "return_key": None}
 
     # --- hooks and helpers ---
     def after_access(self, order: Optional[Order], tracker: Tracker) -> Dict[Text, Any]:
@@ -152,16 +191,23 @@ class OrderAccessValidation(FormValidationAction):
         return {}
 
     @staticmethod
-    def _order_locked(order_no: Optional[str]) -> bool:
-        if not order_no:
-            return False
-        try:
-            recent = context.store().failed_proofs_since(order_no, context.now() - LOCKOUT)
-        except StoreUnavailable:
-            return False  # the look-up that follows reports the store honestly
-        return recent >= MAX_FAILURES_PER_ORDER
+    def _record_failure(dispatcher: CollectingDispatcher, tracker: Tracker, order_no: str) -> None:
+        store, now = context.store(), context.now()
+        store.record_failed_proof(order_no, now, tracker.sender_id, client_of(tracker))
+        alert = store.raise_proof_alert(order_no, now, ALERT_WINDOW, ALERT_FAILURES)
+        if alert is not None:  # for the bridge, which tells the agents; a shopper never sees it
+            dispatcher.utter_message(json_message={"proof_alert": {
+                "order_no": alert.order_no, "failures": alert.failures, "clients": alert.clients,
+                "window_minutes": int(ALERT_WINDOW.total_seconds() // 60), "raised_at": utc_iso(alert.raised_at)}})
 
     @staticmethod
-    def _locked(tracker: Tracker) -> bool:
-        return is_locked(int(tracker.slots.get("verification_failures") or 0), tracker.slots.get("last_failure_at"),
-                         context.now())
+    def _waiting(tracker: Tracker, order_no: Optional[str]) -> bool:
+        try:
+            return proof_wait(tracker, order_no) > timedelta(0)
+        except StoreUnavailable:
+            return False  # the look-up that follows reports the store honestly
+
+    @classmethod
+    def _locked(cls, tracker: Tracker) -> bool:
+        """This conversation waits after its failed proofs, whatever the order (before the number is known)."""
+        return cls._waiting(tracker, None)

@@ -8,10 +8,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
-from actions.access import reset_flow
+from actions.access import proof_wait_text, reset_flow
 from actions.suggestions import human_offer_buttons
 from actions.texts import option_buttons, say
-from actions.verification import LOCKOUT
 
 # Explanations after which the shopper is offered a return as a quick reply.
 RETURN_OFFERED_AFTER = {"cancel_delivered", "cancel_shipped"}
@@ -31,7 +30,7 @@ def end_with_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: Te
     """Explains why the flow stopped (the texts' keys are the error names) and resets it."""
     language = context.language(tracker)
     if error == "verification_locked":
-        values["minutes"] = int(LOCKOUT.total_seconds() // 60)
+        values["wait"] = proof_wait_text(tracker, language)
     buttons = option_buttons([RETURN_BUTTON], language) if error in RETURN_OFFERED_AFTER else []
     dispatcher.utter_message(text=say(error, language, **values), buttons=buttons)
     if error in HUMAN_OFFERED_AFTER:

@@ -39,8 +39,8 @@ TEXTS = {
         "en": "I couldn't find an order matching these details. Please check the order number and the e-mail/phone and try again.",
     },
     "verification_locked": {
-        "tr": "Güvenliğiniz için sipariş sorgulamayı {minutes} dakikalığına durdurdum. Dilerseniz sizi bir müşteri temsilcisine aktarayım.",
-        "en": "For your security I have paused order look-ups for {minutes} minutes. I can connect you to a customer service agent if you like.",
+        "tr": "Güvenliğiniz için birkaç hatalı denemeden sonra yeni bir deneme için {wait} beklemeniz gerekiyor. Dilerseniz sizi bir müşteri temsilcisine aktarayım.",
+        "en": "For your security, after several failed attempts please wait {wait} before trying again. I can connect you to a customer service agent if you like.",
     },
     "store_unavailable": {
         "tr": "Şu anda sipariş sistemimize ulaşamıyorum, özür dilerim. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",

@@ -90,7 +90,8 @@ class Service:
 def action_server(settings: Settings) -> Service:
     return Service(
         "action server",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        # Our entry point: rasa-sdk's server that refuses calls without Rasa's token (actions/server.py).
+        [sys.executable, "-m", "actions.server", "--actions", "actions", "--port", str(settings.action_port)],
         f"http://{settings.host}:{settings.action_port}/health",
         settings.state_dir / "logs" / "actions.log",
     )

@@ -131,6 +131,7 @@ def knowledge_error(problems: List[knowledge.Problem]) -> KnowledgeBaseError:
 def rasa_env(settings: Settings) -> Dict[str, str]:
     env = {**os.environ, **settings.as_env()}
     env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
+    env["ACTION_SERVER_TOKEN"] = settings.action_token()  # endpoints.yml sends it, actions/server.py checks it
     env["DATABASE_URL"] = settings.store_database_url
     env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens on 0.0.0.0 otherwise
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))

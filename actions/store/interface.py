@@ -6,7 +6,7 @@ on the demo database; a real shop platform can be plugged in with another implem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import List, Optional, Protocol, Tuple
 
 
@@ -79,6 +79,22 @@ class Order:
 
 
 @dataclass(frozen=True)
+class FailureCount:
+    """Failed ownership proofs matching a filter, and when the latest of them happened."""
+    count: int
+    last_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class ProofAlert:
+    """Many failed proofs for one order number from anywhere: someone may be targeting it."""
+    order_no: str
+    raised_at: datetime
+    failures: int
+    clients: int  # distinct clients (addresses, else conversations) among those failures
+
+
+@dataclass(frozen=True)
 class Complaint:
     reference: str
     category: str
@@ -99,9 +115,15 @@ class Store(Protocol):
 
     def cancel_order(self, order_no: str, now: datetime) -> Order: ...
 
-    def record_failed_proof(self, order_no: str, now: datetime) -> None: ...
+    def record_failed_proof(self, order_no: str, now: datetime, conversation_id: str, client: str) -> None: ...
 
-    def failed_proofs_since(self, order_no: str, since: datetime) -> int: ...
+    def proof_failures(self, since: datetime, *, conversation_id: Optional[str] = None, order_no: Optional[str] = None,
+                       client: Optional[str] = None) -> FailureCount:
+        """Failures since `since` matching every filter given."""
+
+    def raise_proof_alert(self, order_no: str, now: datetime, window: timedelta, threshold: int) -> Optional[ProofAlert]:
+        """Stores and returns an alert when the order number has `threshold` failures within
+        `window` and no alert within `window` yet (once per window, also between processes)."""
 
     def record_complaint(
         self, *, category: str, text: str, language: str, now: datetime,

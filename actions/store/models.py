@@ -127,10 +127,26 @@ class ComplaintTicket(Base):
 
 
 class FailedProof(Base):
-    """A wrong e-mail/phone given for an order, from any conversation: look-ups of an order
-    pause after too many, so a new conversation does not buy new guesses."""
+    """A wrong e-mail/phone given for an order number: further attempts from the same
+    conversation or client wait longer and longer (actions/verification.py)."""
 
     __tablename__ = "failed_proofs"
     id = Column(Integer, primary_key=True, autoincrement=True)
     order_no = Column(String(16), nullable=False, index=True)  # also unknown numbers: no FK
     failed_at = Column(DateTime, nullable=False)
+    conversation_id = Column(String(128), index=True)  # Rasa's sender id (empty on rows from before)
+    client = Column(String(128))  # the shopper's address as the bridge saw it, else the conversation id
+
+
+class ProofAlert(Base):
+    """Many failed proofs for one order number from anywhere: shown to the agents."""
+
+    __tablename__ = "proof_alerts"
+    # One alert per order number and window, also when two action servers raise it at once.
+    __table_args__ = (UniqueConstraint("order_no", "window_no"),)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_no = Column(String(16), nullable=False)
+    window_no = Column(Integer, nullable=False)  # raised_at in whole alert windows since the epoch
+    raised_at = Column(DateTime, nullable=False)
+    failures = Column(Integer, nullable=False)
+    clients = Column(Integer, nullable=False)

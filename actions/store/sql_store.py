@@ -163,10 +163,41 @@ class SqlStore:
             return api.Complaint(row.reference, row.category, row.created_at, row.respond_by)
         return self._run(work)
 
-    def record_failed_proof(self, order_no: str, now: datetime) -> None:
-        self._run(lambda session: session.add(db.FailedProof(order_no=order_no, failed_at=now)))
+    def record_failed_proof(self, order_no: str, now: datetime, conversation_id: str, client: str) -> None:
+        self._run(lambda session: session.add(db.FailedProof(
+            order_no=order_no[:16], failed_at=now, conversation_id=conversation_id[:128], client=client[:128])))
 
-    def failed_proofs_since(self, order_no: str, since: datetime) -> int:
-        return self._run(lambda session: session.scalar(
-            select(func.count()).select_from(db.FailedProof)
-            .where(db.FailedProof.order_no == order_no, db.FailedProof.failed_at >= since)))
+    def proof_failures(self, since: datetime, *, conversation_id: Optional[str] = None, order_no: Optional[str] = None,
+                       client: Optional[str] = None) -> api.FailureCount:
+        proof = db.FailedProof
+        query = select(func.count(), func.max(proof.failed_at)).where(proof.failed_at >= since)
+        if conversation_id is not None:
+            query = query.where(proof.conversation_id == conversation_id[:128])
+        if order_no is not None:
+            query = query.where(proof.order_no == order_no[:16])
+        if client is not None:
+            query = query.where(proof.client == client[:128])
+        count, last_at = self._run(lambda session: session.execute(query).one())
+        return api.FailureCount(count, last_at)
+
+    def raise_proof_alert(self, order_no: str, now: datetime, window: timedelta,
+                          threshold: int) -> Optional[api.ProofAlert]:
+        since = now - window
+
+        def work(session: Session) -> Optional[api.ProofAlert]:
+            proof = db.FailedProof
+            failures, clients = session.execute(
+                select(func.count(), func.count(func.distinct(func.coalesce(proof.client, proof.conversation_id))))
+                .where(proof.order_no == order_no, proof.failed_at >= since)).one()
+            if failures < threshold or session.scalar(select(func.count()).select_from(db.ProofAlert).where(
+                    db.ProofAlert.order_no == order_no, db.ProofAlert.raised_at >= since)):
+                return None
+            window_no = int(now.timestamp() // window.total_seconds())
+            session.add(db.ProofAlert(order_no=order_no, window_no=window_no, raised_at=now, failures=failures,
+                                      clients=clients))
+            session.flush()
+            return api.ProofAlert(order_no, now, failures, clients)
+        try:
+            return self._run(work)
+        except IntegrityError:
+            return None  # another action server raised this window's alert a moment ago

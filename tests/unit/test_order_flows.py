@@ -8,14 +8,18 @@ import jwt
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
 
 from actions import context
+from actions.access import utc_iso
 from actions.complaints import ActionRecordComplaint, ValidateComplaintForm
 from actions.orders import ActionCancelOrder, ActionOrderStatus, ValidateCancelForm, ValidateOrderStatusForm
 from actions.returns import (
     ActionOpenReturn, ActionReturnStatus, ValidateReturnForm, ValidateReturnStatusForm, item_from_text, reason_from_text,
 )
-from actions.store.interface import StoreUnavailable
+from actions.store.interface import FailureCount, StoreUnavailable
+from actions.store.models import ProofAlert
+from actions.verification import describe_wait, wait_after, wait_left
 from tests.conftest import DEMO, EDGE, demo_customer, demo_order
 
 SECRET = "test-secret-for-customer-tokens-0123456789"
@@ -38,10 +42,11 @@ def owner_last4(order_no):
     return "".join(ch for ch in phone if ch.isdigit())[-4:]
 
 
-def make_tracker(slots=None, text="", intent="inform", requested=None, metadata=None, language="tr", form=None):
-    all_slots = {"language": language, "requested_slot": requested, "verification_failures": 0, **(slots or {})}
+def make_tracker(slots=None, text="", intent="inform", requested=None, metadata=None, language="tr", form=None,
+                 sender="shopper-1"):
+    all_slots = {"language": language, "requested_slot": requested, **(slots or {})}
     latest = {"text": text, "intent": {"name": intent}, "metadata": metadata or {}}
-    return Tracker("shopper-1", all_slots, latest, [], False, None, {"name": form} if form else {}, "action_listen")
+    return Tracker(sender, all_slots, latest, [], False, None, {"name": form} if form else {}, "action_listen")
 
 
 def texts(dispatcher):
@@ -54,9 +59,10 @@ def run(action, tracker):
     return dispatcher, {e["name"]: e.get("value") for e in events if e.get("event") == "slot"}
 
 
-def verify(validation, order_no, proof, slots=None):
+def verify(validation, order_no, proof, slots=None, sender="shopper-1", metadata=None):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"order_no": order_no, **(slots or {})}, text=proof, requested="order_proof")
+    tracker = make_tracker({"order_no": order_no, **(slots or {})}, text=proof, requested="order_proof", sender=sender,
+                           metadata=metadata)
     extracted = validation.extract_order_proof(dispatcher, tracker, {})
     return dispatcher, validation.validate_order_proof(extracted["order_proof"], dispatcher, tracker, {})
 
@@ -74,20 +80,8 @@ def test_a_wrong_email_and_an_unknown_order_get_the_same_answer():
     wrong, wrong_result = verify(ValidateOrderStatusForm(), EDGE["in_transit"], "someone@example.com")
     unknown, unknown_result = verify(ValidateOrderStatusForm(), "999999", owner_email(EDGE["in_transit"]))
     assert texts(wrong) == texts(unknown) != ""
-    assert wrong_result["verification_failures"] == unknown_result["verification_failures"] == 1
+    assert wrong_result == unknown_result
     assert "verified_order_no" not in wrong_result and wrong_result["order_no"] is None
-
-
-def test_three_failed_verifications_pause_lookups():
-    _, third = verify(ValidateOrderStatusForm(), EDGE["in_transit"], "x@example.com", {"verification_failures": 2})
-    assert third["flow_error"] == "verification_locked"
-    locked = make_tracker({"verification_failures": 3, "last_failure_at": context.now().timestamp()},
-                          text=EDGE["in_transit"], requested="order_no")
-    assert ValidateOrderStatusForm().validate_order_no(EDGE["in_transit"], CollectingDispatcher(), locked, {}) == {
-        "flow_error": "verification_locked"}
-    dispatcher, slots = run(ActionOrderStatus(), make_tracker({"flow_error": "verification_locked"}))
-    assert "15 dakika" in texts(dispatcher)
-    assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
 
 
 def test_a_proof_that_is_neither_email_nor_digits_is_asked_again():
@@ -139,13 +133,114 @@ def test_switching_to_another_order_midway_asks_for_proof_again():
     assert "-" in texts(dispatcher) and not any(sku in texts(dispatcher) for sku in other_items)
 
 
-def test_new_conversations_do_not_buy_new_guesses(store):
+# --- limits on guessing proofs: where the guesses come from, never the order ------------------
+
+@pytest.fixture
+def clock(store, monkeypatch):
+    """The actions' clock, moved by the test."""
+    class Clock:
+        now = store.anchor
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    moved = Clock()
+    monkeypatch.setattr(context, "now", lambda: moved.now)
+    return moved
+
+
+def asks_for_proof(order_no, sender, metadata=None):
+    tracker = make_tracker(text=order_no, requested="order_no", sender=sender, metadata=metadata)
+    result = ValidateOrderStatusForm().validate_order_no(order_no, CollectingDispatcher(), tracker, {})
+    return result.get("order_no") == order_no and "flow_error" not in result
+
+
+def alerts(dispatcher):
+    return [m["custom"]["proof_alert"] for m in dispatcher.messages if "proof_alert" in (m.get("custom") or {})]
+
+
+def test_waits_begin_at_the_third_failure_double_and_are_capped(store):
+    assert [wait_after(n) for n in range(6)] == [timedelta(0)] * 3 + [timedelta(seconds=s) for s in (30, 60, 120)]
+    assert wait_after(40) == wait_after(400) == timedelta(minutes=15)
+    last = store.anchor
+    assert wait_left(FailureCount(3, last), last + timedelta(seconds=10)) == timedelta(seconds=20)
+    assert wait_left(FailureCount(3, last), last + timedelta(seconds=31)) == timedelta(0)
+    assert wait_left(FailureCount(0, None), last) == timedelta(0)
+    assert describe_wait(timedelta(seconds=19.2), "tr") == "20 saniye"
+    assert describe_wait(timedelta(seconds=90), "en") == "2 minutes"
+
+
+def test_the_third_failure_in_a_conversation_stops_the_flow_and_tells_the_wait(clock):
     order_no = EDGE["in_transit"]
-    for _ in range(5):  # five wrong proofs, each from a fresh conversation
-        verify(ValidateOrderStatusForm(), order_no, "guess@example.com")
-    fresh = make_tracker(text=order_no, requested="order_no")
-    assert ValidateOrderStatusForm().validate_order_no(order_no, CollectingDispatcher(), fresh, {}) == {
-        "flow_error": "verification_locked"}
+    first, _ = verify(ValidateOrderStatusForm(), order_no, "a@example.com", sender="guesser")
+    second, _ = verify(ValidateOrderStatusForm(), "999999", "b@example.com", sender="guesser")  # any order counts
+    assert "bulamadım" in texts(first) and "bulamadım" in texts(second)
+    third, stopped = verify(ValidateOrderStatusForm(), order_no, "c@example.com", sender="guesser")
+    assert stopped["flow_error"] == "verification_locked" and texts(third) == ""
+    locked = make_tracker({"flow_error": "verification_locked", "order_no": order_no}, sender="guesser")
+    dispatcher, _ = run(ActionOrderStatus(), locked)
+    assert "30 saniye" in texts(dispatcher)
+    assert any(m.get("custom", {}).get("handoff_offer") for m in dispatcher.messages)
+    assert not asks_for_proof(EDGE["preparing_cancellable"], "guesser")  # the conversation waits for every order
+    clock.advance(seconds=31)
+    assert asks_for_proof(order_no, "guesser")
+    _, fourth = verify(ValidateOrderStatusForm(), order_no, "d@example.com", sender="guesser")
+    assert fourth["flow_error"] == "verification_locked"
+    dispatcher, _ = run(ActionOrderStatus(), make_tracker({"flow_error": "verification_locked", "order_no": order_no},
+                                                          sender="guesser", language="en"))
+    assert "1 minute " in texts(dispatcher)  # doubled
+
+
+def test_failures_from_other_conversations_never_refuse_the_owner(clock):
+    order_no = EDGE["in_transit"]
+    for attacker in range(8):
+        verify(ValidateOrderStatusForm(), order_no, f"guess{attacker}@example.com", sender=f"attacker-{attacker}")
+    assert asks_for_proof(order_no, "owner")
+    _, result = verify(ValidateOrderStatusForm(), order_no, owner_email(order_no), sender="owner")
+    assert result["verified_order_no"] == order_no
+
+
+def test_one_client_waits_across_conversations_for_that_order_only(clock):
+    order_no, other_order = EDGE["in_transit"], EDGE["preparing_cancellable"]
+    address = {"client_address": "203.0.113.7"}
+    for conversation in range(2):
+        _, result = verify(ValidateOrderStatusForm(), order_no, "x@example.com", sender=f"c{conversation}", metadata=address)
+        assert "flow_error" not in result
+    _, third = verify(ValidateOrderStatusForm(), order_no, "x@example.com", sender="c2", metadata=address)
+    assert third["flow_error"] == "verification_locked"
+    assert not asks_for_proof(order_no, "c3", address)  # a fresh conversation from the same address
+    assert asks_for_proof(other_order, "c3", address)  # others behind that address asking about their orders
+    assert asks_for_proof(order_no, "c3", {"client_address": "198.51.100.9"})  # the owner from elsewhere
+    clock.advance(seconds=31)
+    assert asks_for_proof(order_no, "c3", address)
+
+
+def test_a_proof_given_while_waiting_is_not_even_checked(clock):
+    order_no = EDGE["in_transit"]
+    address = {"client_address": "203.0.113.7"}
+    for conversation in range(3):
+        verify(ValidateOrderStatusForm(), order_no, "x@example.com", sender=f"c{conversation}", metadata=address)
+    # A conversation already at the proof step when its client started to wait:
+    _, result = verify(ValidateOrderStatusForm(), order_no, owner_email(order_no), sender="c9", metadata=address)
+    assert result["flow_error"] == "verification_locked" and "verified_order_no" not in result
+
+
+@pytest.mark.parametrize("order_no", [EDGE["in_transit"], "999999"])  # an unknown number alike: nothing to probe
+def test_many_failures_for_one_order_raise_one_alert_per_window(clock, store, order_no):
+    raised = []
+    for attempt in range(6):
+        dispatcher, _ = verify(ValidateOrderStatusForm(), order_no, "x@example.com", sender=f"a{attempt}")
+        raised.append(alerts(dispatcher))
+        clock.advance(seconds=10)
+    assert raised[:4] == [[]] * 4 and raised[5] == []
+    assert raised[4] == [{"order_no": order_no, "failures": 5, "clients": 5, "window_minutes": 15,
+                          "raised_at": utc_iso(store.anchor + timedelta(seconds=40))}]
+    clock.advance(minutes=15)
+    for attempt in range(5):
+        dispatcher, _ = verify(ValidateOrderStatusForm(), order_no, "x@example.com", sender=f"b{attempt}")
+    assert alerts(dispatcher)[0]["failures"] == 5
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ProofAlert)) == 2
 
 
 def test_a_mistyped_proof_in_return_status_can_be_corrected():
