@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_token: str = ""
+    action_server_token: str = ""  # Rasa's shared secret with the action server; generated into the state folder if unset
     startup_timeout: float = 300.0
     # The bridge (bot/desk/): shoppers' and agents' Socket.IO server, console, widget.
     bridge_port: int = 8080
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
     followup_window_days: int = 14        # deliveries older than this get no e-mail
     followup_needs_consent: bool = True   # only to customers with marketing consent (İYS / Law 6563)
     followup_interval_minutes: float = Field(60.0, gt=0)  # how often the bridge runs the follow-up job
+    # Personal data (bot/privacy/, docs/privacy.md): how long each kind is kept, in days.
+    retention_transcript_days: int = Field(730, gt=0)   # conversations of verified customers
+    retention_unverified_days: int = Field(180, gt=0)   # conversations nobody proved an order in
+    retention_audit_days: int = Field(1095, gt=0)       # the audit log, and answered requests' identifiers
+    retention_interval_hours: float = Field(24.0, gt=0)  # how often the bridge runs the retention job
+    privacy_request_days: int = Field(30, gt=0)         # the legal deadline to answer a request (KVKK art. 13)
 
     class Config:
         env_file = None
@@ -87,6 +94,10 @@ class Settings(BaseSettings):
     def rasa_api_token(self) -> str:
         """RASA_TOKEN from the environment, else one generated once and kept in the state folder."""
         return self.rasa_token or self._state_secret("rasa_token")
+
+    def action_token(self) -> str:
+        """ACTION_SERVER_TOKEN from the environment, else one generated once and kept in the state folder."""
+        return self.action_server_token or self._state_secret("action_server_token")
 
     def desk_signing_secret(self) -> str:
         """DESK_SECRET from the environment, else one generated once and kept in the state folder."""

@@ -20,6 +20,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _configure(dbapi_connection, _record):
             dbapi_connection.execute("PRAGMA foreign_keys=ON")  # SQLite leaves them off by default
+            # Erased or anonymised content is overwritten on disk, not left in free pages (KVKK).
+            dbapi_connection.execute("PRAGMA secure_delete=ON")
             if url.startswith("sqlite:///"):
                 # Write-ahead log: readers never wait for the writer (the bridge and the action
                 # server share the file), and a commit needs no fsync of its own. A commit survives

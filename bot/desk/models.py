@@ -48,6 +48,10 @@ class Conversation(Base):
     # What the bridge is waiting for from the shopper outside Rasa: rating | rating_comment | ticket_email
     awaiting = Column(String(32), nullable=True)
     contact_id = Column(Integer, nullable=True)  # the current contact (see Contact)
+    # The shopper pressed "end chat" (a shared device): the session id is never resumed again.
+    ended_at = Column(DateTime, nullable=True)
+    # Retention or an erasure removed its content; the row stays as an anonymous count for reports.
+    anonymised_at = Column(DateTime, nullable=True)
 
     __table_args__ = (Index("ix_conversations_state", "state"), Index("ix_conversations_customer", "customer_id"))
 

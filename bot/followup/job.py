@@ -24,6 +24,7 @@ from sqlalchemy.orm import sessionmaker
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.models import Customer, Order, Shipment
 from bot.desk.models import Conversation, EmailOptOut, EmailSend
+from bot.privacy.erasure import optout_key
 from bot.desk.store import DeskStore, utcnow
 from bot.followup.links import feedback_url, unsubscribe_url
 from bot.followup.mail import Letter, Mailer, compose
@@ -95,9 +96,12 @@ def select_candidates(settings: Settings, store: DeskStore, shop: sessionmaker, 
     with store.session() as s:
         sends = {row.order_no: row for row in s.execute(
             select(EmailSend).where(EmailSend.kind == KIND, EmailSend.order_no.in_(order_nos))).scalars()}
-        # Opt-outs are stored lowercased (web.py), as the store keeps its e-mails.
-        opted_out = set(s.execute(select(EmailOptOut.email).where(
-            EmailOptOut.email.in_(sorted({row.email.lower() for row in delivered})))).scalars())
+        # Opt-outs are stored lowercased (web.py), as the store keeps its e-mails, or hashed once
+        # the person's data was erased (bot/privacy/erasure.py): both are honoured.
+        emails = sorted({row.email.lower() for row in delivered})
+        keys = {optout_key(email): email for email in emails}
+        opted_out = {keys.get(value, value) for value in s.execute(
+            select(EmailOptOut.email).where(EmailOptOut.email.in_([*emails, *keys]))).scalars()}
         languages = _languages(s, sorted({row.customer_id for row in delivered}))
 
     selection = Selection([], Counter())

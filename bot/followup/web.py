@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.desk.models import EmailOptOut, EmailSend
+from bot.privacy.erasure import optout_key
 from bot.desk.store import DeskStore, utcnow
 from bot.followup import pages
 from bot.followup.links import read_feedback, read_unsubscribe
@@ -92,7 +93,8 @@ async def unsubscribe(request: web.Request) -> web.Response:
         return _bad_link()
     store = _store(request)
     with store.session() as s:
-        if s.execute(select(EmailOptOut.id).where(EmailOptOut.email == link.email)).first() is None:
+        known = (link.email, optout_key(link.email))  # hashed once the person's data was erased
+        if s.execute(select(EmailOptOut.id).where(EmailOptOut.email.in_(known))).first() is None:
             s.add(EmailOptOut(email=link.email, created_at=utcnow()))
             try:
                 s.commit()

@@ -2,6 +2,7 @@
 from alembic import context
 
 from bot.desk.models import Base
+import bot.privacy.models  # noqa: F401  (so do the privacy tables)
 import bot.studio.models  # noqa: F401  (the studio's tables share the desk's metadata)
 
 engine = context.config.attributes["engine"]

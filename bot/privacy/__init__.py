@@ -1,0 +1,1 @@
+"""Personal data under KVKK: masking, consent, data subject requests, retention, audit."""

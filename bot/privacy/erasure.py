@@ -1,0 +1,128 @@
+"""Erasure and anonymisation (KVKK art. 7 and the deletion regulation).
+
+Chat content is removed and identifiers are replaced everywhere; rows that reports count stay as
+anonymous counts (a message keeps its sender, time and recognised intent, a rating its score). The
+store's order, invoice and return records are kept as the law requires, unlinked from the chats.
+Retention (bot/privacy/retention.py) anonymises expired conversations with the same function.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Set
+
+from sqlalchemy import delete, inspect, update
+from sqlalchemy.orm import Session
+
+from actions.store.models import ComplaintTicket, Customer
+from bot.desk.models import Contact, Conversation, Handoff, Message, Rating
+from bot.privacy import subjects, trackers
+from bot.privacy.models import Consent
+from bot.privacy.subjects import Subject
+from bot.studio.models import KbInboxItem
+
+ERASED = "[silindi]"
+# Text files of the state folder that may hold what a shopper wrote: logs, the outage spool.
+SCRUBBED_SUFFIXES = (".log", ".jsonl", ".txt")
+
+
+def optout_key(email: str) -> str:
+    """How an erased person's unsubscribe is kept: still honoured, no longer readable."""
+    return "sha256:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+def anonymise_conversations(s: Session, conversation_ids: Iterable[str], now: datetime) -> Counter:
+    """Removes what was said and who said it from these conversations; keeps the countable facts."""
+    ids = sorted(set(conversation_ids))
+    counts: Counter = Counter()
+    if not ids:
+        return counts
+    counts["messages"] = s.execute(update(Message).where(Message.conversation_id.in_(ids))
+                                   .values(text="", quick_replies=[], data=None)).rowcount
+    counts["conversations"] = s.execute(update(Conversation).where(Conversation.id.in_(ids))
+                                        .values(customer_id=None, signals=[], anonymised_at=now)).rowcount
+    s.execute(update(Contact).where(Contact.conversation_id.in_(ids)).values(order_no=None))
+    counts["handoff_notes"] = s.execute(update(Handoff).where(Handoff.conversation_id.in_(ids))
+                                        .values(close_note=None, ticket_email=None)).rowcount
+    counts["rating_comments"] = s.execute(update(Rating).where(Rating.conversation_id.in_(ids))
+                                          .values(comment=None, customer_id=None)).rowcount
+    s.execute(update(Consent).where(Consent.conversation_id.in_(ids)).values(customer_id=None))
+    # Undecided inbox items go; decided ones stay as counts for the reports, without the text.
+    counts["inbox_items"] = s.execute(delete(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids),
+                                                                KbInboxItem.status == "new")).rowcount
+    counts["inbox_items"] += s.execute(update(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids))
+                                       .values(text=ERASED, group_key=ERASED, suggested_answer=None,
+                                               conversation_id=None)).rowcount
+    if inspect(s.get_bind()).has_table(ComplaintTicket.__tablename__):
+        counts["complaints"] = s.execute(update(ComplaintTicket).where(ComplaintTicket.conversation_id.in_(ids))
+                                         .values(text=ERASED, customer_id=None, order_no=None,
+                                                 conversation_id=None)).rowcount
+    counts["rasa_events"] = trackers.delete_trackers(s, ids)
+    return counts
+
+
+def erase(s: Session, subject: Subject, now: datetime, state_dir: Path | None = None) -> Counter:
+    """Erases one person everywhere; returns what was destroyed, per kind (no data). The caller
+    commits, so a failure half-way changes nothing."""
+    counts = anonymise_conversations(s, subject.conversation_ids, now)
+    if subject.customer_ids:
+        ids = sorted(subject.customer_ids)
+        counts["rating_comments"] += s.execute(update(Rating).where(Rating.customer_id.in_(ids))
+                                               .values(comment=None, customer_id=None)).rowcount
+        s.execute(update(Consent).where(Consent.customer_id.in_(ids)).values(customer_id=None))
+        if inspect(s.get_bind()).has_table(ComplaintTicket.__tablename__):
+            counts["complaints"] += s.execute(update(ComplaintTicket).where(ComplaintTicket.customer_id.in_(ids))
+                                              .values(text=ERASED, customer_id=None, order_no=None,
+                                                      conversation_id=None)).rowcount
+        if inspect(s.get_bind()).has_table(Customer.__tablename__):
+            # The customer record stays with the orders (kept by law); no more marketing to them.
+            s.execute(update(Customer).where(Customer.id.in_(ids)).values(marketing_consent=False))
+    for send in subjects.email_sends_of(s, subject):
+        # The row stays so the follow-up is never sent twice; the address and the answer go.
+        send.email, send.comment, send.customer_id = "", None, 0
+        counts["email_sends"] += 1
+    for optout in subjects.optouts_of(s, subject):
+        optout.email = optout_key(optout.email)
+        counts["email_optouts"] += 1
+    if state_dir is not None:
+        counts["file_lines"] = scrub_files(state_dir, subject.needles())
+    return +counts
+
+
+def scrub_files(state_dir: Path, needles: Iterable[str]) -> int:
+    """Replaces the person's identifiers in the state folder's text files; returns changed lines."""
+    patterns = [re.compile(re.escape(n), re.IGNORECASE) for n in needles if n]
+    phones = {n for n in needles if n.isdigit()}
+    if not patterns or not state_dir.exists():
+        return 0
+    changed = 0
+    for path in state_dir.rglob("*"):
+        if not path.is_file() or path.suffix not in SCRUBBED_SUFFIXES:
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        result = []
+        for line in lines:
+            new = line
+            for pattern in patterns:
+                new = pattern.sub(ERASED, new)
+            new = _scrub_spaced_phones(new, phones)
+            changed += new != line
+            result.append(new)
+        if result != lines:
+            path.write_text("".join(result), encoding="utf-8")
+    return changed
+
+
+def _scrub_spaced_phones(line: str, phones: Set[str]) -> str:
+    """A phone number written with spaces or dashes (0532 123 45 67) is found by its digits."""
+    if not phones:
+        return line
+
+    def replace(match: re.Match) -> str:
+        return ERASED if subjects.phone_digits(match.group(0)) in phones else match.group(0)
+
+    return re.sub(r"\+?\d[\d \-().]{8,}\d", replace, line)
+

@@ -1,0 +1,44 @@
+"""Rasa's conversation trackers (its table `events`, bot/rasa_tracker_store.py) for one person:
+what the assistant kept of their conversations, to export and to erase."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List
+
+from sqlalchemy import MetaData, Table, delete, inspect, select
+from sqlalchemy.orm import Session
+
+EVENTS = "events"
+
+
+def _events(s: Session) -> Table | None:
+    bind = s.get_bind()
+    if not inspect(bind).has_table(EVENTS):  # Rasa has not run against this database yet
+        return None
+    return Table(EVENTS, MetaData(), autoload_with=bind)
+
+
+def tracker_summaries(s: Session, sender_ids: Iterable[str]) -> List[Dict[str, Any]]:
+    """Per conversation: how many events Rasa keeps, what the shopper said and which slots it set."""
+    table, senders = _events(s), sorted(set(sender_ids))
+    if table is None or not senders:
+        return []
+    rows = s.execute(select(table.c.sender_id, table.c.type_name, table.c.data)
+                     .where(table.c.sender_id.in_(senders)).order_by(table.c.id)).all()
+    summaries: Dict[str, Dict[str, Any]] = {}
+    for sender_id, type_name, data in rows:
+        summary = summaries.setdefault(sender_id, {"conversation_id": sender_id, "events": 0, "said": [], "slots": {}})
+        summary["events"] += 1
+        event = json.loads(data) if data else {}
+        if type_name == "user" and event.get("text"):
+            summary["said"].append(event["text"])
+        elif type_name == "slot" and event.get("value") is not None:
+            summary["slots"][event.get("name")] = event.get("value")
+    return list(summaries.values())
+
+
+def delete_trackers(s: Session, sender_ids: Iterable[str]) -> int:
+    table, senders = _events(s), sorted(set(sender_ids))
+    if table is None or not senders:
+        return 0
+    return s.execute(delete(table).where(table.c.sender_id.in_(senders))).rowcount or 0

@@ -1,0 +1,231 @@
+"""Data subject requests on a real (SQLite) database with the demo store seeded: find, export,
+erase, and retention with an injected clock (bot/privacy/)."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, inspect, select
+
+from actions.store.database import make_engine
+from actions.store.models import ComplaintTicket, Customer
+from actions.store.seed import seed
+from bot.desk.models import Conversation, EmailOptOut, EmailSend, Message, Rating
+from bot.desk.store import DeskStore, utcnow
+from bot.privacy import audit, erasure, export, requests, retention, subjects
+from bot.privacy.audit import Actor
+from bot.privacy.models import Consent, DestructionRecord
+from bot.reports.metrics import build_report
+from bot.reports.periods import local_today
+from bot.studio.models import KbInboxItem
+
+# Tables that keep the person's identifiers by law (order and invoice records and their buyer).
+KEPT_TABLES = {"customers"}
+
+
+@pytest.fixture
+def store(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'kuzey.db'}")
+    seed(engine)
+    desk = DeskStore.open(str(engine.url))
+    _rasa_events_table(engine)
+    yield desk
+    engine.dispose()
+
+
+def _rasa_events_table(engine):
+    """The shape of Rasa's SQLTrackerStore table, as Rasa creates it."""
+    Table("events", MetaData(), Column("id", Integer, primary_key=True), Column("sender_id", String(255)),
+          Column("type_name", String(255)), Column("timestamp", Integer), Column("intent_name", String(255)),
+          Column("action_name", String(255)), Column("data", Text)).create(engine)
+
+
+def _customer(store, index=0):
+    with store.session() as s:
+        return s.execute(select(Customer).order_by(Customer.id).offset(index).limit(1)).scalar_one()
+
+
+def _chat(store, customer, linked=True):
+    """A conversation with everything a shopper leaves behind."""
+    name = f"{customer.first_name} {customer.last_name}"
+    conversation = store.create_conversation("tr")
+    store.add_message(conversation.id, "shopper", f"Merhaba ben {name}, siparişim nerede? e-postam {customer.email.upper()}")
+    store.add_message(conversation.id, "bot", "Siparişinizi buldum.")
+    store.add_message(conversation.id, "shopper", f"telefonum {customer.phone}")
+    if linked:
+        store.update_conversation(conversation.id, customer_id=customer.id)
+    handoff = store.open_handoff(conversation.id, "request_human", 0.2)
+    store.update_handoff(handoff.id, status="ticket", ticket_email=customer.email, close_note=f"{name} aradı")
+    store.add_rating(conversation.id, 2)  # takes the conversation's customer
+    store.add_rating_comment(conversation.id, f"{name} olarak memnun kalmadım")
+    now = utcnow()
+    with store.session() as s:
+        s.add(ComplaintTicket(reference=f"SKT-{conversation.id}", customer_id=customer.id if linked else None,
+                              category="kargo", text=f"{name}: kargo gecikti", language="tr",
+                              conversation_id=conversation.id, created_at=now, respond_by=now + timedelta(hours=48)))
+        s.add(KbInboxItem(source="assistant", text=f"{customer.email} neden", group_key="neden", language="tr",
+                          conversation_id=conversation.id, status="new", created_at=now))
+        s.add(Consent(conversation_id=conversation.id, customer_id=customer.id if linked else None, kind="marketing",
+                      granted=True, wording="Kampanya e-postaları", wording_version="1", language="tr", created_at=now))
+        s.execute(Table("events", MetaData(), autoload_with=s.get_bind()).insert().values(
+            sender_id=conversation.id, type_name="user", timestamp=0,
+            data=json.dumps({"event": "user", "text": f"e-postam {customer.email}"})))
+        s.commit()
+    return conversation
+
+
+def _mail(store, customer):
+    with store.session() as s:
+        s.add(EmailSend(kind="delivery_followup", order_no="400101", customer_id=customer.id, email=customer.email,
+                        language="tr", status="sent", attempts=1, created_at=utcnow(), comment="güzel"))
+        s.add(EmailOptOut(email=customer.email.lower(), created_at=utcnow()))
+        s.commit()
+
+
+def _everywhere(store, needle: str):
+    """Every (table, column) whose text holds `needle`, in every table of the database."""
+    found = set()
+    engine = store.engine
+    for table_name in inspect(engine).get_table_names():
+        table = Table(table_name, MetaData(), autoload_with=engine)
+        for column in table.columns:
+            if isinstance(column.type, (String, Text)) or column.type.__class__.__name__ in ("JSON", "VARCHAR", "TEXT"):
+                with engine.connect() as connection:
+                    hit = connection.execute(select(func.count()).select_from(table).where(
+                        func.lower(func.cast(column, Text)).contains(needle.lower()))).scalar_one()
+                if hit:
+                    found.add((table_name, column.name))
+    return found
+
+
+def test_a_bad_identifier_gets_a_clear_message_and_changes_nothing(store):
+    with store.session() as s:
+        for kind, value in (("email", "not-an-address"), ("phone", "12"), ("customer", "x1"), ("name", "Ayşe")):
+            with pytest.raises(requests.RequestError) as error:
+                requests.open_request(s, "access", kind, value, utcnow(), 30)
+            assert str(error.value)
+        with pytest.raises(requests.RequestError):
+            requests.open_request(s, "delete-everything", "email", "a@b.co", utcnow(), 30)
+        assert requests.requests(s, utcnow()) == []
+
+
+def test_a_person_is_found_by_email_phone_or_customer_number_and_by_what_they_wrote(store):
+    customer = _customer(store)
+    linked, anonymous = _chat(store, customer), _chat(store, customer, linked=False)
+    spaced = f"{customer.phone[:4]} {customer.phone[4:7]} {customer.phone[7:]}"
+    with store.session() as s:
+        for kind, value in (("email", customer.email.upper()), ("phone", spaced), ("customer", str(customer.id))):
+            subject = subjects.find(s, kind, value)
+            assert subject.customer_ids == {customer.id}
+            assert subject.conversation_ids == {linked.id, anonymous.id}
+        assert subjects.find(s, "email", "nobody@example.com").empty
+
+
+def test_the_export_holds_everything_and_says_which_records_are_kept(store):
+    customer = _customer(store)
+    conversation = _chat(store, customer)
+    _mail(store, customer)
+    with store.session() as s:
+        audit.record(lambda: s, Actor("ayse", 1, "agent"), "view_customer", customer_id=customer.id)
+        document = export.export(s, subjects.find(s, "email", customer.email))
+    assert document["customer"][0]["email"] == customer.email
+    [chat] = document["conversations"]
+    assert chat["id"] == conversation.id and len(chat["messages"]) == 3
+    assert chat["handoffs"][0]["reply_email"] == customer.email
+    assert document["complaints"][0]["text"].endswith("kargo gecikti")
+    assert document["ratings"][0]["comment"].endswith("memnun kalmadım")
+    assert document["email_sends"][0]["comment"] == "güzel"
+    assert document["email_optouts"][0]["email"] == customer.email.lower()
+    assert document["consents"][0]["wording"] == "Kampanya e-postaları"
+    assert customer.email in document["assistant_memory"][0]["said"][0]
+    assert document["access_log"][0]["actor"] == "ayse"
+    assert document["kept_records"]["orders"] and "Ticaret" in document["kept_records"]["note"]["tr"]
+    page = export.render_html(document)
+    assert customer.email in page and "<script" not in page
+
+
+def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_still_add_up(store, tmp_path):
+    customer, other = _customer(store, 0), _customer(store, 1)
+    _chat(store, customer)
+    _chat(store, customer, linked=False)
+    kept_chat = _chat(store, other)
+    _mail(store, customer)
+    logs = tmp_path / "state" / "logs"
+    logs.mkdir(parents=True)
+    spaced = f"{customer.phone[:4]} {customer.phone[4:7]} {customer.phone[7:]}"
+    (logs / "bridge.log").write_text(f"a line about {customer.email}\nphone {spaced}\nunrelated\n", encoding="utf-8")
+    day = local_today("Europe/Istanbul")
+    before = build_report(store, "week", day)["totals"]
+    with store.session() as s:
+        messages_before = s.execute(select(func.count(Message.id))).scalar_one()
+        opened = requests.open_request(s, "erasure", "email", customer.email, utcnow(), 30)
+        answer = requests.answer(s, opened["id"], "yonetici", utcnow(), tmp_path / "state")
+    assert answer.destroyed["messages"] == 6 and answer.destroyed["rasa_events"] == 2
+    assert answer.destroyed["file_lines"] == 2
+    name = f"{customer.first_name} {customer.last_name}"
+    phone_digits = subjects.phone_digits(customer.phone)
+    for needle in (customer.email, name, customer.phone, phone_digits):
+        assert _everywhere(store, needle) <= {(table, column) for table in KEPT_TABLES
+                                              for column in ("email", "phone", "first_name", "last_name")}, needle
+    log_text = (logs / "bridge.log").read_text(encoding="utf-8")
+    assert customer.email not in log_text and phone_digits not in "".join(filter(str.isdigit, log_text))
+    assert "unrelated" in log_text
+    with store.session() as s:
+        # Reports count the same conversations, messages and scores, now anonymous.
+        assert s.execute(select(func.count(Message.id))).scalar_one() == messages_before
+        assert s.execute(select(func.count(Rating.id)).where(Rating.comment.is_(None))).scalar_one() == 2
+        # The other customer's chat is untouched; the unsubscribe is still honoured, hashed.
+        assert s.get(Conversation, kept_chat.id).customer_id == other.id
+        assert s.execute(select(EmailOptOut.email)).scalar_one() == erasure.optout_key(customer.email)
+        assert s.execute(select(EmailSend.email)).scalar_one() == ""
+        record = s.execute(select(DestructionRecord)).scalar_one()
+        assert record.trigger == "request" and customer.email not in json.dumps(record.counts)
+        [answered] = requests.requests(s, utcnow())
+        assert answered["status"] == "answered" and answered["identifier"] == erasure.ERASED
+    assert build_report(store, "week", day)["totals"] == before
+
+
+def test_a_request_is_shown_with_its_deadline_until_answered(store):
+    now = utcnow()
+    with store.session() as s:
+        late = requests.open_request(s, "access", "customer", "1", now - timedelta(days=31), 30)
+        fresh = requests.open_request(s, "access", "customer", "2", now, 30)
+        rows = requests.requests(s, now)
+        assert [r["id"] for r in rows] == [late["id"], fresh["id"]]
+        assert rows[0]["overdue"] and rows[1]["days_left"] == 30
+        requests.answer(s, late["id"], "yonetici", now)
+        with pytest.raises(requests.RequestError):
+            requests.answer(s, late["id"], "yonetici", now)
+        assert [r["id"] for r in requests.requests(s, now, include_answered=False)] == [fresh["id"]]
+
+
+def test_retention_anonymises_exactly_what_expired_and_a_second_run_changes_nothing(store):
+    customer = _customer(store)
+    now = utcnow()
+    periods = retention.Periods(transcript_days=730, unverified_days=180, audit_days=1095)
+    ages = {"verified_old": (customer.id, 731), "verified_young": (customer.id, 700),
+            "anonymous_old": (None, 181), "anonymous_young": (None, 179)}
+    ids = {}
+    for label, (customer_id, days) in ages.items():
+        conversation = _chat(store, customer, linked=customer_id is not None)
+        with store.session() as s:
+            row = s.get(Conversation, conversation.id)
+            row.last_message_at = now - timedelta(days=days)
+            row.state = "bot"
+            s.commit()
+        ids[label] = conversation.id
+    audit.record(store.session, Actor("ayse", 1, "agent"), "view_customer", customer_id=customer.id,
+                 now=now - timedelta(days=1096))
+    audit.record(store.session, Actor("ayse", 1, "agent"), "view_customer", customer_id=customer.id, now=now)
+    with store.session() as s:
+        record = retention.run_retention(s, periods, now)
+        assert record.counts["conversations"] == 2 and record.counts["audit_entries"] == 1
+        assert record.rules == periods.as_record()
+        expired = {ids["verified_old"], ids["anonymous_old"]}
+        for label, conversation_id in ids.items():
+            texts = s.execute(select(Message.text).where(Message.conversation_id == conversation_id)).scalars().all()
+            assert (set(texts) == {""}) == (conversation_id in expired), label
+        assert len(audit.entries(s)) == 1
+        snapshot = s.execute(select(Message.id, Message.text)).all()
+        assert retention.run_retention(s, periods, now) is None
+        assert s.execute(select(Message.id, Message.text)).all() == snapshot
+        assert s.execute(select(func.count(DestructionRecord.id))).scalar_one() == 1
