@@ -285,7 +285,32 @@ def users_password(username: str, password: str) -> None:
         set_password(store.session(), username, password)
     except (LookupError, ValueError) as error:
         raise click.ClickException(str(error))
-    click.echo(f"Password of {username} changed.")
+    click.echo(f"Password of {username} changed; its open sessions are logged out.")
+
+
+@users.command("deactivate", help="Disable an account: it can no longer log in, and its open sessions end.")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    _set_active(username, False)
+    click.echo(f"{username} disabled; its open sessions are logged out.")
+
+
+@users.command("activate", help="Enable a disabled account again.")
+@click.argument("username")
+def users_activate(username: str) -> None:
+    _set_active(username, True)
+    click.echo(f"{username} enabled.")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from bot.desk.accounts import set_active
+    from bot.desk.store import DeskStore
+
+    store = DeskStore.open(get_settings().store_database_url)
+    try:
+        set_active(store.session(), username, active)
+    except LookupError as error:
+        raise click.ClickException(str(error))
 
 
 @main.command(help="Write the HTML report of a week or a month (charts and a plain-Turkish summary of what changed).")
@@ -359,3 +384,12 @@ def _kb_or_exit(step):
         raise click.ClickException(str(error))
     except subprocess.CalledProcessError as error:
         raise click.ClickException(f"{Path(error.cmd[2]).name} {error.cmd[3]} failed (exit {error.returncode}).")
+
+
+def _register_privacy_commands() -> None:
+    from bot.privacy.cli import privacy
+
+    main.add_command(privacy)
+
+
+_register_privacy_commands()

@@ -4,6 +4,10 @@ The demo store's agents become agent accounts; `yonetici` (admin) and `editor` a
 Each password comes from `KUZEY_PASSWORD_<USERNAME>` (e.g. KUZEY_PASSWORD_AYSE) or, if unset,
 is generated on first run and printed once; only its hash is stored. `python -m bot users
 password <name>` sets a new one.
+
+Every login opens a session (`desk_sessions`, its id is the token's `jti`): a token is valid only
+while its session is open and unexpired and its account active. Logging out, a new password or
+deactivating the account ends sessions before their tokens expire.
 """
 from __future__ import annotations
 
@@ -12,16 +16,18 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.desk.models import DeskUser
+from bot.privacy.models import DeskSession
 
 ROLES = ("agent", "editor", "admin")
 TOKEN_ALGORITHM = "HS256"
@@ -39,9 +45,13 @@ class LoginError(Exception):
 
 @dataclass(frozen=True)
 class Identity:
+    """A desk user: as a token claims them (`read_token`), or as the account is now (`session_user`)."""
+
     user_id: int
     username: str
     role: str
+    display_name: str = ""
+    session_id: str = ""  # the login session (the token's `jti`)
 
 
 def hash_password(password: str) -> str:
@@ -55,34 +65,95 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """What an unknown or inactive account's password is checked against: the same work as a real
+    check, so that the answer's time does not tell which usernames exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> DeskUser:
+    """Slow on purpose (argon2): call it in a thread, not on the event loop."""
     user = session.execute(select(DeskUser).where(DeskUser.username == username.strip().lower())).scalar_one_or_none()
+    usable = user is not None and user.active
+    matches = password_matches(user.password_hash if usable else _dummy_hash(), password)
     # The same words for an unknown user and a wrong password.
-    if user is None or not user.active or not password_matches(user.password_hash, password):
+    if not (usable and matches):
         raise LoginError("Kullanıcı adı veya şifre hatalı.")
     return user
 
 
-def issue_token(user: DeskUser, secret: str, hours: float, now: Optional[datetime] = None) -> str:
+def issue_token(user: DeskUser, secret: str, hours: float, now: Optional[datetime] = None,
+                session_id: Optional[str] = None) -> str:
     now = now or datetime.now(timezone.utc)
     claims = {"sub": str(user.id), "name": user.username, "role": user.role, "iat": now, "exp": now + timedelta(hours=hours)}
+    if session_id:
+        claims["jti"] = session_id
     return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
 
 
+def open_session(session: Session, user: DeskUser, secret: str, hours: float, now: Optional[datetime] = None) -> str:
+    """A new login session for `user`; returns its token."""
+    now = now or datetime.now(timezone.utc)
+    session_id = secrets.token_urlsafe(24)
+    session.add(DeskSession(id=session_id, user_id=user.id, created_at=naive_utc(now),
+                            expires_at=naive_utc(now + timedelta(hours=hours))))
+    session.commit()
+    return issue_token(user, secret, hours, now, session_id)
+
+
 def read_token(token: object, secret: str) -> Optional[Identity]:
+    """Who a token claims to be (signature and expiry checked); `session_user` says whether it still counts."""
     if not isinstance(token, str) or not token:
         return None
     try:
         claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]})
-        return Identity(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("role", "")))
-    except (jwt.PyJWTError, ValueError):
+        jti = claims.get("jti")
+        return Identity(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("role", "")),
+                        session_id=jti if isinstance(jti, str) else "")
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
 
 
-def bearer_identity(authorization: str, secret: str, roles: tuple = ("agent", "editor", "admin")) -> Optional[Identity]:
-    """The logged-in user of an `Authorization: Bearer <token>` header, if their role is one of `roles`."""
-    identity = read_token(authorization.removeprefix("Bearer ").strip(), secret)
-    return identity if identity is not None and identity.role in roles else None
+def session_user(sessions: Callable[[], Session], claimed: Identity, now: Optional[datetime] = None) -> Optional[DeskUser]:
+    """The account behind a token as it is now (one query by primary keys), or None when the token's
+    session is missing, ended or expired, or the account is inactive."""
+    if not claimed.session_id:
+        return None
+    now = naive_utc(now or datetime.now(timezone.utc))
+    with sessions() as s:
+        return s.execute(
+            select(DeskUser).join(DeskSession, DeskSession.user_id == DeskUser.id)
+            .where(DeskSession.id == claimed.session_id, DeskUser.id == claimed.user_id, DeskUser.active.is_(True),
+                   DeskSession.ended_at.is_(None), DeskSession.expires_at > now)
+        ).scalar_one_or_none()
+
+
+def identity_of(user: DeskUser, session_id: str = "") -> Identity:
+    return Identity(user.id, user.username, user.role, user.display_name or "", session_id)
+
+
+def end_session(session: Session, session_id: str, user_id: int, now: Optional[datetime] = None) -> bool:
+    """Logs out one session; False when it was not open."""
+    result = session.execute(update(DeskSession)
+                             .where(DeskSession.id == session_id, DeskSession.user_id == user_id,
+                                    DeskSession.ended_at.is_(None))
+                             .values(ended_at=naive_utc(now or datetime.now(timezone.utc))))
+    session.commit()
+    return result.rowcount == 1
+
+
+def end_user_sessions(session: Session, user_id: int, now: Optional[datetime] = None) -> int:
+    """Ends every open session of a user (in the caller's transaction); returns how many."""
+    result = session.execute(update(DeskSession)
+                             .where(DeskSession.user_id == user_id, DeskSession.ended_at.is_(None))
+                             .values(ended_at=naive_utc(now or datetime.now(timezone.utc))))
+    return result.rowcount
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """The desk stores naive UTC times."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def demo_accounts(demo_store: Path) -> List[dict]:
@@ -116,4 +187,16 @@ def set_password(session: Session, username: str, password: str) -> None:
     if user is None:
         raise LookupError(f"Böyle bir kullanıcı yok: {username}")
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id)  # whoever knew the old password is logged out
+    session.commit()
+
+
+def set_active(session: Session, username: str, active: bool) -> None:
+    """Enables or disables an account; disabling ends its sessions."""
+    user = session.execute(select(DeskUser).where(DeskUser.username == username)).scalar_one_or_none()
+    if user is None:
+        raise LookupError(f"Böyle bir kullanıcı yok: {username}")
+    user.active = active
+    if not active:
+        end_user_sessions(session, user.id)
     session.commit()

@@ -12,16 +12,21 @@ from typing import AsyncIterator
 import socketio
 from aiohttp import web
 
-from bot.desk.accounts import LoginError, authenticate, bearer_identity, ensure_demo_accounts, issue_token
+from bot.desk import auth
+from bot.desk.accounts import ROLES, ensure_demo_accounts
 from bot.desk.agents import AgentNamespace
+from bot.desk.auth import AUTH, DeskAuth, authorised
 from bot.desk.customers import CustomerDirectory
 from bot.desk.desk import Desk
-from bot.desk.limits import FailureWindow
+from bot.desk.limits import LoginThrottle, MemoryLoginThrottle
 from bot.desk.rasa_client import RasaClient
-from bot.desk.shoppers import ShopperNamespace, client_address
+from bot.desk.shoppers import ShopperNamespace
 from bot.desk.store import DeskStore, utcnow
 from bot.followup import web as followup_web
 from bot.followup.job import start_followup_job
+from bot.privacy import web as privacy_web
+from bot.privacy import shopper_web
+from bot.privacy.retention import start_retention_job
 from bot.reports import web as reports_web
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio import inbox_web, web as studio_web
@@ -35,7 +40,7 @@ DESK_CONFIG = PROJECT_ROOT / "data" / "desk.yml"
 DEMO_STORE = PROJECT_ROOT / "data" / "demo_store.json"
 DESK = web.AppKey("desk", Desk)
 SETTINGS = web.AppKey("settings", Settings)
-LOGIN_FAILURES = web.AppKey("login_failures", FailureWindow)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 # A 1 MB message must reach us so that the shopper gets a clear "too long", not a dropped socket.
 MAX_SOCKET_PAYLOAD = 2 * 1024 * 1024
 
@@ -56,7 +61,7 @@ def create_app(settings: Settings) -> web.Application:
                                max_http_buffer_size=MAX_SOCKET_PAYLOAD)
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
-    app[LOGIN_FAILURES] = FailureWindow(limit=10, window=600)
+    app[LOGIN_THROTTLE] = MemoryLoginThrottle()
     sio.attach(app)
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
@@ -68,16 +73,22 @@ def create_app(settings: Settings) -> web.Application:
         rasa = RasaClient(settings.rasa_url, settings.rasa_api_token())
         await rasa.start()
         desk = Desk(settings, store, rasa, sio, CustomerDirectory(settings.store_database_url), FrustrationScorer())
+        agents = AgentNamespace(desk, settings)
         sio.register_namespace(ShopperNamespace(desk, settings))
-        sio.register_namespace(AgentNamespace(desk, settings))
+        sio.register_namespace(agents)
         app[DESK] = desk
+        app[AUTH] = DeskAuth(store.session, settings.desk_signing_secret(), settings.login_token_hours,
+                             settings.trust_proxy, app[LOGIN_THROTTLE], on_logout=agents.end_session)
         studio = Studio(store.session, FAQ_DIR)
         studio.seed_if_empty(DESK_CONFIG)
         app[studio_web.STUDIO], app[studio_web.STUDIO_SETTINGS] = studio, settings
+        app[privacy_web.PRIVACY] = privacy_web.PrivacyContext(store.session, settings)
         await desk.start()
         followups = start_followup_job(settings, store)
         trainings = asyncio.create_task(studio_web.watch_jobs(studio, settings))
+        retention = start_retention_job(settings, store.session)
         yield
+        retention.cancel()
         trainings.cancel()
         if followups is not None:
             followups.cancel()
@@ -90,12 +101,14 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/agent", page("console/index.html"))
     app.router.add_static("/widget/", WIDGET_DIR, append_version=False)
     app.router.add_get("/health", health)
-    app.router.add_post("/api/login", login)
+    auth.add_routes(app)
     app.router.add_get("/api/desk/canned", canned)
     reports_web.add_routes(app)
     followup_web.add_routes(app)
     studio_web.add_routes(app)
     inbox_web.add_routes(app)
+    privacy_web.add_routes(app)
+    shopper_web.add_routes(app)
     return app
 
 
@@ -125,45 +138,8 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "rasa": await desk.rasa.healthy()})
 
 
-async def login(request: web.Request) -> web.Response:
-    settings, failures = request.app[SETTINGS], request.app[LOGIN_FAILURES]
-    address = client_address(dict(request.headers, REMOTE_ADDR=request.remote or ""), settings.trust_proxy)
-    if failures.blocked(address):
-        return web.json_response({"error": "Çok fazla hatalı deneme. Lütfen 10 dakika sonra tekrar deneyin."}, status=429)
-    try:
-        body = await request.json()
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
-        body = None
-    if not isinstance(body, dict) or not all(is_plain_text(body.get(key)) for key in ("username", "password")):
-        return web.json_response({"error": "Kullanıcı adı ve şifre gerekli."}, status=400)
-    desk = request.app[DESK]
-    with desk.store.session() as session:
-        try:
-            user = authenticate(session, body["username"], body["password"])
-        except LoginError as error:
-            failures.fail(address)
-            return web.json_response({"error": str(error)}, status=401)
-        token = issue_token(user, settings.desk_signing_secret(), settings.login_token_hours)
-        return web.json_response({"token": token, "user": {
-            "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-            "languages": list(user.languages or []), "max_chats": user.max_chats}})
-
-
-def is_plain_text(value: object) -> bool:
-    """A string the database and argon2 can take: valid UTF-8 (no lone surrogates), no NUL."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 async def canned(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    if bearer_identity(request.headers.get("Authorization", ""), settings.desk_signing_secret()) is None:
-        return web.json_response({"error": "Oturum açmanız gerekiyor."}, status=401)
+    await authorised(request, ROLES)
     # Editors keep these in the studio (seeded from data/desk.yml): a change shows at the next load.
     document = await asyncio.to_thread(request.app[studio_web.STUDIO].document)
     return web.json_response(document["content"])

@@ -1,10 +1,11 @@
-"""Abuse limits of the shopper socket: messages per second per session, connections per address."""
+"""Abuse limits: the shopper socket (messages per second per session, connections per address) and
+the desk's login (growing waits after failed attempts)."""
 from __future__ import annotations
 
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional, Protocol, Tuple
 
 
 @dataclass
@@ -78,21 +79,109 @@ class ConnectionCount:
             del self._open[address]
 
 
-class FailureWindow:
-    """At most `limit` failures per key within `window` seconds (login guessing)."""
+class LoginThrottle(Protocol):
+    """How long a login attempt must wait. The only interface the login uses: an implementation
+    shared by several bridges (Redis, PostgreSQL) implements these two methods."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: Dict[str, list] = defaultdict(list)
+    def admit(self, address: str, username: str) -> float:
+        """0 when the attempt may go ahead (it then counts as failed until `succeeded`), else the
+        seconds to wait; an attempt that must wait is not counted."""
 
-    def blocked(self, key: str) -> bool:
+    def succeeded(self, address: str, username: str) -> None:
+        """The attempt admitted last for this address and username had the right password."""
+
+
+def backoff_seconds(failures: int, free: int, cap: float) -> float:
+    """No wait for the first `free` failures, then 1 s, 2 s, 4 s ... up to `cap`."""
+    if failures < free:
+        return 0.0
+    return min(2.0 ** min(failures - free, 40), cap)
+
+
+@dataclass
+class Failures:
+    count: int = 0
+    last: float = 0.0
+
+
+class MemoryLoginThrottle:
+    """The login limits of one bridge, in memory (forgotten on restart).
+
+    - per address and username: after `login_free` failures, waits of 1 s, 2 s, 4 s ... (capped);
+      someone mistyping their own password slows only themselves, not the office behind the same proxy;
+    - per account, across addresses (guessing one password from many places): the same after
+      `account_free` failures, except from an address where the account logged in recently;
+    - per address, across usernames (credential stuffing): the same once `address_usernames`
+      different usernames failed from it, a number no office reaches by mistyping.
+
+    Attempts are counted as failures when admitted, so that parallel guesses cannot all slip in
+    before the first one failed; a success takes its own attempt back. Failures older than
+    `forget_after` seconds (since the last one) are forgotten.
+    """
+
+    def __init__(self, *, login_free: int = 5, account_free: int = 10, address_usernames: int = 50,
+                 cap: float = 15 * 60.0, forget_after: float = 3600.0, trusted_for: float = 30 * 86400.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.login_free, self.account_free, self.address_usernames = login_free, account_free, address_usernames
+        self.cap, self.forget_after, self.trusted_for, self.clock = cap, forget_after, trusted_for, clock
+        self._logins: Dict[Tuple[str, str], Failures] = {}
+        self._accounts: Dict[str, Failures] = {}
+        self._usernames: Dict[str, Dict[str, float]] = {}  # address -> username -> last failure
+        self._trusted: Dict[str, Dict[str, float]] = {}  # username -> address -> last success
+        self._swept = clock()
+
+    def admit(self, address: str, username: str) -> float:
         now = self.clock()
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return len(recent) >= self.limit
+        self._sweep(now)
+        username = normal_username(username)
+        login = self._recent(self._logins.get((address, username)), now)
+        account = self._recent(self._accounts.get(username), now)
+        tried = {name: at for name, at in self._usernames.get(address, {}).items() if now - at <= self.forget_after}
+        waits = [login.last + backoff_seconds(login.count, self.login_free, self.cap),
+                 max(tried.values(), default=0.0) + backoff_seconds(len(tried), self.address_usernames, self.cap)]
+        if address not in self._trusted.get(username, {}):
+            waits.append(account.last + backoff_seconds(account.count, self.account_free, self.cap))
+        wait = max(waits) - now
+        if wait > 0:
+            return wait
+        self._logins[(address, username)] = Failures(login.count + 1, now)
+        self._accounts[username] = Failures(account.count + 1, now)
+        self._usernames[address] = {**tried, username: now}
+        return 0.0
 
-    def fail(self, key: str) -> None:
-        self._failures[key].append(self.clock())
+    def _recent(self, failures: Optional[Failures], now: float) -> Failures:
+        if failures is None or now - failures.last > self.forget_after:
+            return Failures()
+        return failures
+
+    def succeeded(self, address: str, username: str) -> None:
+        username = normal_username(username)
+        self._logins.pop((address, username), None)
+        self._usernames.get(address, {}).pop(username, None)
+        account = self._accounts.get(username)
+        if account is not None:
+            account.count -= 1
+            if account.count <= 0:
+                del self._accounts[username]
+        self._trusted.setdefault(username, {})[address] = self.clock()
+
+    def _sweep(self, now: float, every: float = 60.0) -> None:
+        """Forgets old failures and trusted addresses, at most once per `every` seconds."""
+        if now - self._swept < every:
+            return
+        self._swept = now
+        for table in (self._logins, self._accounts):
+            for key in [key for key, failures in table.items() if now - failures.last > self.forget_after]:
+                del table[key]
+        for nested, age in ((self._usernames, self.forget_after), (self._trusted, self.trusted_for)):
+            for outer in list(nested):
+                inner = {key: at for key, at in nested[outer].items() if now - at <= age}
+                if inner:
+                    nested[outer] = inner
+                else:
+                    del nested[outer]
+
+
+def normal_username(username: str) -> str:
+    """As accounts are looked up; bounded, so that made-up names cannot fill the memory faster."""
+    return username.strip().lower()[:64]

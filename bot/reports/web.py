@@ -1,6 +1,6 @@
 """The manager's dashboard: the page (/manager), its JSON (/api/reports) and CSV (/api/reports.csv).
 
-Admins only (a login token of role admin). bot/desk/app.py imports this module while it is
+Admins only (`authorised`: a logged-in account whose role is admin now). bot/desk/app.py imports this module while it is
 being loaded, so its app keys and `page` are imported inside the functions, not at the top.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
-from bot.desk.accounts import bearer_identity
+from bot.desk.auth import authorised
 from bot.language import SUPPORTED
 from bot.reports.charts import charts, contact_reason_label, handoff_reason_label, language_label, tag_label
 from bot.reports.html import knowledge_lines
@@ -21,7 +21,6 @@ from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
 from bot.reports.summary import summary_lines
 
-NOT_LOGGED_IN = "Oturum açmanız gerekiyor."
 ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
 CSV_GROUPS = ("series", "trend", "agents", "languages")
 
@@ -73,9 +72,7 @@ def add_routes(app: web.Application) -> None:
 # --------------------------------------------------------------------------- handlers
 
 async def reports_json(request: web.Request) -> web.Response:
-    refused = refuse_unless_admin(request)
-    if refused is not None:
-        return refused
+    await authorised(request, ("admin",), refusal=ADMINS_ONLY)
     try:
         query = parse_query(request)
     except BadQuery as error:
@@ -89,9 +86,7 @@ async def reports_json(request: web.Request) -> web.Response:
 
 
 async def reports_csv(request: web.Request) -> web.Response:
-    refused = refuse_unless_admin(request)
-    if refused is not None:
-        return refused
+    await authorised(request, ("admin",), refusal=ADMINS_ONLY)
     group = request.query.get("group", "series")
     if group not in CSV_GROUPS:
         return _error("Tablo series, trend, agents ya da languages olmalı.", 400)
@@ -108,18 +103,6 @@ async def reports_csv(request: web.Request) -> web.Response:
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
     })
-
-
-def refuse_unless_admin(request: web.Request) -> Optional[web.Response]:
-    from bot.desk.app import SETTINGS
-
-    secret = request.app[SETTINGS].desk_signing_secret()
-    header = request.headers.get("Authorization", "")
-    if bearer_identity(header, secret) is None:
-        return _error(NOT_LOGGED_IN, 401)
-    if bearer_identity(header, secret, roles=("admin",)) is None:
-        return _error(ADMINS_ONLY, 403)
-    return None
 
 
 def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optional[str]]:

@@ -13,7 +13,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 import aiohttp
 from aiohttp import web
 
-from bot.desk.accounts import Identity, bearer_identity
+from bot.desk.accounts import Identity
+from bot.desk.auth import authorised
 from bot.desk.store import iso, utcnow
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio import publishing
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 STUDIO = web.AppKey("studio", Studio)
 STUDIO_SETTINGS = web.AppKey("studio_settings", Settings)
 EDITOR_ROLES = ("editor", "admin")
+EDITORS_ONLY = "Bu sayfa içerik editörleri içindir; hesabınızın buna yetkisi yok."
 PAGE = PROJECT_ROOT / "widget" / "editor" / "index.html"
 JOB_POLL_SECONDS = 2.0
 MAX_BODY_BYTES = 512 * 1024
@@ -37,13 +39,7 @@ def error(message: str, status: int = 400, **extra: Any) -> web.Response:
 
 def editor_only(handler: Handler, roles: tuple = EDITOR_ROLES) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def wrapped(request: web.Request) -> web.Response:
-        secret = request.app[STUDIO_SETTINGS].desk_signing_secret()
-        header = request.headers.get("Authorization", "")
-        if bearer_identity(header, secret) is None:
-            return error("Oturum açmanız gerekiyor.", 401)
-        identity = bearer_identity(header, secret, roles=roles)
-        if identity is None:
-            return error("Bu sayfa içerik editörleri içindir; hesabınızın buna yetkisi yok.", 403)
+        identity = await authorised(request, roles, refusal=EDITORS_ONLY)
         try:
             return await handler(request, identity)
         except Conflict as conflict:

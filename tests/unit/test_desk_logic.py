@@ -5,7 +5,7 @@ import pytest
 
 from bot.desk.surveys import parse_rating
 from bot.desk.hours import SupportHours
-from bot.desk.limits import ConnectionCount, FailureWindow, MessageRate, TokenBucket
+from bot.desk.limits import ConnectionCount, MemoryLoginThrottle, MessageRate, TokenBucket
 from bot.desk.rasa_client import parse_replies
 from bot.desk.routing import AgentLoad, estimated_wait_seconds, pick_agent
 from bot.desk.shoppers import clean_metadata, clean_text, client_address
@@ -90,13 +90,14 @@ class TestLimits:
         count.close("1.2.3.4")
         assert count.try_open("1.2.3.4")
 
-    def test_login_failures_block_for_a_window(self):
+    def test_login_failures_slow_that_login_not_the_address(self):
+        # More cases in tests/unit/test_login_throttle.py.
         now = [0.0]
-        window = FailureWindow(limit=2, window=60, clock=lambda: now[0])
-        window.fail("x"), window.fail("x")
-        assert window.blocked("x") and not window.blocked("y")
-        now[0] = 61
-        assert not window.blocked("x")
+        throttle = MemoryLoginThrottle(login_free=2, clock=lambda: now[0])
+        assert throttle.admit("x", "ayse") == 0 and throttle.admit("x", "ayse") == 0
+        assert throttle.admit("x", "ayse") == 1.0 and throttle.admit("x", "mehmet") == 0
+        now[0] = 1.0
+        assert throttle.admit("x", "ayse") == 0
 
 
 @pytest.mark.parametrize("text, score", [("5", 5), ("4 🙂", 4), ("1/5", 1), (" 3 ", 3), ("6", None), ("0", None),

@@ -2331,8 +2331,12 @@
     } catch (error) {
       if (error.stale || epoch !== state.epoch) return;
       // An agent (or anyone the studio is not for): the server's words and a link to their page.
-      if (error.status === 403) endSession(error.message, user);
-      else endSession(error.message);
+      if (error.status === 403) {
+        Login.logout(token); // not an editor: this login is of no use here
+        endSession(error.message, user);
+      } else {
+        endSession(error.message);
+      }
       return;
     }
     $('#login-view').hidden = true;
@@ -2391,6 +2395,7 @@
       if ((isTopicDirty() || isDeskDirty()) && !(await confirmDialog(t('topic.discardTitle'),
         t('topic.discardText', { title: state.current ? topicTitle(state.current.name) : t('nav.desk') }),
         t('topic.discardOk'), true))) return;
+      Login.logout(state.token);
       endSession('');
     });
     $$('.tab[data-view]').forEach(function (tab) {

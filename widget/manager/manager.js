@@ -179,6 +179,7 @@
     const response = await fetch(url, { headers: { Authorization: 'Bearer ' + state.token } });
     if (response.status === 401 || response.status === 403) {
       const data = await readJson(response);
+      if (response.status === 403) Login.logout(state.token); // no longer an admin: this login is of no use here
       endSession(response.status === 401 ? t('login.expired') : failure(data, 'login.failed').message);
       return null;
     }
@@ -398,7 +399,10 @@
 
   function init() {
     Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['admin'] });
-    $('#logout').addEventListener('click', function () { endSession(''); });
+    $('#logout').addEventListener('click', function () {
+      Login.logout(state.token);
+      endSession('');
+    });
     $('#filters').addEventListener('submit', function (event) { event.preventDefault(); });
     ['#f-period', '#f-date', '#f-agent', '#f-language'].forEach(function (id) {
       $(id).addEventListener('change', function () { if (state.token) loadReport(); });

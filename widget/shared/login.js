@@ -14,6 +14,8 @@
  *   KuzeyLogin.login(username, password, failedText)  POST /api/login; resolves with {token, user},
  *       rejects with an Error whose `status` is the HTTP status (none when the fetch itself failed)
  *       and whose message is the server's own words, else failedText
+ *   KuzeyLogin.logout(token)         POST /api/logout: the server ends the login, so the token is
+ *       refused from then on; call it before forgetting the token. Never rejects
  *   KuzeyLogin.session(prefix)       the token and user in sessionStorage under `<prefix>.token` and
  *       `<prefix>.user`: save(token, user), clear(), load() -> null | {token, user, expired}
  *   KuzeyLogin.resume(session, onSaved, onExpired)  picks up the tab's saved login:
@@ -65,6 +67,20 @@
       throw Object.assign(new Error(message), { status: response.status });
     }
     return data;
+  }
+
+  /**
+   * Ends the login on the server, so that a copy of the token (a shared computer, a log) is
+   * worth nothing afterwards. Fire and forget: `keepalive` lets it finish while the page goes on
+   * (or away), and a failure must not keep anyone logged in on the page.
+   */
+  function logout(token) {
+    if (!token) return Promise.resolve();
+    return fetch('/api/logout', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer ' + token },
+      keepalive: true,
+    }).then(function () {}, function () {});
   }
 
   /**
@@ -170,6 +186,7 @@
         byId('login-password').value = '';
         const role = data.user && data.user.role;
         if (options.roles && options.roles.indexOf(role) < 0) {
+          logout(data.token); // not kept here: the server need not keep it either
           showWrongPage(text('login.wrongRole'), data.user, text);
           return;
         }
@@ -188,6 +205,7 @@
 
   window.KuzeyLogin = {
     login: login,
+    logout: logout,
     session: session,
     resume: resume,
     tokenExpired: tokenExpired,
