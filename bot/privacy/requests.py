@@ -37,8 +37,9 @@ def open_request(s: Session, kind: str, identifier_kind: str, identifier: str, n
         value = subjects.check_identifier(identifier_kind, identifier)
     except subjects.BadIdentifier as error:
         raise RequestError(str(error)) from None
+    known = subjects.find(s, identifier_kind, value).customer_ids
     request = PrivacyRequest(kind=kind, identifier_kind=identifier_kind, identifier=value,
-                             customer_id=int(value) if identifier_kind == "customer" else None,
+                             customer_id=min(known) if known else None,
                              note=(note or "").strip()[:2000] or None, received_at=now,
                              due_at=now + timedelta(days=deadline_days), status="open")
     s.add(request)

@@ -110,10 +110,18 @@ def _conversations_mentioning(s: Session, emails: Iterable[str], phones: Iterabl
             func.lower(Message.text).contains(email))).scalars())
         found |= set(s.execute(select(Handoff.conversation_id).where(func.lower(Handoff.ticket_email) == email)).scalars())
     for phone in phones:
-        # Narrowed by the last four digits in SQL, then compared digit for digit in any spelling.
-        rows = s.execute(select(Message.conversation_id, Message.text).where(Message.text.contains(phone[-4:]))).all()
+        # Narrowed in SQL by the last four digits once spaces, dashes and dots are gone (0532 123 45 67),
+        # then compared digit for digit.
+        rows = s.execute(select(Message.conversation_id, Message.text).where(
+            _without_separators(Message.text).contains(phone[-4:]))).all()
         found |= {conversation_id for conversation_id, text in rows if phone in re.sub(r"\D", "", text)}
     return found
+
+
+def _without_separators(column):
+    for separator in (" ", "-", ".", "(", ")"):
+        column = func.replace(column, separator, "")
+    return column
 
 
 def complaints_of(s: Session, subject: Subject) -> List[ComplaintTicket]:

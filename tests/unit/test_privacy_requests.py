@@ -50,7 +50,8 @@ def _chat(store, customer, linked=True):
     conversation = store.create_conversation("tr")
     store.add_message(conversation.id, "shopper", f"Merhaba ben {name}, siparişim nerede? e-postam {customer.email.upper()}")
     store.add_message(conversation.id, "bot", "Siparişinizi buldum.")
-    store.add_message(conversation.id, "shopper", f"telefonum {customer.phone}")
+    spaced = f"{customer.phone[:-7]} {customer.phone[-7:-4]} {customer.phone[-4:-2]}-{customer.phone[-2:]}"
+    store.add_message(conversation.id, "shopper", f"telefonum {spaced}")
     if linked:
         store.update_conversation(conversation.id, customer_id=customer.id)
     handoff = store.open_handoff(conversation.id, "request_human", 0.2)

@@ -1,0 +1,1700 @@
+/*
+ * Kuzey Destek — the admins' personal data page (/privacy, "Kişisel veriler", KVKK): data subject
+ * requests with their 30-day deadline (open, preview what we hold, answer with an export or an
+ * erasure, or refuse), the audit log (read-only, CSV), the retention periods with the destruction
+ * records, and the privacy notice shoppers see.
+ *
+ * One page, no framework, no build step (ES2019), like the other staff pages. Logs in with the
+ * shared widget/shared/login.js (admins only), then uses the bridge's JSON API under /api/privacy
+ * (bot/privacy/web.py, bot/privacy/shopper_web.py) with the token.
+ *
+ * Rules kept throughout:
+ *  - every text from the server (identifiers, notes, reasons, messages) goes into the page with
+ *    textContent or a form field's value, never innerHTML;
+ *  - every UI text comes from STRINGS, Turkish and English (the page starts in Turkish; the toggle
+ *    in the top bar switches, remembered in this browser). The server's messages are Turkish;
+ *  - an error is shown next to the form that caused it;
+ *  - the export files are built in the browser (Blob) from the answer; nothing is kept here.
+ */
+(function () {
+  'use strict';
+
+  // ===================================================================== UI texts
+
+  const STRINGS = {
+    tr: {
+      'app.title': 'Kuzey Destek · Kişisel veriler',
+      'app.name': 'Kişisel veriler (KVKK)',
+      'app.logout': 'Çıkış yap',
+      'app.reports': 'Raporlar',
+      'lang.toggle': 'English',
+      'lang.tr': 'Türkçe',
+      'lang.en': 'İngilizce',
+      'login.intro': 'Yönetici hesabınızla giriş yapın.',
+      'login.username': 'Kullanıcı adı',
+      'login.password': 'Şifre',
+      'login.submit': 'Giriş yap',
+      'login.busy': 'Giriş yapılıyor…',
+      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
+      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
+      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+      'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
+      'login.yourPage': 'Sizin sayfanız:',
+      'login.home.agent': 'Temsilci paneli',
+      'login.home.editor': 'İçerik stüdyosu',
+      'login.home.admin': 'Yönetici paneli',
+      'nav.label': 'Sayfanın bölümleri',
+      'nav.requests': 'Başvurular',
+      'nav.audit': 'Erişim kaydı',
+      'nav.retention': 'Saklama süreleri',
+      'nav.notice': 'Aydınlatma metni',
+      'common.cancel': 'Vazgeç',
+      'common.close': 'Kapat',
+      'common.reload': 'Yenile',
+      'common.none': '—',
+      'common.loading': 'Yükleniyor…',
+      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
+      'error.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+      'kind.access': 'Bilgi ve kopya',
+      'kind.erasure': 'Silme',
+      'kindTitle.access': 'Bilgi ve kopya talebi',
+      'kindTitle.erasure': 'Silme talebi',
+      'idkind.email': 'E-posta',
+      'idkind.phone': 'Telefon',
+      'idkind.customer': 'Müşteri numarası',
+      'idlabel.email': 'E-posta adresi',
+      'idlabel.phone': 'Telefon numarası',
+      'idlabel.customer': 'Müşteri numarası',
+      'idhint.email': 'Kişinin başvururken verdiği adres (ör. ad.soyad@example.com).',
+      'idhint.phone': 'Her yazılış olur: 0532 123 45 67, +90 532 123 45 67, 5321234567.',
+      'idhint.customer': 'Mağazadaki müşteri numarası (yalnızca rakamlar).',
+      'new.title': 'Yeni başvuru',
+      'new.intro': 'Kişi hakkını kullanmak için başvurduğunda buraya kaydedin: 30 günlük yasal süre bugünden başlar (KVKK md. 13).',
+      'new.kind': 'Ne istiyor?',
+      'new.identifierKind': 'Kişiyi neyle tanıyoruz?',
+      'new.note': 'Not: başvuru nasıl geldi?',
+      'new.noteHint': 'Ör. “e-posta ile, 12 Mart”, “noter kanalıyla”, “sohbette istedi”.',
+      'new.submit': 'Başvuruyu kaydet',
+      'new.busy': 'Kaydediliyor…',
+      'new.missing.email': 'Kişinin e-posta adresini yazın.',
+      'new.missing.phone': 'Kişinin telefon numarasını yazın.',
+      'new.missing.customer': 'Kişinin müşteri numarasını yazın.',
+      'new.saved': 'Başvuru #{id} kaydedildi. Son gün: {due}.',
+      'open.title': 'Açık başvurular',
+      'open.none': 'Açık başvuru yok.',
+      'open.summary': '{n} açık başvuru',
+      'open.summaryOverdue': '{n} açık başvuru · {late} başvurunun süresi geçti',
+      'request.number': 'Başvuru #{id}',
+      'request.identifier': 'Kişi',
+      'request.customer': 'Müşteri no',
+      'request.received': 'Alındı',
+      'request.due': 'Son gün',
+      'request.note': 'Not',
+      'request.answered': 'Yanıtlandı',
+      'request.answeredBy': 'Yanıtlayan',
+      'request.outcome': 'Sonuç',
+      'request.reason': 'Gerekçe',
+      'request.erased': '[silindi]',
+      'deadline.left': '{n} gün kaldı',
+      'deadline.overdue': '⚠ Süre doldu: {n} gün gecikti',
+      'status.answered': 'Yanıtlandı',
+      'status.refused': 'Reddedildi',
+      'status.open': 'Açık',
+      'request.review': 'İncele ve yanıtla',
+      'request.refuse': 'Reddet…',
+      'preview.title': 'Elimizde olanlar',
+      'preview.loading': 'Kişinin verileri aranıyor…',
+      'preview.found': 'Müşteri no {id} ile eşleşti. Sayılar yanıtın neleri kapsayacağını gösterir (içerik gösterilmez).',
+      'preview.foundNoCustomer': 'Mağazada kayıtlı bir müşteri yok; sohbetlerde geçen bilgiler bulundu.',
+      'preview.notFound': 'Bu bilgiyle hiçbir kayıt bulunamadı. Yine de yanıtlayabilirsiniz (boş bir dosya hazırlanır) ya da reddedebilirsiniz.',
+      'count.customer': 'Müşteri kaydı',
+      'count.conversations': 'Sohbetler',
+      'count.messages': 'Mesajlar',
+      'count.complaints': 'Şikâyetler',
+      'count.ratings': 'Değerlendirmeler',
+      'count.email_sends': 'Gönderilen e-postalar',
+      'count.email_optouts': 'E-posta aboneliğinden çıkışlar',
+      'count.consents': 'Onaylar (aydınlatma, pazarlama)',
+      'count.assistant_memory': 'Asistanın konuşma hafızası',
+      'count.access_log': 'Erişim kaydı satırları',
+      'count.kept_orders': 'Siparişler (yasal olarak saklanır)',
+      'count.handoff_notes': 'Temsilci notları',
+      'count.rating_comments': 'Değerlendirme yorumları',
+      'count.inbox_items': 'Stüdyo gelen kutusu satırları',
+      'count.rasa_events': 'Asistan hafızası olayları',
+      'count.file_lines': 'Kayıt dosyası satırları',
+      'count.audit_entries': 'Erişim kaydı satırları',
+      'count.request_identifiers': 'Başvuru kimlikleri',
+      'answer.reason': 'Not (erişim kaydına yazılır, isteğe bağlı)',
+      'answer.accessHelp': 'Kişinin verilerinin kopyası hazırlanır: JSON ve okunur HTML olarak indirip kişiye iletirsiniz. Başvuru yanıtlandı olarak kapanır.',
+      'answer.erasureHelp': 'Sohbetler, yorumlar ve kişiyi tanıtan bilgiler kalıcı olarak silinir ya da anonimleştirilir. Sipariş ve fatura kayıtları yasa gereği saklanır.',
+      'answer.access': 'Kopyayı hazırla ve yanıtla',
+      'answer.erasure': 'Verileri sil…',
+      'answer.busy': 'Hazırlanıyor…',
+      'refuse.label': 'Reddetme gerekçesi (kişiye bildirilir)',
+      'refuse.submit': 'Başvuruyu reddet',
+      'refuse.busy': 'Kaydediliyor…',
+      'refuse.done': 'Başvuru #{id} reddedildi.',
+      'erase.title': 'Veriler kalıcı olarak silinsin mi?',
+      'erase.text': 'Başvuru #{id}: {who} ile ilgili sohbetler, mesajlar, şikâyet metinleri, yorumlar ve asistanın hafızası silinir ya da anonimleştirilir. Bu işlem geri alınamaz.',
+      'erase.kept': 'Sipariş, fatura ve iade kayıtları Türk Ticaret Kanunu ve Vergi Usul Kanunu gereği saklanır; sohbetlerle bağlantıları kaldırılır.',
+      'erase.confirm.email': 'Onaylamak için kişinin e-posta adresini yazın: {value}',
+      'erase.confirm.phone': 'Onaylamak için kişinin telefon numarasını yazın: {value}',
+      'erase.confirm.customer': 'Onaylamak için kişinin müşteri numarasını yazın: {value}',
+      'erase.mismatch': 'Yazdığınız, başvurudaki bilgiyle aynı değil.',
+      'erase.submit': 'Kalıcı olarak sil',
+      'erase.busy': 'Siliniyor…',
+      'result.access': 'Başvuru #{id} yanıtlandı: verilerin kopyası hazır',
+      'result.accessHelp': 'İki dosyayı indirip kişiye güvenli bir yoldan iletin. Dosyalar bu tarayıcıda oluşturuldu; sunucuda saklanmaz, bu sayfadan çıkınca bir daha indirilemez.',
+      'result.json': 'JSON olarak indir (kisisel-veriler-{id}.json)',
+      'result.html': 'Okunur sayfa olarak indir (kisisel-veriler-{id}.html)',
+      'result.erasure': 'Başvuru #{id} yanıtlandı: veriler silindi',
+      'result.destroyed': 'Silinen ya da anonimleştirilenler:',
+      'result.nothing': 'Silinecek kayıt yoktu.',
+      'answered.title': 'Yanıtlanan başvurular',
+      'answered.empty': 'Henüz yanıtlanan başvuru yok.',
+      'audit.title': 'Erişim kaydı',
+      'audit.intro': 'Kimin, ne zaman, kimin kişisel verisine baktığı ya da onu değiştirdiği. Yalnızca okunur: kayıtlar değiştirilemez, silinemez (saklama süresi dolanlar dışında).',
+      'audit.customer': 'Müşteri numarası',
+      'audit.filter': 'Göster',
+      'audit.clear': 'Tümü',
+      'audit.csv': 'CSV indir',
+      'audit.csvBusy': 'Hazırlanıyor…',
+      'audit.csvDone': 'Erişim kaydı indirildi.',
+      'audit.badCustomer': 'Müşteri numarası yalnızca rakamlardan oluşur.',
+      'audit.count': '{n} kayıt, en yenisi üstte',
+      'audit.countCustomer': 'Müşteri no {customer}: {n} kayıt, en yenisi üstte',
+      'audit.none': 'Kayıt yok.',
+      'audit.col.at': 'Zaman',
+      'audit.col.actor': 'Kim',
+      'audit.col.action': 'İşlem',
+      'audit.col.customer': 'Müşteri no',
+      'audit.col.subject': 'Neye',
+      'audit.col.reason': 'Gerekçe',
+      'audit.col.address': 'Adres',
+      'action.request_opened': 'Başvuru kaydedildi',
+      'action.search': 'Veriler arandı (önizleme)',
+      'action.export': 'Veriler dışa aktarıldı',
+      'action.erase': 'Veriler silindi',
+      'action.request_refused': 'Başvuru reddedildi',
+      'action.read_audit': 'Erişim kaydı okundu',
+      'action.retention_run': 'Saklama süreleri uygulandı',
+      'action.refused': 'Yetkisiz erişim denemesi',
+      'action.view_customer': 'Müşteri bilgileri görüntülendi',
+      'action.view_conversation': 'Sohbet görüntülendi',
+      'role.admin': 'yönetici',
+      'role.agent': 'temsilci',
+      'role.editor': 'editör',
+      'subject.request': 'Başvuru #{id}',
+      'subject.csv': 'CSV dışa aktarma',
+      'retention.title': 'Saklama süreleri',
+      'retention.intro': 'Süresi dolan kişisel veriler her gün kendiliğinden anonimleştirilir ve her imha bir kayıt bırakır (yalnızca sayılar). Süreler burada değiştirilemez.',
+      'retention.envHint': 'Süreler sunucunun ortam değişkenleriyle ayarlanır: RETENTION_TRANSCRIPT_DAYS, RETENTION_UNVERIFIED_DAYS, RETENTION_AUDIT_DAYS.',
+      'retention.period.transcripts': 'Doğrulanmış müşterilerin sohbetleri',
+      'retention.period.unverified_conversations': 'Kimliği doğrulanmamış sohbetler',
+      'retention.period.audit_log': 'Erişim kaydı ve yanıtlanmış başvuruların kimlikleri',
+      'retention.days': '{n} gün',
+      'retention.daysYears': '{n} gün (yaklaşık {years} yıl)',
+      'retention.run': 'Şimdi çalıştır',
+      'retention.runBusy': 'Çalışıyor…',
+      'retention.runTitle': 'Saklama süreleri şimdi uygulansın mı?',
+      'retention.runText': 'Süresi dolmuş sohbetler anonimleştirilir, eski erişim kaydı satırları silinir. Bu geri alınamaz; açık sohbetlere dokunulmaz.',
+      'retention.runOk': 'Şimdi çalıştır',
+      'retention.ranNothing': 'Süresi dolmuş kayıt yoktu; hiçbir şey değişmedi.',
+      'retention.ran': 'Tamamlandı: {counts}.',
+      'retention.records': 'İmha kayıtları',
+      'retention.noRecords': 'Henüz imha kaydı yok.',
+      'retention.col.at': 'Zaman',
+      'retention.col.trigger': 'Neden',
+      'retention.col.actor': 'Kim',
+      'retention.col.method': 'Yöntem',
+      'retention.col.counts': 'Ne kadar',
+      'trigger.retention': 'Saklama süresi doldu',
+      'trigger.request': 'Silme başvurusu #{id}',
+      'method.anonymised': 'Anonimleştirildi',
+      'method.deleted': 'Silindi',
+      'actor.system': 'sistem',
+      'notice.title': 'Aydınlatma metni',
+      'notice.intro': 'Müşterilerin sohbet penceresinde gördüğü kısa metin ve gizlilik sayfalarındaki tam metin (KVKK md. 10). Kaydettiğinizde hemen yayına girer.',
+      'notice.public': 'Yayındaki sayfalar:',
+      'notice.soon': 'Aydınlatma metni düzenleme henüz bu sunucuda yok.',
+      'notice.version': 'Yayındaki sürüm: {version}. Her kayıt yeni bir sürümdür; müşterilerin onayı gördükleri sürümle saklanır.',
+      'notice.short': 'Kısa metin (sohbet penceresinde)',
+      'notice.shortHint': 'Bir iki cümle; tam metne bağlantı pencerede eklenir.',
+      'notice.full': 'Tam metin (gizlilik sayfasında)',
+      'notice.save': 'Kaydet ve yayımla',
+      'notice.saving': 'Kaydediliyor…',
+      'notice.saved': 'Kaydedildi: yayındaki sayfalar güncellendi.',
+      'notice.unsaved': 'Kaydedilmemiş değişiklikleriniz var.',
+      'notice.updated': 'Son değişiklik: {by}, {at}',
+      'notice.updatedAt': 'Son değişiklik: {at}',
+      'notice.conflictTitle': 'Kaydedilmedi: siz düzenlerken başka biri kaydetti',
+      'notice.conflict': 'Siz düzenlerken başka biri metni kaydetti.',
+      'notice.conflictHelp': 'Sizin yazdıklarınız formda duruyor. Aşağıda kaydedilen metnin sizinkinden farklı bölümleri var: gerekirse kopyalayıp birleştirin, sonra “Benim metnimi kaydet”e basın.',
+      'notice.theirs': '{field}: kaydedilen metin ({by}, {at})',
+      'notice.noDiff': 'Kaydedilen metin sizinkiyle aynı.',
+      'notice.keepMine': 'Benim metnimi kaydet',
+      'notice.reload': 'Kaydedilen metni yükle (benimkini bırak)',
+      'notice.reloaded': 'Kaydedilen metin yüklendi.',
+      'notice.discardTitle': 'Kaydedilmemiş değişiklikler',
+      'notice.discardText': 'Aydınlatma metninde kaydetmediğiniz değişiklikler var. Devam ederseniz kaybolurlar.',
+      'notice.discardOk': 'Kaydetmeden devam et',
+    },
+    en: {
+      'app.title': 'Kuzey Destek · Personal data',
+      'app.name': 'Personal data (KVKK)',
+      'app.logout': 'Log out',
+      'app.reports': 'Reports',
+      'lang.toggle': 'Türkçe',
+      'lang.tr': 'Turkish',
+      'lang.en': 'English',
+      'login.intro': 'Log in with your admin account.',
+      'login.username': 'Username',
+      'login.password': 'Password',
+      'login.submit': 'Log in',
+      'login.busy': 'Logging in…',
+      'login.missing': 'Username and password are required.',
+      'login.failed': 'Could not log in. Please try again.',
+      'login.network': 'The server could not be reached. Check your connection and try again.',
+      'login.expired': 'Your session is invalid or has expired. Please log in again.',
+      'login.wrongRole': 'This page is for admins only.',
+      'login.yourPage': 'Your page:',
+      'login.home.agent': 'Agent console',
+      'login.home.editor': 'Content studio',
+      'login.home.admin': 'Manager dashboard',
+      'nav.label': 'Sections of the page',
+      'nav.requests': 'Requests',
+      'nav.audit': 'Audit log',
+      'nav.retention': 'Retention',
+      'nav.notice': 'Privacy notice',
+      'common.cancel': 'Cancel',
+      'common.close': 'Close',
+      'common.reload': 'Reload',
+      'common.none': '—',
+      'common.loading': 'Loading…',
+      'error.generic': 'That did not work. Please try again.',
+      'error.network': 'The server could not be reached. Check your connection and try again.',
+      'kind.access': 'Access and copy',
+      'kind.erasure': 'Erasure',
+      'kindTitle.access': 'Access and copy request',
+      'kindTitle.erasure': 'Erasure request',
+      'idkind.email': 'E-mail',
+      'idkind.phone': 'Phone',
+      'idkind.customer': 'Customer number',
+      'idlabel.email': 'E-mail address',
+      'idlabel.phone': 'Phone number',
+      'idlabel.customer': 'Customer number',
+      'idhint.email': 'The address the person gave in their request (e.g. name.surname@example.com).',
+      'idhint.phone': 'Any spelling works: 0532 123 45 67, +90 532 123 45 67, 5321234567.',
+      'idhint.customer': 'The store’s customer number (digits only).',
+      'new.title': 'New request',
+      'new.intro': 'Record a person’s request to exercise their rights here: the 30-day legal deadline starts today (KVKK art. 13).',
+      'new.kind': 'What do they ask for?',
+      'new.identifierKind': 'How do we identify them?',
+      'new.note': 'Note: how did the request arrive?',
+      'new.noteHint': 'E.g. “by e-mail, 12 March”, “through a notary”, “asked in the chat”.',
+      'new.submit': 'Record the request',
+      'new.busy': 'Saving…',
+      'new.missing.email': 'Enter the person’s e-mail address.',
+      'new.missing.phone': 'Enter the person’s phone number.',
+      'new.missing.customer': 'Enter the person’s customer number.',
+      'new.saved': 'Request #{id} recorded. Deadline: {due}.',
+      'open.title': 'Open requests',
+      'open.none': 'No open requests.',
+      'open.summary': '{n} open requests',
+      'open.summaryOverdue': '{n} open requests · {late} past the deadline',
+      'request.number': 'Request #{id}',
+      'request.identifier': 'Person',
+      'request.customer': 'Customer no',
+      'request.received': 'Received',
+      'request.due': 'Deadline',
+      'request.note': 'Note',
+      'request.answered': 'Answered',
+      'request.answeredBy': 'Answered by',
+      'request.outcome': 'Outcome',
+      'request.reason': 'Reason',
+      'request.erased': '[erased]',
+      'deadline.left': '{n} days left',
+      'deadline.overdue': '⚠ Overdue by {n} days',
+      'status.answered': 'Answered',
+      'status.refused': 'Refused',
+      'status.open': 'Open',
+      'request.review': 'Review and answer',
+      'request.refuse': 'Refuse…',
+      'preview.title': 'What we hold',
+      'preview.loading': 'Looking for the person’s data…',
+      'preview.found': 'Matched customer no {id}. The counts show what an answer would cover (no content is shown).',
+      'preview.foundNoCustomer': 'No store customer matches; data was found in conversations.',
+      'preview.notFound': 'Nothing was found for this identifier. You can still answer (an empty file is prepared) or refuse.',
+      'count.customer': 'Customer record',
+      'count.conversations': 'Conversations',
+      'count.messages': 'Messages',
+      'count.complaints': 'Complaints',
+      'count.ratings': 'Ratings',
+      'count.email_sends': 'E-mails sent',
+      'count.email_optouts': 'E-mail unsubscribes',
+      'count.consents': 'Consents (notice, marketing)',
+      'count.assistant_memory': 'The assistant’s conversation memory',
+      'count.access_log': 'Audit log entries',
+      'count.kept_orders': 'Orders (kept by law)',
+      'count.handoff_notes': 'Agent notes',
+      'count.rating_comments': 'Rating comments',
+      'count.inbox_items': 'Studio inbox items',
+      'count.rasa_events': 'Assistant memory events',
+      'count.file_lines': 'Log file lines',
+      'count.audit_entries': 'Audit log entries',
+      'count.request_identifiers': 'Request identifiers',
+      'answer.reason': 'Note (written to the audit log, optional)',
+      'answer.accessHelp': 'A copy of the person’s data is prepared: download it as JSON and as a readable HTML page and pass it on. The request is closed as answered.',
+      'answer.erasureHelp': 'Conversations, comments and whatever identifies the person are permanently deleted or anonymised. Order and invoice records are kept as the law requires.',
+      'answer.access': 'Prepare the copy and answer',
+      'answer.erasure': 'Erase the data…',
+      'answer.busy': 'Preparing…',
+      'refuse.label': 'Reason for refusing (told to the person)',
+      'refuse.submit': 'Refuse the request',
+      'refuse.busy': 'Saving…',
+      'refuse.done': 'Request #{id} refused.',
+      'erase.title': 'Permanently erase the data?',
+      'erase.text': 'Request #{id}: the conversations, messages, complaint texts, comments and assistant memory about {who} are deleted or anonymised. This cannot be undone.',
+      'erase.kept': 'Order, invoice and return records are kept as the Turkish Commercial Code and Tax Procedure Law require; their links to the chats are removed.',
+      'erase.confirm.email': 'To confirm, type the person’s e-mail address: {value}',
+      'erase.confirm.phone': 'To confirm, type the person’s phone number: {value}',
+      'erase.confirm.customer': 'To confirm, type the person’s customer number: {value}',
+      'erase.mismatch': 'What you typed is not the identifier of the request.',
+      'erase.submit': 'Erase permanently',
+      'erase.busy': 'Erasing…',
+      'result.access': 'Request #{id} answered: the copy of the data is ready',
+      'result.accessHelp': 'Download both files and pass them on securely. They were built in this browser and are not stored on the server: once you leave this page they cannot be downloaded again.',
+      'result.json': 'Download as JSON (kisisel-veriler-{id}.json)',
+      'result.html': 'Download as a readable page (kisisel-veriler-{id}.html)',
+      'result.erasure': 'Request #{id} answered: the data was erased',
+      'result.destroyed': 'Deleted or anonymised:',
+      'result.nothing': 'There was nothing to erase.',
+      'answered.title': 'Answered requests',
+      'answered.empty': 'No answered requests yet.',
+      'audit.title': 'Audit log',
+      'audit.intro': 'Who looked at or changed whose personal data, and when. Read-only: entries cannot be changed or deleted (except those past their retention period).',
+      'audit.customer': 'Customer number',
+      'audit.filter': 'Show',
+      'audit.clear': 'All',
+      'audit.csv': 'Download CSV',
+      'audit.csvBusy': 'Preparing…',
+      'audit.csvDone': 'The audit log was downloaded.',
+      'audit.badCustomer': 'A customer number has digits only.',
+      'audit.count': '{n} entries, newest first',
+      'audit.countCustomer': 'Customer no {customer}: {n} entries, newest first',
+      'audit.none': 'No entries.',
+      'audit.col.at': 'Time',
+      'audit.col.actor': 'Who',
+      'audit.col.action': 'Action',
+      'audit.col.customer': 'Customer no',
+      'audit.col.subject': 'On what',
+      'audit.col.reason': 'Reason',
+      'audit.col.address': 'Address',
+      'action.request_opened': 'Request recorded',
+      'action.search': 'Data searched (preview)',
+      'action.export': 'Data exported',
+      'action.erase': 'Data erased',
+      'action.request_refused': 'Request refused',
+      'action.read_audit': 'Audit log read',
+      'action.retention_run': 'Retention applied',
+      'action.refused': 'Unauthorised attempt',
+      'action.view_customer': 'Customer details viewed',
+      'action.view_conversation': 'Conversation viewed',
+      'role.admin': 'admin',
+      'role.agent': 'agent',
+      'role.editor': 'editor',
+      'subject.request': 'Request #{id}',
+      'subject.csv': 'CSV export',
+      'retention.title': 'Retention periods',
+      'retention.intro': 'Personal data past its period is anonymised automatically every day, and every destruction leaves a record (counts only). The periods cannot be changed here.',
+      'retention.envHint': 'The periods are set by the server’s environment variables: RETENTION_TRANSCRIPT_DAYS, RETENTION_UNVERIFIED_DAYS, RETENTION_AUDIT_DAYS.',
+      'retention.period.transcripts': 'Conversations of verified customers',
+      'retention.period.unverified_conversations': 'Conversations nobody was verified in',
+      'retention.period.audit_log': 'The audit log and answered requests’ identifiers',
+      'retention.days': '{n} days',
+      'retention.daysYears': '{n} days (about {years} years)',
+      'retention.run': 'Run now',
+      'retention.runBusy': 'Running…',
+      'retention.runTitle': 'Apply the retention periods now?',
+      'retention.runText': 'Expired conversations are anonymised and old audit log entries deleted. This cannot be undone; open chats are not touched.',
+      'retention.runOk': 'Run now',
+      'retention.ranNothing': 'Nothing had expired; nothing changed.',
+      'retention.ran': 'Done: {counts}.',
+      'retention.records': 'Destruction records',
+      'retention.noRecords': 'No destruction records yet.',
+      'retention.col.at': 'Time',
+      'retention.col.trigger': 'Why',
+      'retention.col.actor': 'Who',
+      'retention.col.method': 'Method',
+      'retention.col.counts': 'How much',
+      'trigger.retention': 'Retention period over',
+      'trigger.request': 'Erasure request #{id}',
+      'method.anonymised': 'Anonymised',
+      'method.deleted': 'Deleted',
+      'actor.system': 'system',
+      'notice.title': 'Privacy notice',
+      'notice.intro': 'The short text shoppers see in the chat window and the full text of the privacy pages (KVKK art. 10). Saving publishes it at once.',
+      'notice.public': 'Public pages:',
+      'notice.soon': 'Editing the privacy notice is not available on this server yet.',
+      'notice.version': 'Live version: {version}. Every save is a new version; shoppers’ acknowledgements are kept with the version they saw.',
+      'notice.short': 'Short text (in the chat window)',
+      'notice.shortHint': 'A sentence or two; the window adds a link to the full text.',
+      'notice.full': 'Full text (on the privacy page)',
+      'notice.save': 'Save and publish',
+      'notice.saving': 'Saving…',
+      'notice.saved': 'Saved: the public pages are updated.',
+      'notice.unsaved': 'You have unsaved changes.',
+      'notice.updated': 'Last changed: {by}, {at}',
+      'notice.updatedAt': 'Last changed: {at}',
+      'notice.conflictTitle': 'Not saved: someone else saved while you were editing',
+      'notice.conflict': 'Someone else saved the text while you were editing.',
+      'notice.conflictHelp': 'What you wrote is still in the form. Below are the parts of the saved text that differ from yours: copy and merge if needed, then press “Save my text”.',
+      'notice.theirs': '{field}: the saved text ({by}, {at})',
+      'notice.noDiff': 'The saved text is the same as yours.',
+      'notice.keepMine': 'Save my text',
+      'notice.reload': 'Load the saved text (drop mine)',
+      'notice.reloaded': 'The saved text was loaded.',
+      'notice.discardTitle': 'Unsaved changes',
+      'notice.discardText': 'The privacy notice has changes you have not saved. They are lost if you go on.',
+      'notice.discardOk': 'Go on without saving',
+    },
+  };
+
+  const DAY_MS = 24 * 60 * 60 * 1000;
+  const TOAST_MS = 8000;
+  const NOTICE_MS = 6000;
+  const LANG_KEY = 'kuzey.privacy.lang';
+  const NOTICE_LANGS = ['tr', 'en'];
+  const NOTICE_PARTS = ['short', 'full'];
+  // The order the preview's counts are listed in (anything else the server adds comes after).
+  const COUNT_ORDER = ['customer', 'conversations', 'messages', 'complaints', 'ratings', 'consents', 'email_sends',
+    'email_optouts', 'assistant_memory', 'access_log', 'kept_orders'];
+
+  // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
+  const Login = window.KuzeyLogin;
+  const session = Login.session('kuzey.privacy');
+  const readJson = Login.readJson;
+
+  const state = {
+    lang: 'tr',
+    token: null,
+    user: null,
+    epoch: 0,                 // bumped on every login/logout: late answers of an old session are dropped
+    view: 'requests',
+    requests: null,           // GET /api/privacy/requests
+    clockOffset: 0,           // the server's clock minus this browser's (for the days left)
+    panels: {},               // request id -> 'answer' | 'refuse': the open panel of a card
+    previews: {},             // request id -> the preview, or {error}
+    result: null,             // {kind: 'access'|'erasure', request, destroyed}
+    blobUrls: [],             // the download links of the last export (revoked when replaced)
+    audit: null,              // {entries, customer}
+    auditCustomer: '',
+    retention: null,
+    notice: null,             // {content, revision, updated_by, updated_at} as the server last sent it; false: no API
+    noticeSavedKey: '',
+    noticeConflict: null,     // the 409's `conflict` ({theirs, revision, by, at}) while it is being resolved
+    eraseFor: null,           // the request the erase dialog is open for
+  };
+
+  // ===================================================================== helpers
+
+  function $(selector) {
+    return document.querySelector(selector);
+  }
+
+  function $$(selector, root) {
+    return Array.prototype.slice.call((root || document).querySelectorAll(selector));
+  }
+
+  /** A UI text with {placeholders} filled in. */
+  function t(key, params) {
+    const table = STRINGS[state.lang] || STRINGS.tr;
+    let text = key in table ? table[key] : (key in STRINGS.tr ? STRINGS.tr[key] : key);
+    if (params) {
+      Object.keys(params).forEach(function (name) {
+        text = text.split('{' + name + '}').join(String(params[name]));
+      });
+    }
+    return text;
+  }
+
+  /** The table's word for a value the server sends (`action.export`), else the value itself. */
+  function word(prefix, value) {
+    const key = prefix + '.' + value;
+    const text = t(key);
+    return text === key ? String(value) : text;
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(className, text, onClick) {
+    const node = el('button', 'btn ' + (className || ''), text);
+    node.type = 'button';
+    if (onClick) node.addEventListener('click', onClick);
+    return node;
+  }
+
+  function locale() {
+    return state.lang === 'en' ? 'en-GB' : 'tr-TR';
+  }
+
+  /** An ISO UTC time in the browser's own time zone (Istanbul for the team), in the page's language. */
+  function when(iso) {
+    if (!iso) return t('common.none');
+    const date = new Date(iso);
+    if (isNaN(date.getTime())) return String(iso);
+    return new Intl.DateTimeFormat(locale(), {
+      day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit',
+    }).format(date);
+  }
+
+  function day(iso) {
+    if (!iso) return t('common.none');
+    const date = new Date(iso);
+    if (isNaN(date.getTime())) return String(iso);
+    return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+  }
+
+  function number(value) {
+    return new Intl.NumberFormat(locale()).format(Number(value) || 0);
+  }
+
+  function toast(message) {
+    const node = $('#toast');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(function () { node.hidden = true; }, TOAST_MS);
+  }
+
+  function notice(message) {
+    const node = $('#notice');
+    node.textContent = message;
+    node.hidden = false;
+    clearTimeout(notice.timer);
+    notice.timer = setTimeout(function () { node.hidden = true; }, NOTICE_MS);
+  }
+
+  function setStatusText(node, text, kind) {
+    node.textContent = text || '';
+    node.setAttribute('data-kind', kind || '');
+  }
+
+  /** Shows a failure in `node` (next to the form that caused it) unless its session is over. */
+  function report(error, node) {
+    if (error && error.stale) return;
+    const message = (error && error.message) || t('error.generic');
+    if (node) node.textContent = message;
+    else toast(message);
+  }
+
+  /** A button that says it is busy while `work` runs. */
+  async function busy(node, busyText, work) {
+    const label = node.textContent;
+    node.disabled = true;
+    node.textContent = busyText;
+    node.setAttribute('aria-busy', 'true');
+    try {
+      return await work();
+    } finally {
+      node.disabled = false;
+      node.textContent = label;
+      node.removeAttribute('aria-busy');
+    }
+  }
+
+  /** A phone number as it is stored (the last ten digits), written the Turkish way. */
+  function phoneText(digits) {
+    const d = String(digits || '');
+    if (!/^\d{10}$/.test(d)) return d;
+    return '0' + d.slice(0, 3) + ' ' + d.slice(3, 6) + ' ' + d.slice(6, 8) + ' ' + d.slice(8);
+  }
+
+  function erased(request) {
+    return request.identifier === '[silindi]';
+  }
+
+  function identifierText(request) {
+    if (erased(request)) return t('request.erased');
+    return request.identifier_kind === 'phone' ? phoneText(request.identifier) : String(request.identifier);
+  }
+
+  /** Whether what was typed names the same person as the request's identifier. */
+  function sameIdentifier(request, typed) {
+    const value = String(typed || '').trim();
+    if (!value) return false;
+    if (request.identifier_kind === 'phone') return value.replace(/\D/g, '').slice(-10) === request.identifier;
+    if (request.identifier_kind === 'email') return value.toLowerCase() === String(request.identifier).toLowerCase();
+    return value === String(request.identifier);
+  }
+
+  // ===================================================================== API
+
+  /**
+   * A request with the token. Resolves with the JSON answer; rejects with an Error whose message
+   * is the server's own words (else a general text), with `status` and the answer as `data`.
+   * A refused token (401) ends the session; so does a 403 (the account is no longer an admin).
+   */
+  async function call(method, url, body) {
+    const epoch = state.epoch;
+    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
+    const init = { method: method, headers: headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (_) {
+      throw Object.assign(new Error(t('error.network')), { status: 0 });
+    }
+    if (epoch !== state.epoch) throw Object.assign(new Error(''), { status: 0, stale: true });
+    if (response.status === 401) {
+      endSession(t('login.expired'));
+      throw Object.assign(new Error(t('login.expired')), { status: 401, stale: true });
+    }
+    if (response.status === 403) {
+      const data = await readJson(response);
+      const words = (data && typeof data.error === 'string' && data.error) || t('login.wrongRole');
+      const user = state.user;
+      if (Login.logout) Login.logout(state.token);
+      endSession(words, user);
+      throw Object.assign(new Error(words), { status: 403, stale: true });
+    }
+    return response;
+  }
+
+  async function api(method, url, body) {
+    const response = await call(method, url, body);
+    const data = await readJson(response);
+    if (!response.ok) {
+      const words = data && typeof data.error === 'string' && data.error ? data.error : t('error.generic');
+      throw Object.assign(new Error(words), { status: response.status, data: data });
+    }
+    return data || {};
+  }
+
+  /** Offers `blob` as a download named `name` (the browser saves it; nothing leaves the page). */
+  function saveBlob(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = el('a');
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  // ===================================================================== static texts, language
+
+  function applyStaticStrings() {
+    document.documentElement.lang = state.lang;
+    document.title = t('app.title');
+    $$('[data-i18n]').forEach(function (node) { node.textContent = t(node.getAttribute('data-i18n')); });
+    $$('[data-i18n-aria-label]').forEach(function (node) {
+      node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
+    });
+    $$('.lang-toggle').forEach(function (node) {
+      node.setAttribute('lang', state.lang === 'tr' ? 'en' : 'tr');
+    });
+    renderIdentifierField();
+  }
+
+  function toggleLanguage() {
+    state.lang = state.lang === 'tr' ? 'en' : 'tr';
+    try {
+      localStorage.setItem(LANG_KEY, state.lang);
+    } catch (_) { /* private mode: the choice lasts for this page only */ }
+    applyStaticStrings();
+    if (!state.token) return;
+    if (state.requests) renderRequests();
+    if (state.result) renderResult();
+    if (state.audit) renderAudit();
+    if (state.retention) renderRetention();
+    if (state.notice) renderNoticeMeta();
+  }
+
+  // ===================================================================== views
+
+  async function showView(view) {
+    if (view !== state.view && state.view === 'notice' && isNoticeDirty()
+      && !(await confirmDialog(t('notice.discardTitle'), t('notice.discardText'), t('notice.discardOk'), true))) return;
+    if (view !== state.view && state.view === 'notice' && state.notice) fillNotice(state.notice.content);
+    state.view = view;
+    $$('.tab[data-view]').forEach(function (tab) {
+      if (tab.dataset.view === view) tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    });
+    $$('.view').forEach(function (section) { section.hidden = section.id !== 'view-' + view; });
+    if (view === 'requests') loadRequests();
+    else if (view === 'audit') loadAudit();
+    else if (view === 'retention') loadRetention();
+    else if (view === 'notice') loadNotice();
+  }
+
+  // ===================================================================== requests
+
+  async function loadRequests() {
+    const epoch = state.epoch;
+    try {
+      const data = await api('GET', '/api/privacy/requests');
+      if (epoch !== state.epoch) return;
+      const serverNow = Date.parse(data.now);
+      state.clockOffset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+      state.requests = data.requests || [];
+      $('#requests-error').textContent = '';
+      renderRequests();
+    } catch (error) {
+      report(error, $('#requests-error'));
+    }
+  }
+
+  function openRequests() {
+    return (state.requests || []).filter(function (r) { return r.status === 'open'; });
+  }
+
+  /**
+   * The deadline in words and whether it has passed. Days left are rounded up (a request received
+   * now has "30 days left", its last day "1 day left"); days late are whole days past the deadline.
+   */
+  function deadline(request) {
+    const now = Date.now() + state.clockOffset;
+    const due = Date.parse(request.due_at);
+    if (request.overdue || due <= now) {
+      return { overdue: true, text: t('deadline.overdue', { n: Math.max(1, Math.floor((now - due) / DAY_MS)) }) };
+    }
+    const left = Math.ceil((due - now) / DAY_MS);
+    return { overdue: false, soon: left <= 7, text: t('deadline.left', { n: left }) };
+  }
+
+  /** Keeps what is typed in the open cards across a re-render (language, reload). */
+  function typedInCards() {
+    const typed = {};
+    $$('#open-list textarea, #open-list input').forEach(function (node) {
+      if (node.id) typed[node.id] = node.value;
+    });
+    return typed;
+  }
+
+  function renderRequests() {
+    const typed = typedInCards();
+    const focused = document.activeElement && document.activeElement.id;
+    const open = openRequests();
+    const answered = (state.requests || []).filter(function (r) { return r.status !== 'open'; });
+    const late = open.filter(function (r) { return deadline(r).overdue; }).length;
+
+    const summary = $('#open-summary');
+    summary.textContent = open.length ? t(late ? 'open.summaryOverdue' : 'open.summary', { n: open.length, late: late })
+      : t('open.none');
+    summary.classList.toggle('overdue', late > 0);
+    const count = $('#requests-tab-count');
+    count.hidden = !open.length;
+    count.textContent = String(open.length);
+    count.classList.toggle('late', late > 0);
+
+    $('#open-list').replaceChildren.apply($('#open-list'), open.map(openCard));
+    $('#answered-list').replaceChildren.apply($('#answered-list'), answered.map(answeredItem));
+    $('#answered-empty').hidden = answered.length > 0;
+
+    Object.keys(typed).forEach(function (id) {
+      const node = document.getElementById(id);
+      if (node) node.value = typed[id];
+    });
+    if (focused && document.getElementById(focused) && $('#open-list').contains(document.getElementById(focused))) {
+      document.getElementById(focused).focus();
+    }
+  }
+
+  function fact(list, label, value, className) {
+    if (value === null || value === undefined || value === '') return;
+    const dt = el('dt', null, label);
+    const dd = el('dd', className || null, value);
+    list.append(dt, dd);
+  }
+
+  function openCard(request) {
+    const item = el('li', 'request');
+    item.dataset.id = String(request.id);
+    item.dataset.kind = request.kind;
+    const due = deadline(request);
+    if (due.overdue) item.classList.add('is-overdue');
+
+    const head = el('div', 'request-head');
+    const title = el('h3', 'request-title');
+    title.id = 'request-title-' + request.id;
+    title.append(el('span', 'badge badge-' + request.kind, word('kind', request.kind)), ' ',
+      el('span', null, t('request.number', { id: request.id })));
+    const deadlineText = el('p', 'deadline' + (due.overdue ? ' overdue' : due.soon ? ' soon' : ''), due.text);
+    head.append(title, deadlineText);
+    item.setAttribute('aria-labelledby', title.id);
+
+    const facts = el('dl', 'facts');
+    fact(facts, t('request.identifier'), word('idkind', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
+    if (request.customer_id !== null && request.customer_id !== undefined) fact(facts, t('request.customer'), request.customer_id);
+    fact(facts, t('request.received'), when(request.received_at), 'received');
+    fact(facts, t('request.due'), day(request.due_at), 'due' + (due.overdue ? ' overdue' : ''));
+    fact(facts, t('request.note'), request.note, 'note');
+
+    const panelId = 'request-panel-' + request.id;
+    const actions = el('div', 'actions');
+    const review = button('btn-primary review', t('request.review'), function () { togglePanel(request, 'answer'); });
+    const refuse = button('refuse-open', t('request.refuse'), function () { togglePanel(request, 'refuse'); });
+    review.id = 'review-' + request.id;  // ids keep the focus where it was across a re-render
+    refuse.id = 'refuse-open-' + request.id;
+    review.setAttribute('aria-controls', panelId);
+    refuse.setAttribute('aria-controls', panelId);
+    const openPanel = state.panels[request.id];
+    review.setAttribute('aria-expanded', String(openPanel === 'answer'));
+    refuse.setAttribute('aria-expanded', String(openPanel === 'refuse'));
+    actions.append(review, refuse);
+
+    const panel = el('div', 'request-panel');
+    panel.id = panelId;
+    panel.hidden = !openPanel;
+    if (openPanel === 'answer') panel.append.apply(panel, answerPanel(request));
+    if (openPanel === 'refuse') panel.append(refusePanel(request));
+
+    item.append(head, facts, actions, panel);
+    return item;
+  }
+
+  function togglePanel(request, which) {
+    const id = request.id;
+    state.panels[id] = state.panels[id] === which ? null : which;
+    if (state.panels[id] === 'answer' && !state.previews[id]) loadPreview(request);
+    renderRequests();
+    const card = $('#open-list .request[data-id="' + id + '"]');
+    if (!card) return;
+    const target = state.panels[id] === 'refuse' ? card.querySelector('textarea')
+      : state.panels[id] === 'answer' ? card.querySelector('.preview-title') : card.querySelector(which === 'refuse' ? '.refuse-open' : '.review');
+    if (target) target.focus();
+  }
+
+  async function loadPreview(request) {
+    const epoch = state.epoch;
+    state.previews[request.id] = { loading: true };
+    try {
+      const data = await api('GET', '/api/privacy/requests/' + request.id + '/preview');
+      if (epoch !== state.epoch) return;
+      state.previews[request.id] = data;
+    } catch (error) {
+      if (error.stale) return;
+      state.previews[request.id] = { error: error.message };
+    }
+    if (state.panels[request.id] === 'answer') {
+      renderRequests();
+    }
+  }
+
+  function previewBlock(request) {
+    const box = el('section', 'preview');
+    box.setAttribute('aria-live', 'polite');
+    const heading = el('h4', 'preview-title', t('preview.title'));
+    heading.id = 'preview-title-' + request.id;
+    heading.tabIndex = -1;
+    box.append(heading);
+    const preview = state.previews[request.id];
+    if (!preview || preview.loading) {
+      box.append(el('p', 'muted', t('preview.loading')));
+      box.setAttribute('aria-busy', 'true');
+      return box;
+    }
+    if (preview.error) {
+      box.append(el('p', 'form-error preview-error', preview.error));
+      return box;
+    }
+    const counts = preview.counts || {};
+    let intro;
+    if (!preview.found) intro = t('preview.notFound');
+    else if (preview.customer_id !== null && preview.customer_id !== undefined) intro = t('preview.found', { id: preview.customer_id });
+    else intro = t('preview.foundNoCustomer');
+    box.append(el('p', 'preview-intro' + (preview.found ? '' : ' not-found'), intro));
+    const keys = COUNT_ORDER.filter(function (key) { return key in counts; })
+      .concat(Object.keys(counts).filter(function (key) { return COUNT_ORDER.indexOf(key) < 0; }));
+    const list = el('dl', 'counts');
+    keys.forEach(function (key) {
+      const row = el('div', 'count-row' + (Number(counts[key]) ? '' : ' zero'));
+      row.dataset.key = key;
+      row.append(el('dt', null, word('count', key)), el('dd', null, number(counts[key])));
+      list.append(row);
+    });
+    box.append(list);
+    return box;
+  }
+
+  function answerPanel(request) {
+    const parts = [previewBlock(request)];
+    const form = el('form', 'answer-form stack-form');
+    form.noValidate = true;
+    const reasonId = 'answer-reason-' + request.id;
+    const errorId = 'answer-error-' + request.id;
+    form.append(el('p', 'answer-help' + (request.kind === 'erasure' ? ' warn' : ''),
+      t(request.kind === 'erasure' ? 'answer.erasureHelp' : 'answer.accessHelp')));
+    const label = el('label', null, t('answer.reason'));
+    label.htmlFor = reasonId;
+    const reason = el('textarea');
+    reason.id = reasonId;
+    reason.rows = 2;
+    reason.maxLength = 2000;
+    const error = el('p', 'form-error answer-error');
+    error.id = errorId;
+    error.setAttribute('role', 'alert');
+    reason.setAttribute('aria-describedby', errorId);
+    const submit = el('button', 'btn ' + (request.kind === 'erasure' ? 'btn-danger erase-open' : 'btn-primary answer-submit'),
+      t(request.kind === 'erasure' ? 'answer.erasure' : 'answer.access'));
+    submit.type = 'submit';
+    submit.id = 'answer-submit-' + request.id;
+    form.append(label, reason, error, submit);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      error.textContent = '';
+      if (request.kind === 'erasure') openErase(request, reason.value, submit);
+      else answerAccess(request, reason.value, submit, error);
+    });
+    parts.push(form);
+    return parts;
+  }
+
+  function refusePanel(request) {
+    const form = el('form', 'refuse-form stack-form');
+    form.noValidate = true;
+    const reasonId = 'refuse-reason-' + request.id;
+    const errorId = 'refuse-error-' + request.id;
+    const label = el('label', null, t('refuse.label'));
+    label.htmlFor = reasonId;
+    const reason = el('textarea');
+    reason.id = reasonId;
+    reason.rows = 3;
+    reason.maxLength = 2000;
+    reason.required = true;
+    reason.setAttribute('aria-describedby', errorId);
+    const error = el('p', 'form-error refuse-error');
+    error.id = errorId;
+    error.setAttribute('role', 'alert');
+    const submit = el('button', 'btn btn-danger refuse-submit', t('refuse.submit'));
+    submit.type = 'submit';
+    submit.id = 'refuse-submit-' + request.id;
+    form.append(label, reason, error, submit);
+    form.addEventListener('submit', async function (event) {
+      event.preventDefault();
+      error.textContent = '';
+      try {
+        // The server checks the reason too; its words are shown here.
+        await busy(submit, t('refuse.busy'), function () {
+          return api('POST', '/api/privacy/requests/' + request.id + '/refuse', { reason: reason.value });
+        });
+      } catch (failure) {
+        report(failure, error);
+        reason.focus();
+        return;
+      }
+      delete state.panels[request.id];
+      notice(t('refuse.done', { id: request.id }));
+      await loadRequests();
+      $('#open-title').focus();
+    });
+    return form;
+  }
+
+  async function answerAccess(request, reason, submit, error) {
+    let data;
+    try {
+      data = await busy(submit, t('answer.busy'), function () {
+        return api('POST', '/api/privacy/requests/' + request.id + '/answer', { reason: reason });
+      });
+    } catch (failure) {
+      report(failure, error);
+      return;
+    }
+    delete state.panels[request.id];
+    delete state.previews[request.id];
+    showResult({ kind: 'access', request: data.request || request, exported: data.document, html: data.html });
+    await loadRequests();
+  }
+
+  // ===================================================================== erasure
+
+  function openErase(request, reason) {
+    state.eraseFor = { request: request, reason: reason };
+    const who = word('idkind', request.identifier_kind) + ' ' + identifierText(request);
+    $('#erase-text').textContent = t('erase.text', { id: request.id, who: who });
+    $('#erase-confirm-label').textContent = t('erase.confirm.' + request.identifier_kind, { value: identifierText(request) });
+    $('#erase-confirm').value = '';
+    $('#erase-error').textContent = '';
+    $('#erase-submit').disabled = true;
+    $('#erase-dialog').showModal();
+    $('#erase-confirm').focus();
+  }
+
+  function onEraseInput() {
+    const target = state.eraseFor;
+    $('#erase-submit').disabled = !(target && sameIdentifier(target.request, $('#erase-confirm').value));
+    $('#erase-error').textContent = '';
+  }
+
+  async function submitErase(event) {
+    event.preventDefault();
+    const target = state.eraseFor;
+    if (!target) return;
+    if (!sameIdentifier(target.request, $('#erase-confirm').value)) {
+      $('#erase-error').textContent = t('erase.mismatch');
+      $('#erase-confirm').focus();
+      return;
+    }
+    const request = target.request;
+    let data;
+    try {
+      data = await busy($('#erase-submit'), t('erase.busy'), function () {
+        return api('POST', '/api/privacy/requests/' + request.id + '/answer', { reason: target.reason });
+      });
+    } catch (failure) {
+      report(failure, $('#erase-error'));
+      return;
+    }
+    state.eraseFor = null;
+    $('#erase-dialog').close();
+    delete state.panels[request.id];
+    delete state.previews[request.id];
+    showResult({ kind: 'erasure', request: data.request || request, destroyed: data.destroyed || {} });
+    await loadRequests();
+  }
+
+  // ===================================================================== the answer's result
+
+  function revokeDownloads() {
+    state.blobUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    state.blobUrls = [];
+  }
+
+  function showResult(result) {
+    revokeDownloads();
+    if (result.kind === 'access') {
+      const id = result.request.id;
+      const json = new Blob([JSON.stringify(result.exported, null, 2)], { type: 'application/json' });
+      const html = new Blob([result.html || ''], { type: 'text/html;charset=utf-8' });
+      result.files = [
+        { key: 'result.json', name: 'kisisel-veriler-' + id + '.json', url: URL.createObjectURL(json) },
+        { key: 'result.html', name: 'kisisel-veriler-' + id + '.html', url: URL.createObjectURL(html) },
+      ];
+      state.blobUrls = result.files.map(function (file) { return file.url; });
+      result.exported = null;  // the page keeps only the files
+      result.html = null;
+    }
+    state.result = result;
+    renderResult();
+    const box = $('#answer-result');
+    box.scrollIntoView({ block: 'start' });
+    box.focus();
+  }
+
+  function renderResult() {
+    const result = state.result;
+    const box = $('#answer-result');
+    if (!result) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    box.dataset.kind = result.kind;
+    const body = $('#answer-result-body');
+    const id = result.request.id;
+    if (result.kind === 'access') {
+      $('#answer-result-title').textContent = t('result.access', { id: id });
+      const links = el('div', 'downloads');
+      result.files.forEach(function (file) {
+        const link = el('a', 'btn btn-primary download', t(file.key, { id: id }));
+        link.href = file.url;
+        link.download = file.name;
+        links.append(link);
+      });
+      body.replaceChildren(el('p', null, t('result.accessHelp')), links);
+      return;
+    }
+    $('#answer-result-title').textContent = t('result.erasure', { id: id });
+    const keys = Object.keys(result.destroyed || {}).sort();
+    const parts = [];
+    if (!keys.length) {
+      parts.push(el('p', null, t('result.nothing')));
+    } else {
+      parts.push(el('p', null, t('result.destroyed')));
+      const list = el('dl', 'counts destroyed');
+      keys.forEach(function (key) {
+        const row = el('div', 'count-row');
+        row.dataset.key = key;
+        row.append(el('dt', null, word('count', key)), el('dd', null, number(result.destroyed[key])));
+        list.append(row);
+      });
+      parts.push(list);
+    }
+    parts.push(el('p', 'muted', t('erase.kept')));
+    body.replaceChildren.apply(body, parts);
+  }
+
+  function closeResult() {
+    revokeDownloads();
+    state.result = null;
+    renderResult();
+    $('#open-title').focus();
+  }
+
+  function answeredItem(request) {
+    const item = el('li', 'request answered');
+    item.dataset.id = String(request.id);
+    item.dataset.status = request.status;
+    const head = el('div', 'request-head');
+    const title = el('h3', 'request-title');
+    title.append(el('span', 'badge badge-' + request.kind, word('kind', request.kind)), ' ',
+      el('span', null, t('request.number', { id: request.id })));
+    head.append(title, el('span', 'badge badge-status-' + request.status, word('status', request.status)));
+    const facts = el('dl', 'facts');
+    fact(facts, t('request.identifier'), word('idkind', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
+    if (request.customer_id !== null && request.customer_id !== undefined) fact(facts, t('request.customer'), request.customer_id);
+    fact(facts, t('request.received'), when(request.received_at), 'received');
+    fact(facts, t('request.answered'), when(request.answered_at), 'answered-at');
+    fact(facts, t('request.answeredBy'), request.answered_by);
+    fact(facts, t(request.status === 'refused' ? 'request.reason' : 'request.outcome'), request.outcome, 'outcome');
+    fact(facts, t('request.note'), request.note, 'note');
+    item.append(head, facts);
+    return item;
+  }
+
+  // ===================================================================== new request
+
+  function identifierKind() {
+    const checked = $('input[name="identifier_kind"]:checked');
+    return checked ? checked.value : 'email';
+  }
+
+  function renderIdentifierField() {
+    const kind = identifierKind();
+    $('#new-identifier-label').textContent = t('idlabel.' + kind);
+    $('#new-identifier-hint').textContent = t('idhint.' + kind);
+    const input = $('#new-identifier');
+    input.type = kind === 'email' ? 'email' : kind === 'phone' ? 'tel' : 'text';
+    input.inputMode = kind === 'customer' ? 'numeric' : kind === 'phone' ? 'tel' : 'email';
+    input.autocomplete = 'off';
+  }
+
+  async function submitNewRequest(event) {
+    event.preventDefault();
+    const error = $('#new-request-error');
+    error.textContent = '';
+    const kindInput = $('input[name="kind"]:checked');
+    const idKind = identifierKind();
+    const identifier = $('#new-identifier').value.trim();
+    if (!identifier) {
+      error.textContent = t('new.missing.' + idKind);
+      $('#new-identifier').focus();
+      return;
+    }
+    let created;
+    try {
+      created = await busy($('#new-request-submit'), t('new.busy'), function () {
+        return api('POST', '/api/privacy/requests', {
+          kind: kindInput ? kindInput.value : 'access', identifier_kind: idKind, identifier: identifier,
+          note: $('#new-note').value,
+        });
+      });
+    } catch (failure) {
+      report(failure, error);
+      $('#new-identifier').focus();
+      return;
+    }
+    $('#new-identifier').value = '';
+    $('#new-note').value = '';
+    notice(t('new.saved', { id: created.id, due: day(created.due_at) }));
+    await loadRequests();
+    const card = $('#open-list .request[data-id="' + created.id + '"]');
+    if (card) {
+      card.scrollIntoView({ block: 'nearest' });
+      card.querySelector('.review').focus();
+    }
+  }
+
+  // ===================================================================== audit log
+
+  async function loadAudit() {
+    const epoch = state.epoch;
+    const customer = $('#audit-customer').value.trim();
+    const error = $('#audit-error');
+    error.textContent = '';
+    const url = '/api/privacy/audit' + (customer ? '?customer_id=' + encodeURIComponent(customer) : '');
+    try {
+      const data = await api('GET', url);
+      if (epoch !== state.epoch) return;
+      state.audit = { entries: data.entries || [], customer: customer };
+      renderAudit();
+    } catch (failure) {
+      report(failure, error);
+    }
+  }
+
+  function subjectText(subject) {
+    if (!subject) return t('common.none');
+    const match = /^request:(\d+)$/.exec(subject);
+    if (match) return t('subject.request', { id: match[1] });
+    if (subject === 'csv') return t('subject.csv');
+    return subject;
+  }
+
+  function renderAudit() {
+    const audit = state.audit;
+    const rows = audit.entries.map(function (entry) {
+      const row = el('tr');
+      row.dataset.action = entry.action;
+      const who = el('td');
+      who.append(el('span', 'actor', entry.actor === 'system' ? t('actor.system') : entry.actor));
+      if (entry.role) who.append(' ', el('span', 'muted small', '(' + word('role', entry.role) + ')'));
+      row.append(el('td', 'nowrap', when(entry.at)), who, el('td', 'action', word('action', entry.action)),
+        el('td', 'num', entry.customer_id === null || entry.customer_id === undefined ? t('common.none') : entry.customer_id),
+        el('td', null, subjectText(entry.subject)), el('td', 'reason', entry.reason || t('common.none')),
+        el('td', 'muted small', entry.address || t('common.none')));
+      return row;
+    });
+    if (!rows.length) {
+      const row = el('tr');
+      const cell = el('td', 'muted', t('audit.none'));
+      cell.colSpan = 7;
+      row.append(cell);
+      rows.push(row);
+    }
+    $('#audit-rows').replaceChildren.apply($('#audit-rows'), rows);
+    $('#audit-count').textContent = audit.customer
+      ? t('audit.countCustomer', { n: audit.entries.length, customer: audit.customer })
+      : t('audit.count', { n: audit.entries.length });
+  }
+
+  async function downloadAudit() {
+    const error = $('#audit-error');
+    error.textContent = '';
+    const customer = $('#audit-customer').value.trim();
+    const params = new URLSearchParams({ format: 'csv' });
+    if (customer) params.set('customer_id', customer);
+    try {
+      await busy($('#audit-csv'), t('audit.csvBusy'), async function () {
+        const response = await call('GET', '/api/privacy/audit?' + params.toString());
+        if (!response.ok) {
+          const data = await readJson(response);
+          throw new Error((data && typeof data.error === 'string' && data.error) || t('error.generic'));
+        }
+        const blob = await response.blob();
+        const disposition = response.headers.get('Content-Disposition') || '';
+        const named = /filename="?([^";]+)"?/.exec(disposition);
+        let name = named ? named[1] : 'denetim-kaydi.csv';
+        if (customer) name = name.replace(/\.csv$/, '') + '-musteri-' + customer + '.csv';
+        saveBlob(blob, name);
+      });
+    } catch (failure) {
+      report(failure, error);
+      return;
+    }
+    notice(t('audit.csvDone'));
+    loadAudit();  // the export itself is in the log now
+  }
+
+  // ===================================================================== retention
+
+  async function loadRetention() {
+    const epoch = state.epoch;
+    try {
+      const data = await api('GET', '/api/privacy/retention');
+      if (epoch !== state.epoch) return;
+      state.retention = data;
+      $('#retention-error').textContent = '';
+      renderRetention();
+    } catch (failure) {
+      report(failure, $('#retention-error'));
+    }
+  }
+
+  function countsText(counts) {
+    const keys = Object.keys(counts || {}).sort();
+    return keys.map(function (key) { return word('count', key) + ': ' + number(counts[key]); }).join(', ');
+  }
+
+  function renderRetention() {
+    const data = state.retention;
+    const periods = data.periods || {};
+    const list = $('#retention-periods');
+    list.replaceChildren();
+    Object.keys(periods).forEach(function (key) {
+      const days = Number(periods[key]);
+      const years = days / 365;
+      const value = days >= 365 && Math.abs(years - Math.round(years)) < 0.05
+        ? t('retention.daysYears', { n: number(days), years: number(Math.round(years)) })
+        : t('retention.days', { n: number(days) });
+      const row = el('div', 'period');
+      row.dataset.key = key;
+      row.append(el('dt', null, word('retention.period', key)), el('dd', null, value));
+      list.append(row);
+    });
+    const records = data.records || [];
+    $('#retention-empty').hidden = records.length > 0;
+    $('#retention-table').hidden = !records.length;
+    $('#retention-rows').replaceChildren.apply($('#retention-rows'), records.map(function (record) {
+      const row = el('tr');
+      row.dataset.trigger = record.trigger;
+      if (record.request_id !== null && record.request_id !== undefined) row.dataset.request = String(record.request_id);
+      const trigger = record.trigger === 'request' ? t('trigger.request', { id: record.request_id })
+        : word('trigger', record.trigger);
+      row.append(el('td', 'nowrap', when(record.at)), el('td', null, trigger),
+        el('td', null, record.actor === 'system' ? t('actor.system') : record.actor),
+        el('td', null, word('method', record.method)), el('td', 'counts-cell', countsText(record.counts) || t('common.none')));
+      return row;
+    }));
+  }
+
+  async function runRetention() {
+    const status = $('#retention-status');
+    setStatusText(status, '', '');
+    $('#retention-error').textContent = '';
+    if (!(await confirmDialog(t('retention.runTitle'), t('retention.runText'), t('retention.runOk'), true))) return;
+    let data;
+    try {
+      data = await busy($('#retention-run'), t('retention.runBusy'), function () {
+        return api('POST', '/api/privacy/retention/run', {});
+      });
+    } catch (failure) {
+      report(failure, $('#retention-error'));
+      return;
+    }
+    setStatusText(status, data.record ? t('retention.ran', { counts: countsText(data.record.counts) })
+      : t('retention.ranNothing'), 'ok');
+    loadRetention();
+  }
+
+  // ===================================================================== the privacy notice
+
+  function noticeField(lang, part) {
+    return $('#notice-' + lang + '-' + part);
+  }
+
+  /** The form as the API takes it: {tr: {short, full}, en: {...}} (the server sets the version). */
+  function formNotice() {
+    const content = {};
+    NOTICE_LANGS.forEach(function (lang) {
+      content[lang] = {};
+      NOTICE_PARTS.forEach(function (part) { content[lang][part] = noticeField(lang, part).value; });
+    });
+    return content;
+  }
+
+  function noticeText(content, lang, part) {
+    return String((((content || {})[lang] || {})[part]) || '');
+  }
+
+  /** Compared as the server keeps it (trimmed, Unix line ends), so a stray blank is no change. */
+  function noticeKey(content) {
+    const parts = [];
+    NOTICE_LANGS.forEach(function (lang) {
+      NOTICE_PARTS.forEach(function (part) { parts.push(noticeText(content, lang, part).replace(/\r\n/g, '\n').trim()); });
+    });
+    return JSON.stringify(parts);
+  }
+
+  function fillNotice(content) {
+    NOTICE_LANGS.forEach(function (lang) {
+      NOTICE_PARTS.forEach(function (part) { noticeField(lang, part).value = noticeText(content, lang, part); });
+    });
+    state.noticeSavedKey = noticeKey(content);
+  }
+
+  function isNoticeDirty() {
+    return !!(state.notice && !$('#notice-form').hidden && noticeKey(formNotice()) !== state.noticeSavedKey);
+  }
+
+  function renderNoticeMeta() {
+    const data = state.notice;
+    const by = data.updated_by;
+    const updated = data.updated_at
+      ? (by ? t('notice.updated', { by: by, at: when(data.updated_at) }) : t('notice.updatedAt', { at: when(data.updated_at) }))
+      : '';
+    const version = data.content && data.content.version !== undefined ? t('notice.version', { version: data.content.version }) : '';
+    $('#notice-updated').textContent = [updated, version].filter(Boolean).join(' · ');
+    if (state.noticeConflict) renderNoticeConflict();
+  }
+
+  async function loadNotice(options) {
+    const epoch = state.epoch;
+    if (isNoticeDirty() && !(options && options.force)) return;  // what is typed stays
+    const error = $('#notice-error');
+    error.textContent = '';
+    let response;
+    try {
+      response = await call('GET', '/api/privacy/notice');
+    } catch (failure) {
+      report(failure, error);
+      return;
+    }
+    if (epoch !== state.epoch) return;
+    if (response.status === 404 || response.status === 405) {
+      // The bridge has no notice API routed.
+      state.notice = false;
+      $('#notice-soon').hidden = false;
+      $('#notice-form').hidden = true;
+      return;
+    }
+    const data = await readJson(response);
+    if (!response.ok || !data || !data.content) {
+      report(new Error((data && typeof data.error === 'string' && data.error) || t('error.generic')), error);
+      return;
+    }
+    state.notice = data;
+    state.noticeConflict = null;
+    $('#notice-conflict').hidden = true;
+    $('#notice-soon').hidden = true;
+    $('#notice-form').hidden = false;
+    fillNotice(data.content);
+    renderNoticeMeta();
+    setStatusText($('#notice-status'), '', '');
+  }
+
+  async function saveNotice(event) {
+    if (event) event.preventDefault();
+    if (!state.notice) return;
+    const error = $('#notice-error');
+    const status = $('#notice-status');
+    error.textContent = '';
+    // Saving again after a conflict goes over the version that won, on purpose.
+    const revision = state.noticeConflict ? state.noticeConflict.revision : state.notice.revision;
+    let data;
+    try {
+      data = await busy($('#notice-save'), t('notice.saving'), function () {
+        return api('PUT', '/api/privacy/notice', { content: formNotice(), revision: revision });
+      });
+    } catch (failure) {
+      setStatusText(status, '', '');
+      if (failure.status === 409 && failure.data && failure.data.conflict) {
+        // Someone else saved first: say so, keep what was typed, show what they saved.
+        state.noticeConflict = failure.data.conflict;
+        $('#notice-conflict .conflict-message').textContent = failure.message || t('notice.conflict');
+        renderNoticeConflict();
+        $('#notice-conflict').hidden = false;
+        $('#notice-conflict').scrollIntoView({ block: 'nearest' });
+        $('#notice-keep').focus();
+        return;
+      }
+      report(failure, error);
+      return;
+    }
+    state.notice = data;
+    state.noticeConflict = null;
+    $('#notice-conflict').hidden = true;
+    fillNotice(data.content);
+    renderNoticeMeta();
+    setStatusText(status, t('notice.saved'), 'ok');
+  }
+
+  /** The saved text's parts that differ from the form, read-only, to copy from. */
+  function renderNoticeConflict() {
+    const conflict = state.noticeConflict;
+    const box = $('#notice-conflict-fields');
+    if (!conflict) {
+      box.replaceChildren();
+      return;
+    }
+    const mine = formNotice();
+    const rows = [];
+    NOTICE_LANGS.forEach(function (lang) {
+      NOTICE_PARTS.forEach(function (part) {
+        const theirs = noticeText(conflict.theirs, lang, part);
+        if (theirs.trim() === noticeText(mine, lang, part).trim()) return;
+        const id = 'notice-theirs-' + lang + '-' + part;
+        const field = el('div', 'field');
+        const label = el('label', null, t('notice.theirs', {
+          field: t('lang.' + lang) + ' · ' + t('notice.' + part), by: conflict.by || t('common.none'), at: when(conflict.at),
+        }));
+        label.htmlFor = id;
+        const text = el('textarea', 'theirs');
+        text.id = id;
+        text.readOnly = true;
+        text.rows = part === 'short' ? 3 : 8;
+        text.value = theirs;
+        if (lang === 'en') text.lang = 'en';
+        field.append(label, text);
+        rows.push(field);
+      });
+    });
+    if (!rows.length) rows.push(el('p', 'muted', t('notice.noDiff')));
+    box.replaceChildren.apply(box, rows);
+  }
+
+  async function reloadNotice() {
+    await loadNotice({ force: true });
+    if (!state.noticeConflict) notice(t('notice.reloaded'));
+    $('#notice-tr-short').focus();
+  }
+
+  // ===================================================================== the confirm dialog
+
+  /** Resolves true when the admin confirms (a native <dialog>: Escape cancels). */
+  function confirmDialog(title, text, okLabel, danger) {
+    return new Promise(function (resolve) {
+      const dialog = $('#confirm-dialog');
+      $('#confirm-title').textContent = title;
+      $('#confirm-text').textContent = text;
+      const ok = $('#confirm-ok');
+      ok.textContent = okLabel;
+      ok.className = 'btn ' + (danger ? 'btn-danger-solid' : 'btn-primary');
+      dialog.returnValue = '';
+      dialog.addEventListener('close', function () { resolve(dialog.returnValue === 'ok'); }, { once: true });
+      dialog.showModal();
+      $('#confirm-cancel').focus();
+    });
+  }
+
+  // ===================================================================== session
+
+  async function startSession(token, user) {
+    state.token = token;
+    state.user = user || null;
+    const epoch = ++state.epoch;
+    if (user && user.role && user.role !== 'admin') {
+      // A saved login of another role (e.g. the role was changed): not kept here.
+      if (Login.logout) Login.logout(token);
+      endSession(t('login.wrongRole'), user);
+      return;
+    }
+    let data;
+    try {
+      data = await api('GET', '/api/privacy/requests');
+    } catch (error) {
+      if (error.stale || epoch !== state.epoch) return;
+      endSession(error.message);
+      return;
+    }
+    if (epoch !== state.epoch) return;
+    const serverNow = Date.parse(data.now);
+    state.clockOffset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    state.requests = data.requests || [];
+    $('#login-view').hidden = true;
+    $('#app-view').hidden = false;
+    $('#me-name').textContent = (user && (user.display_name || user.username)) || '';
+    renderIdentifierField();
+    state.view = 'requests';
+    $$('.tab[data-view]').forEach(function (tab) {
+      if (tab.dataset.view === 'requests') tab.setAttribute('aria-current', 'page');
+      else tab.removeAttribute('aria-current');
+    });
+    $$('.view').forEach(function (section) { section.hidden = section.id !== 'view-requests'; });
+    renderRequests();
+  }
+
+  /** Back to the login form: forget the token and everything shown. */
+  function endSession(message, wrongPageUser) {
+    state.epoch++;
+    session.clear();
+    $$('dialog').forEach(function (dialog) { if (dialog.open) dialog.close(); });
+    revokeDownloads();
+    Object.assign(state, {
+      token: null, user: null, requests: null, panels: {}, previews: {}, result: null, audit: null,
+      retention: null, notice: null, noticeSavedKey: '', noticeConflict: null, eraseFor: null, view: 'requests',
+    });
+    ['#open-list', '#answered-list', '#audit-rows', '#retention-rows', '#retention-periods', '#answer-result-body']
+      .forEach(function (id) { $(id).replaceChildren(); });
+    ['#open-summary', '#audit-count', '#notice-updated', '#requests-error', '#new-request-error', '#audit-error',
+      '#retention-error', '#notice-error'].forEach(function (id) { $(id).textContent = ''; });
+    ['#retention-status', '#notice-status'].forEach(function (id) { setStatusText($(id), '', ''); });
+    ['#new-identifier', '#new-note', '#audit-customer'].forEach(function (id) { $(id).value = ''; });
+    NOTICE_LANGS.forEach(function (lang) {
+      NOTICE_PARTS.forEach(function (part) { noticeField(lang, part).value = ''; });
+    });
+    $('#answer-result').hidden = true;
+    $('#requests-tab-count').hidden = true;
+    $('#notice-conflict').hidden = true;
+    $('#notice-conflict-fields').replaceChildren();
+    $('#me-name').textContent = '';
+    document.title = t('app.title');
+    if (wrongPageUser) Login.showWrongPage(message, wrongPageUser, t);
+    else Login.showForm(message);
+  }
+
+  // ===================================================================== wiring
+
+  function bindEvents() {
+    Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['admin'] });
+    $$('.lang-toggle').forEach(function (node) { node.addEventListener('click', toggleLanguage); });
+    $('#logout').addEventListener('click', async function () {
+      if (isNoticeDirty() && !(await confirmDialog(t('notice.discardTitle'), t('notice.discardText'),
+        t('notice.discardOk'), true))) return;
+      if (Login.logout) Login.logout(state.token);
+      endSession('');
+    });
+    $$('.tab[data-view]').forEach(function (tab) {
+      tab.addEventListener('click', function () { showView(tab.dataset.view); });
+    });
+
+    $('#new-request-form').addEventListener('submit', submitNewRequest);
+    $$('input[name="identifier_kind"]').forEach(function (node) {
+      node.addEventListener('change', function () {
+        renderIdentifierField();
+        $('#new-request-error').textContent = '';
+      });
+    });
+    $('#requests-reload').addEventListener('click', loadRequests);
+    $('#answer-result-close').addEventListener('click', closeResult);
+    $('#open-title').tabIndex = -1;
+
+    $('#erase-form').addEventListener('submit', submitErase);
+    $('#erase-confirm').addEventListener('input', onEraseInput);
+    $('#erase-cancel').addEventListener('click', function () { $('#erase-dialog').close(); });
+    $('#erase-dialog').addEventListener('close', function () {
+      const target = state.eraseFor;
+      state.eraseFor = null;
+      const card = target && $('#open-list .request[data-id="' + target.request.id + '"] .erase-open');
+      if (card) card.focus();
+    });
+
+    $('#audit-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      loadAudit();
+    });
+    $('#audit-clear').addEventListener('click', function () {
+      $('#audit-customer').value = '';
+      loadAudit();
+    });
+    $('#audit-csv').addEventListener('click', downloadAudit);
+
+    $('#retention-run').addEventListener('click', runRetention);
+
+    $('#notice-form').addEventListener('submit', saveNotice);
+    $('#notice-form').addEventListener('input', function () {
+      setStatusText($('#notice-status'), isNoticeDirty() ? t('notice.unsaved') : '', isNoticeDirty() ? 'dirty' : '');
+    });
+    $('#notice-reload').addEventListener('click', reloadNotice);
+    $('#notice-keep').addEventListener('click', function () { saveNotice(); });
+
+    $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
+    $('#notice').addEventListener('click', function () { $('#notice').hidden = true; });
+    window.addEventListener('beforeunload', function (event) {
+      if (state.token && isNoticeDirty()) {
+        event.preventDefault();
+        event.returnValue = '';
+      }
+    });
+  }
+
+  function init() {
+    try {
+      const saved = localStorage.getItem(LANG_KEY);
+      if (saved === 'tr' || saved === 'en') state.lang = saved;
+    } catch (_) { /* no storage: Turkish */ }
+    applyStaticStrings();
+    bindEvents();
+    // An expired token goes to the login form without a refused request first.
+    const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });
+    if (!resumed) Login.showForm('');
+  }
+
+  init();
+})();
