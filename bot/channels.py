@@ -12,6 +12,10 @@ which the bridge stores with the shopper's message for the reports (contact reas
 rate) and the editors' inbox. `confidence` is the classifier's confidence in its best intent; for
 `nlu_fallback` (where Rasa reports the threshold itself) it is the confidence of the intent it was
 unsure about, named in `guess`. `topic_confidence` is the response selector's, for FAQ answers.
+
+Card numbers, CVVs, TCKNs and IBANs in the message (and in its metadata) are masked as the request
+is read (bot/privacy/masking.py), before Rasa logs, parses or stores it in the tracker: the bridge
+masks them already, but any client may talk to this channel directly.
 """
 from __future__ import annotations
 
@@ -19,10 +23,12 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic.request import Request
 
 from actions.suggestions import INTENT_SUGGESTIONS
 from actions.texts import quick_reply
 from bot.language import message_language
+from bot.privacy.masking import mask_text, mask_values
 
 FAILURE_TEXT = {
     "tr": "Üzgünüm, şu anda bu isteğinizi tamamlayamıyorum; bir sorun yaşıyoruz. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
@@ -34,6 +40,14 @@ class HonestRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def _extract_message(self, req: Request) -> Optional[str]:
+        text = super()._extract_message(req)
+        return mask_text(text) if isinstance(text, str) else text
+
+    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
+        metadata = super().get_metadata(request)
+        return mask_values(metadata) if isinstance(metadata, dict) else metadata  # customer_token kept
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
         app = {}

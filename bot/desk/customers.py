@@ -15,6 +15,7 @@ from actions.store.database import make_engine, make_sessionmaker
 from actions.store.models import ComplaintTicket, Customer, Order, ReturnRequest
 from actions.texts import format_money
 from bot.desk.store import iso
+from bot.privacy.masking import mask_phone
 
 EMPTY_CONTEXT = {"customer": None, "orders": [], "returns": [], "complaints": []}
 
@@ -76,9 +77,11 @@ class CustomerDirectory:
                                 .order_by(ReturnRequest.opened_at.desc())).scalars().all() if order_nos else []
             complaints = s.execute(select(ComplaintTicket).where(ComplaintTicket.customer_id == customer_id)
                                    .order_by(ComplaintTicket.created_at.desc())).scalars().all()
+            # Agents never see a phone number in full (KVKK): its last digits are enough to check a proof.
             return {
                 "customer": {"id": customer.id, "name": f"{customer.first_name} {customer.last_name}",
-                             "email": customer.email, "phone_last4": "".join(ch for ch in customer.phone if ch.isdigit())[-4:], "city": customer.city},
+                             "email": customer.email, "phone_masked": mask_phone(customer.phone, keep=4),
+                             "phone_last4": "".join(ch for ch in customer.phone if ch.isdigit())[-4:], "city": customer.city},
                 "orders": [{"order_no": o.order_no, "status": o.status, "total": format_money(o.total_kurus, "tr"),
                             "placed_at": iso(o.placed_at)} for o in orders],
                 "returns": [{"rma_code": r.rma_code, "order_no": r.order_no, "status": r.status,
