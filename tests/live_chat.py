@@ -51,7 +51,7 @@ class Recorder:
 
 
 class ShopperClient(Recorder):
-    EVENTS = ("session_confirm", "bot_uttered", "history", "handoff_status", "typing", "error")
+    EVENTS = ("session_confirm", "bot_uttered", "history", "handoff_status", "typing", "error", "session_ended")
 
     def __init__(self, url: str, session_id: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None):
         super().__init__()
@@ -78,6 +78,21 @@ class ShopperClient(Recorder):
         self.wait_for("bot_uttered", after=mark, timeout=timeout)
         time.sleep(0.3)  # the rest of a multi-message answer
         return self.of("bot_uttered", after=mark)
+
+    def call(self, event: str, data: Any = None, timeout: float = DEFAULT_TIMEOUT) -> Any:
+        """An event with an acknowledgement (privacy_state, consent, end_session): the server's answer."""
+        return self.sio.call(event, data, timeout=timeout)
+
+    def acknowledge_notice(self, language: Optional[str] = None) -> Dict[str, Any]:
+        """What our widget does before the first message: reads the privacy notice and acknowledges
+        it. The protocol does not require it (Rasa's webchat never does)."""
+        language = language or self.metadata.get("language", "tr")
+        state = self.call("privacy_state", {"language": language})
+        assert state["ok"], state
+        answer = self.call("consent", {"kind": "notice", "granted": True, "language": language,
+                                       "version": state["notice"]["version"]})
+        assert answer["ok"], answer
+        return answer
 
     def disconnect(self) -> None:
         if self.sio.connected:

@@ -18,6 +18,7 @@
   const TYPING_IDLE_MS = 3000;
   const TYPING_SAFETY_MS = 30000; // hide a remote "typing" that never got its active:false
   const SEND_ERROR_WINDOW_MS = 10000; // an error this soon after a send belongs to that message
+  const CALL_TIMEOUT_MS = 10000; // an acknowledged event (privacy_state, consent, end_session) not answered by then failed
 
   const STRINGS = {
     tr: {
@@ -51,7 +52,24 @@
       bot: "Asistan",
       system: "Bilgi",
       agent: "Müşteri temsilcisi",
-      remaining: n => `${n} karakter kaldı`
+      remaining: n => `${n} karakter kaldı`,
+      // The privacy notice, marketing e-mails and "end chat" (docs/live-chat.md). The notice and
+      // the marketing wording themselves come from the server, which records what was shown.
+      noticeTitle: "Sohbete başlamadan önce",
+      noticeFull: "Aydınlatma metninin tamamı",
+      noticeAccept: "Anladım, sohbete başla",
+      noticePath: "gizlilik",
+      newTab: " (yeni sekmede açılır)",
+      privacy: "Gizlilik",
+      privacyMenu: "Gizlilik ve e-posta tercihleri",
+      choiceSaved: "Tercihiniz kaydedildi.",
+      choiceFailed: "Tercihiniz kaydedilemedi. Lütfen tekrar deneyin.",
+      endChat: "Sohbeti bitir",
+      endQuestion: "Sohbet bu cihazda bitirilsin mi? Mesajlar bu cihazdan kaldırılır ve sohbet bir daha açılamaz. Ortak kullanılan bir cihazdaysanız öneririz.",
+      endYes: "Evet, sohbeti bitir",
+      endNo: "Vazgeç",
+      endFailed: "Sohbet bitirilemedi. Lütfen tekrar deneyin.",
+      ended: "Sohbet bitirildi. Dilerseniz yeni bir sohbet başlatabilirsiniz."
     },
     en: {
       title: "Kuzey Market Support",
@@ -83,7 +101,22 @@
       bot: "Assistant",
       system: "Info",
       agent: "Support agent",
-      remaining: n => `${n} characters left`
+      remaining: n => `${n} characters left`,
+      noticeTitle: "Before you start",
+      noticeFull: "Full privacy notice",
+      noticeAccept: "OK, start chatting",
+      noticePath: "en/privacy",
+      newTab: " (opens in a new tab)",
+      privacy: "Privacy",
+      privacyMenu: "Privacy and e-mail preferences",
+      choiceSaved: "Your choice has been saved.",
+      choiceFailed: "Your choice could not be saved. Please try again.",
+      endChat: "End chat",
+      endQuestion: "End the chat on this device? The messages are removed from this device and the chat cannot be opened again. We recommend it on a shared device.",
+      endYes: "Yes, end the chat",
+      endNo: "Cancel",
+      endFailed: "The chat could not be ended. Please try again.",
+      ended: "The chat has ended. You can start a new one whenever you like."
     }
   };
 
@@ -108,6 +141,7 @@
   const language = pickLanguage();
   const customerToken = config.customerToken || dataset.customerToken || null;
   const t = STRINGS[language];
+  const noticeUrl = new URL(t.noticePath, bridgeBase).href; // the full notice, served by the bridge
 
   // ---- small helpers --------------------------------------------------------------------
 
@@ -118,6 +152,9 @@
   }
   function storageSet(area, key, value) {
     try { window[area].setItem(key, value); } catch (e) { /* not persisted */ }
+  }
+  function storageRemove(area, key) {
+    try { window[area].removeItem(key); } catch (e) { /* nothing stored */ }
   }
 
   function el(tag, attrs, children) {
@@ -154,6 +191,8 @@
   const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.3 1.3 0 1 0 0 2.6A1.3 1.3 0 0 0 7 10zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6z";
   const ICON_CLOSE = "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
   const ICON_SEND = "M3 20.5 21.5 12 3 3.5v6.6l12 1.9-12 1.9z";
+  const ICON_SHIELD = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3zm0 2.2 6 2.2V11c0 4-2.6 7.7-6 8.9-3.4-1.2-6-4.9-6-8.9V6.4l6-2.2z";
+  const ICON_END = "M13 3h-2v10h2V3zm4.8 2.2-1.4 1.4A6.9 6.9 0 0 1 19 12a7 7 0 1 1-11.4-5.4L6.2 5.2A9 9 0 1 0 21 12c0-2.7-1.2-5.1-3.2-6.8z";
 
   // Text with http(s) links as real <a> elements; everything else stays a text node.
   const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
@@ -223,6 +262,33 @@
       ui.close
     ]);
 
+    // Privacy and "end chat", always in view under the title; hidden while the notice is shown.
+    ui.privacyToggle = el("button", {
+      type: "button", id: "kd-privacy-toggle", className: "kd-tool", "aria-expanded": "false",
+      "aria-controls": "kd-privacy-menu"
+    }, [icon(ICON_SHIELD), el("span", { text: t.privacy })]);
+    ui.endButton = el("button", {
+      type: "button", id: "kd-end", className: "kd-tool", "aria-expanded": "false", "aria-controls": "kd-end-confirm"
+    }, [icon(ICON_END), el("span", { text: t.endChat })]);
+    ui.toolbar = el("div", { className: "kd-toolbar", id: "kd-toolbar" }, [ui.privacyToggle, ui.endButton]);
+
+    ui.marketing = el("input", { type: "checkbox", id: "kd-marketing", className: "kd-checkbox" });
+    ui.marketingText = el("span", { id: "kd-marketing-text" });
+    ui.marketingLabel = el("label", { className: "kd-check", id: "kd-marketing-label" }, [ui.marketing, ui.marketingText]);
+    ui.privacyStatus = el("p", { className: "kd-sheet-status", id: "kd-privacy-status", role: "status" });
+    ui.privacyMenu = el("div", {
+      id: "kd-privacy-menu", className: "kd-sheet", role: "group", "aria-label": t.privacyMenu, hidden: true
+    }, [ui.marketingLabel, ui.privacyStatus, noticeLink("kd-privacy-link")]);
+
+    ui.endYes = el("button", { type: "button", id: "kd-end-yes", className: "kd-button kd-button-danger", text: t.endYes });
+    ui.endNo = el("button", { type: "button", id: "kd-end-no", className: "kd-button kd-button-plain", text: t.endNo });
+    ui.endConfirm = el("div", {
+      id: "kd-end-confirm", className: "kd-sheet", role: "group", "aria-labelledby": "kd-end-question", hidden: true
+    }, [
+      el("p", { id: "kd-end-question", className: "kd-sheet-text", text: t.endQuestion }),
+      el("div", { className: "kd-sheet-actions" }, [ui.endYes, ui.endNo])
+    ]);
+
     ui.connection = el("div", { id: "kd-connection", className: "kd-connection", role: "status", text: t.connecting });
 
     ui.alertText = el("span", { className: "kd-alert-text" });
@@ -256,13 +322,37 @@
       ui.input, ui.send, ui.counter
     ]);
 
+    // The notice (aydınlatma) takes the composer's place until the shopper acknowledges it.
+    ui.noticeText = el("p", { id: "kd-notice-text", className: "kd-notice-text" });
+    ui.noticeMarketing = el("input", { type: "checkbox", id: "kd-notice-marketing", className: "kd-checkbox" });
+    ui.noticeMarketingText = el("span", { id: "kd-notice-marketing-text" });
+    ui.noticeAccept = el("button", {
+      type: "button", id: "kd-notice-accept", className: "kd-button kd-button-primary", text: t.noticeAccept
+    });
+    ui.notice = el("section", {
+      id: "kd-notice", className: "kd-notice", tabindex: "-1", "aria-labelledby": "kd-notice-title",
+      "aria-describedby": "kd-notice-text", hidden: true
+    }, [
+      el("h3", { id: "kd-notice-title", className: "kd-notice-title", text: t.noticeTitle }),
+      ui.noticeText,
+      noticeLink("kd-notice-link"),
+      el("label", { className: "kd-check", id: "kd-notice-marketing-label" }, [ui.noticeMarketing, ui.noticeMarketingText]),
+      ui.noticeAccept
+    ]);
+
     ui.panel = el("div", {
       id: "kd-panel", className: "kd-panel", role: "dialog", "aria-label": t.dialog, hidden: true
-    }, [header, ui.connection, ui.alert, ui.messages, ui.typing, ui.form]);
+    }, [header, ui.toolbar, ui.privacyMenu, ui.endConfirm, ui.connection, ui.alert, ui.messages, ui.typing,
+      ui.notice, ui.form]);
 
     ui.root = el("div", { className: "kd-root", id: "kd-root", lang: language, "data-language": language },
       [ui.panel, ui.launcher]);
     document.body.appendChild(ui.root);
+  }
+
+  function noticeLink(id) {
+    return el("a", { id: id, className: "kd-link kd-notice-link", href: noticeUrl, target: "_blank", rel: "noopener" },
+      [document.createTextNode(t.noticeFull), el("span", { className: "kd-sr-only", text: t.newTab })]);
   }
 
   // ---- state ----------------------------------------------------------------------------
@@ -281,6 +371,10 @@
   let remoteTypingTimer = null;
   let serverDisconnectDelay = 2000;
   let connectionAlert = false; // the alert shows why a connection was refused
+  // What the server said about this session's privacy: {notice: {needed, text, version},
+  // marketing: {granted, wording, version}}; null until asked, or when it could not answer.
+  let privacy = null;
+  let choosing = false; // a consent or end_session is on its way: no second one meanwhile
 
   // ---- rendering messages ---------------------------------------------------------------
 
@@ -390,6 +484,10 @@
     connected = state === "connected";
     ui.root.setAttribute("data-connected", connected ? "true" : "false");
     updateComposer();
+    // aria-disabled rather than disabled: a focused control keeps its focus while we reconnect.
+    [ui.privacyToggle, ui.endButton, ui.endYes, ui.noticeAccept].forEach(button => {
+      button.setAttribute("aria-disabled", connected ? "false" : "true");
+    });
     ui.messages.querySelectorAll(".kd-quick-reply").forEach(button => { button.disabled = !connected; });
   }
 
@@ -443,6 +541,183 @@
     if (typingActive) emitTyping(false);
     typingActive = false;
     typingSentAt = 0;
+  }
+
+  // ---- privacy: the notice, marketing e-mails, "end chat" ---------------------------------
+
+  // An event with an acknowledgement; `callback(null)` when the server does not answer in time.
+  function callServer(event, data, callback) {
+    let answered = false;
+    const timer = setTimeout(() => {
+      if (answered) return;
+      answered = true;
+      callback(null);
+    }, CALL_TIMEOUT_MS);
+    socket.emit(event, data, answer => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      callback(answer || null);
+    });
+  }
+
+  // Asked after every session_confirm: the server, not this browser, knows whether the notice was
+  // acknowledged. If it cannot say (e.g. its database is down) the shopper may still chat: the
+  // notice is not a wall, and the next connect asks again.
+  function loadPrivacyState(done) {
+    const forSession = sessionId;
+    callServer("privacy_state", { language: language }, answer => {
+      if (forSession !== sessionId) return; // the session changed meanwhile; its own request follows
+      applyPrivacyState(answer && answer.ok ? answer : null);
+      if (done) done();
+    });
+  }
+
+  function applyPrivacyState(state) {
+    privacy = state;
+    const marketing = state && state.marketing;
+    ui.marketingLabel.hidden = !marketing;
+    ui.marketingText.textContent = marketing ? String(marketing.wording) : "";
+    ui.marketing.checked = !!(marketing && marketing.granted === true); // never ticked by us
+    if (state && state.notice && state.notice.needed) showNotice(state);
+    else hideNotice(false);
+  }
+
+  function focusIsLost() {
+    const active = document.activeElement;
+    return !active || active === document.body || (ui.panel.contains(active) && active.offsetParent === null);
+  }
+
+  function showNotice(state) {
+    const takeFocus = isOpen && (focusIsLost() || ui.form.contains(document.activeElement));
+    if (ui.notice.hidden) ui.noticeMarketing.checked = false; // unticked: only the shopper ticks it
+    ui.noticeText.textContent = String(state.notice.text || "");
+    ui.noticeMarketingText.textContent = String(state.marketing.wording || "");
+    closeSheets(false);
+    ui.notice.hidden = false;
+    ui.form.hidden = true;
+    ui.toolbar.hidden = true;
+    ui.root.setAttribute("data-notice", "shown");
+    if (takeFocus) ui.notice.focus();
+  }
+
+  function hideNotice(focusInput) {
+    const takeFocus = focusInput || (isOpen && ui.notice.contains(document.activeElement));
+    ui.notice.hidden = true;
+    ui.form.hidden = false;
+    ui.toolbar.hidden = false;
+    ui.root.removeAttribute("data-notice");
+    if (takeFocus && isOpen) ui.input.focus();
+  }
+
+  function sendConsent(kind, granted, version, callback) {
+    callServer("consent", { kind: kind, granted: granted, language: language, version: version }, callback);
+  }
+
+  function choiceRefused(answer) {
+    const error = answer && answer.error;
+    showAlert(error && error.message ? String(error.message) : t.choiceFailed);
+    // The text changed since it was shown: show the new one, to be read and chosen again.
+    if (error && error.code === "wording_changed") loadPrivacyState();
+  }
+
+  function acceptNotice() {
+    if (!privacy || !connected || choosing) return;
+    choosing = true;
+    const wantsMarketing = ui.noticeMarketing.checked;
+    sendConsent("notice", true, privacy.notice.version, answer => {
+      if (!answer || !answer.ok) {
+        choosing = false;
+        choiceRefused(answer);
+        return;
+      }
+      privacy.notice.needed = false;
+      const finish = () => {
+        choosing = false;
+        hideAlert();
+        ui.empty.textContent = t.empty;
+        hideNotice(true);
+      };
+      if (!wantsMarketing) return finish();
+      sendConsent("marketing", true, privacy.marketing.version, given => {
+        if (given && given.ok) {
+          privacy.marketing.granted = true;
+          ui.marketing.checked = true;
+          finish();
+        } else {
+          finish();
+          choiceRefused(given); // the chat may start; the choice can be made again in the menu
+        }
+      });
+    });
+  }
+
+  function changeMarketing() {
+    const granted = ui.marketing.checked;
+    if (!privacy || !connected || choosing) {
+      ui.marketing.checked = !granted;
+      return;
+    }
+    choosing = true;
+    ui.privacyStatus.textContent = "";
+    sendConsent("marketing", granted, privacy.marketing.version, answer => {
+      choosing = false;
+      if (answer && answer.ok) {
+        privacy.marketing.granted = granted;
+        ui.privacyStatus.textContent = t.choiceSaved;
+      } else {
+        ui.marketing.checked = !granted;
+        choiceRefused(answer);
+      }
+    });
+  }
+
+  // The privacy menu and the end-chat question open under the toolbar, one at a time.
+  function openSheet(sheet, toggle, focusTarget) {
+    closeSheets(false);
+    sheet.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    focusTarget.focus();
+  }
+  function closeSheets(returnFocus) {
+    const open = !ui.endConfirm.hidden ? ui.endButton : !ui.privacyMenu.hidden ? ui.privacyToggle : null;
+    ui.privacyMenu.hidden = true;
+    ui.endConfirm.hidden = true;
+    ui.privacyToggle.setAttribute("aria-expanded", "false");
+    ui.endButton.setAttribute("aria-expanded", "false");
+    ui.privacyStatus.textContent = "";
+    if (returnFocus && open) open.focus();
+    return !!open;
+  }
+
+  function endChat() {
+    if (!connected || choosing || !sessionId) return;
+    choosing = true;
+    const ending = sessionId;
+    callServer("end_session", { session_id: ending }, answer => {
+      choosing = false;
+      if (answer && answer.ok) sessionEnded(ending);
+      else showAlert(answer && answer.error && answer.error.message ? String(answer.error.message) : t.endFailed);
+    });
+  }
+
+  // The session `id` ended (here, or in another tab: the server tells every socket of it). Forget it
+  // in this browser and start a new one, which begins with the notice again.
+  function sessionEnded(id) {
+    if (!id || id !== sessionId) return; // already forgotten
+    storageRemove("localStorage", SESSION_KEY);
+    sessionId = null;
+    privacy = null;
+    lastSent = null;
+    closeSheets(false);
+    hideAlert();
+    clearMessages();
+    ui.empty.textContent = t.ended;
+    ui.typing.hidden = true;
+    ui.marketing.checked = false;
+    setStatus("bot");
+    setConnection("connecting");
+    if (socket && socket.connected) socket.emit("session_request", { session_id: null });
   }
 
   // ---- composer -------------------------------------------------------------------------
@@ -510,7 +785,7 @@
     storageSet("sessionStorage", OPEN_KEY, "1");
     setUnread(0);
     scrollToBottom();
-    if (focus) ui.input.focus();
+    if (focus) (ui.notice.hidden ? ui.input : ui.notice).focus();
   }
 
   function closePanel(options) {
@@ -521,6 +796,7 @@
     ui.launcher.setAttribute("aria-expanded", "false");
     storageSet("sessionStorage", OPEN_KEY, "0");
     stopTyping();
+    closeSheets(false);
     if (!options || options.returnFocus !== false) ui.launcher.focus();
   }
 
@@ -534,7 +810,7 @@
   function trapFocus(event) {
     if (event.key !== "Tab" || !isFullScreen()) return;
     const focusable = Array.from(
-      ui.panel.querySelectorAll("button, textarea, a[href], [tabindex]:not([tabindex='-1'])")
+      ui.panel.querySelectorAll("button, textarea, input, a[href], [tabindex]:not([tabindex='-1'])")
     ).filter(node => !node.disabled && node.offsetParent !== null);
     if (!focusable.length) return;
     const first = focusable[0];
@@ -553,13 +829,25 @@
     ui.close.addEventListener("click", () => { closePanel(); });
     ui.alertClose.addEventListener("click", () => {
       hideAlert();
-      ui.input.focus();
+      (ui.notice.hidden ? ui.input : ui.notice).focus();
     });
+    ui.privacyToggle.addEventListener("click", () => {
+      if (!ui.privacyMenu.hidden) closeSheets(true);
+      else if (connected) openSheet(ui.privacyMenu, ui.privacyToggle, ui.marketingLabel.hidden ? ui.privacyMenu.querySelector("a") : ui.marketing);
+    });
+    ui.endButton.addEventListener("click", () => {
+      if (!ui.endConfirm.hidden) closeSheets(true);
+      else if (connected) openSheet(ui.endConfirm, ui.endButton, ui.endYes);
+    });
+    ui.endNo.addEventListener("click", () => { closeSheets(true); });
+    ui.endYes.addEventListener("click", endChat);
+    ui.marketing.addEventListener("change", changeMarketing);
+    ui.noticeAccept.addEventListener("click", acceptNotice);
     ui.root.addEventListener("keydown", event => {
       if (!isOpen) return;
       if (event.key === "Escape") {
         event.preventDefault();
-        closePanel();
+        if (!closeSheets(true)) closePanel(); // an open menu or question closes first
         return;
       }
       trapFocus(event);
@@ -691,12 +979,17 @@
       if (sessionId && id && String(id) !== sessionId) {
         clearMessages();
         setStatus("bot");
+        closeSheets(false);
       }
       storeSession(id);
       if (connectionAlert) hideAlert(); // the refusal it explained is over
       everConnected = true;
       serverDisconnectDelay = 2000; // a working session resets the backoff
-      setConnection("connected");
+      // Ready once we know whether the notice comes first (a message must not slip in before it).
+      loadPrivacyState(() => { setConnection("connected"); });
+    });
+    socket.on("session_ended", data => {
+      if (data && data.session_id) sessionEnded(String(data.session_id));
     });
     socket.on("history", onHistory);
     socket.on("bot_uttered", onBotUttered);

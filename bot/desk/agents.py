@@ -4,15 +4,19 @@ Acks are `{"ok": true, ...}` or `{"ok": false, "error": {"code", "message"}}` (d
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Callable, Dict, Optional
 
 import socketio
 
-from bot.desk.accounts import read_token
+from bot.desk.accounts import read_token, session_user
 from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
 from bot.desk.presence import OnlineAgent
 from bot.desk.shoppers import is_session_id
+from bot.privacy import audit
+from bot.privacy.audit import Actor
+from bot.privacy.masking import mask_text
 from bot.settings import Settings
 from bot.studio.inbox import Inbox, InboxError
 
@@ -20,6 +24,11 @@ log = logging.getLogger(__name__)
 
 CHAT_ROLES = ("agent", "admin")
 MAX_TEXT = 4000
+
+
+def login_room(session_id: str) -> str:
+    """The sockets of one login (token), closed when it logs out."""
+    return f"login:{session_id}"
 
 
 def failure(code: str, message: str) -> Dict[str, Any]:
@@ -32,7 +41,8 @@ def text_field(data: Dict[str, Any], key: str = "text") -> str:
         raise DeskError("invalid", "Boş mesaj gönderilemez.")
     if len(value) > MAX_TEXT:
         raise DeskError("too_long", f"Mesaj en fazla {MAX_TEXT} karakter olabilir.")
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
+    # Masked like the shoppers' texts: an agent's message or note never stores a card number either.
+    return mask_text(value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip())
 
 
 class AgentNamespace(socketio.AsyncNamespace):
@@ -43,15 +53,22 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.inbox = Inbox(desk.store.session)
 
     async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
-        identity = read_token(auth.get("token") if isinstance(auth, dict) else None, self.secret)
-        user = self.desk.store.user(identity.user_id) if identity else None
-        if user is None or not user.active or user.role not in CHAT_ROLES:
+        # The token's session must be open and the account active, with a chat role now.
+        claimed = read_token(auth.get("token") if isinstance(auth, dict) else None, self.secret)
+        user = await asyncio.to_thread(session_user, self.desk.store.session, claimed) if claimed else None
+        if user is None or user.role not in CHAT_ROLES:
             raise socketio.exceptions.ConnectionRefusedError({"code": "unauthorized", "message": "Oturum açmanız gerekiyor."})
         await self.save_session(sid, {"user_id": user.id})
         await self.enter_room(sid, agent_room(user.id))
+        await self.enter_room(sid, login_room(claimed.session_id))
         agent = self.desk.presence.connect(user, sid)
         await self.emit("desk", self.desk.desk_state(agent), to=sid)
         await self.desk.agent_connected(agent)
+
+    async def end_session(self, session_id: str) -> None:
+        """After a logout: closes that login's sockets on this bridge."""
+        for sid, _ in list(self.server.manager.get_participants(self.namespace, login_room(session_id))):
+            await self.disconnect(sid)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
@@ -59,10 +76,19 @@ class AgentNamespace(socketio.AsyncNamespace):
             await self.desk.agent_disconnected(session["user_id"])
 
     async def on_open(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"conversation": self.desk.open_for(agent, data.get("conversation_id"))}
+        return {"conversation": self._audited(agent, self.desk.open_for(agent, data.get("conversation_id")), data)}
 
     async def on_accept(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"conversation": await self.desk.accept(agent, data.get("conversation_id"))}
+        return {"conversation": self._audited(agent, await self.desk.accept(agent, data.get("conversation_id")), data)}
+
+    def _audited(self, agent: OnlineAgent, conversation: Dict[str, Any], data: Dict[str, Any]) -> Dict[str, Any]:
+        """A verified customer's panel is personal data: who opened it is written to the audit log."""
+        customer = conversation.get("customer")
+        if customer:
+            reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+            audit.record(self.desk.store.session, Actor(agent.username, agent.user_id, agent.role), "view_customer",
+                         customer_id=customer["id"], subject=conversation["id"], reason=reason)
+        return conversation
 
     async def on_decline(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         await self.desk.decline(agent, data.get("conversation_id"))
@@ -92,7 +118,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             raise DeskError("invalid", "Etiketler geçersiz.")
         if not isinstance(note, str) or len(note) > MAX_TEXT:
             raise DeskError("invalid", "Not geçersiz.")
-        await self.desk.close(agent, data.get("conversation_id"), tags, note.strip())
+        await self.desk.close(agent, data.get("conversation_id"), tags, mask_text(note.strip()))
         return {}
 
     async def on_hand_back(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
@@ -103,8 +129,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         """"The assistant should have known this": a shopper message (or the whole chat) for the
         editors' inbox, with an optional suggested answer."""
         try:
+            answer = data.get("suggested_answer")
             return {"suggestion": self.inbox.suggest(agent.user_id, agent.role, data.get("conversation_id"),
-                                                     data.get("message_id"), data.get("suggested_answer"))}
+                                                     data.get("message_id"),
+                                                     mask_text(answer) if isinstance(answer, str) else answer)}
         except InboxError as error:
             raise DeskError(error.code, error.message) from None
 

@@ -28,6 +28,7 @@ from bot.desk.store import DeskStore, utcnow
 from bot.desk.surveys import Surveys, answers, contact_reason
 from bot.desk.views import bot_uttered, message_view, summary_view
 from bot.patterns import EMAIL
+from bot.privacy.consent import apply_pending_marketing_consent
 from bot.settings import Settings
 from bot.studio.inbox import record_missed
 
@@ -150,7 +151,10 @@ class Desk:
         customer_id = customer_from_token(metadata)
         if customer_id is not None and customer_id != conversation.customer_id:
             changes["customer_id"] = customer_id
-        return self.store.update_conversation(conversation.id, **changes) if changes else conversation
+        conversation = self.store.update_conversation(conversation.id, **changes) if changes else conversation
+        if "customer_id" in changes:  # the shopper's marketing choice in the widget reaches the store now
+            apply_pending_marketing_consent(self.store.session, self.customers.session, conversation.id, customer_id)
+        return conversation
 
     async def _to_assistant(self, conversation: Conversation, message: Message, metadata: Dict[str, Any]) -> None:
         text = message.text
@@ -163,7 +167,8 @@ class Desk:
             # A leading "/" would make Rasa read the text as an intent with entities.
             await self._resume_if_needed(conversation.id)
             replies = await self.rasa.send(conversation.id, neutralise_commands(text),
-                                           {**metadata, "language": conversation.language, "live_chat": True})
+                                           {**metadata, "language": conversation.language, "live_chat": True,
+                                            "client_address": await self._client_address(conversation.id)})
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for %s: %s", conversation.id, error)
             await self._emit_shopper(conversation.id, "typing", {"sender": "bot", "active": False})
@@ -172,6 +177,16 @@ class Desk:
             await self.escalate(conversation, "assistant_unavailable")
             return
         await self._deliver_replies(conversation, replies, message)
+
+    async def _client_address(self, conversation_id: str) -> Optional[str]:
+        """The shopper's address, from a socket of the conversation (bot/desk/shoppers.py keeps it in
+        the socket's session): the actions limit guesses of order proofs per address."""
+        for sid, _ in self.sio.manager.get_participants(SHOPPERS, conversation_id):
+            try:
+                return (await self.sio.get_session(sid, namespace=SHOPPERS)).get("address")
+            except KeyError:  # that socket is just gone
+                continue
+        return None
 
     async def _deliver_replies(self, conversation: Conversation, replies: Sequence[BotReply], message: Message) -> None:
         signals = [reply.custom for reply in replies if reply.custom and "nlu" not in reply.custom]
@@ -183,6 +198,9 @@ class Desk:
         missed = any("fallback" in s or s.get("handoff_offer", {}).get("reason") == "repeated_fallback" for s in signals)
         if any("fallback" in s or "handoff_offer" in s for s in signals):
             self.failures[conversation.id] += 1
+        for alert in (s["proof_alert"] for s in signals if "proof_alert" in s):  # an order's proofs are being guessed
+            await self.sio.emit("alert", {"kind": "proof_alert", "conversation_id": conversation.id, **alert},
+                                namespace=AGENTS)
         self._learn_from_turn(conversation, message, intent, understood=not missed and understood_reading(nlu),
                               escalating=bool(escalation), nlu=nlu)
         for reply in replies:
@@ -280,6 +298,7 @@ class Desk:
         customer_id = self.customers.customer_of_order(slots.get("verified_order_no"))
         if customer_id is not None:
             self.store.update_conversation(conversation.id, customer_id=customer_id)
+            apply_pending_marketing_consent(self.store.session, self.customers.session, conversation.id, customer_id)
 
     async def _after_hours_ticket(self, conversation: Conversation, reason: str) -> None:
         email = self.customers.email(conversation.customer_id)

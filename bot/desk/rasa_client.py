@@ -122,6 +122,10 @@ class RasaClient:
     async def resume(self, sender_id: str) -> None:
         await self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
+    async def restart(self, sender_id: str) -> None:
+        """Forgets the conversation's state ("end chat"): every slot back to its start, no pause."""
+        await self._append_events(sender_id, [{"event": "restart"}])
+
     async def slots(self, sender_id: str) -> Dict[str, Any]:
         try:
             async with self._http.get(f"{self.base_url}/conversations/{sender_id}/tracker",

@@ -2,6 +2,8 @@
 
 Checks every event before the desk sees it; a rejected message gets an `error` event and
 changes nothing stored. One lock per conversation keeps a session's messages in order.
+Card numbers, CVVs, TCKNs and IBANs are masked here, before the desk stores, spools or forwards
+anything (bot/privacy/masking.py), and the shopper is asked once per conversation not to share them.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from bot.desk import texts
 from bot.desk.desk import Desk
 from bot.desk.limits import ConnectionCount, MessageRate
 from bot.desk.store import new_session_id
+from bot.privacy import consent, shopper_choices
+from bot.privacy.ending import end_conversation
+from bot.privacy.masking import mask_sensitive, mask_url, mask_values
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,12 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_SESSION_ID)
 
 def is_session_id(value: Any) -> bool:
     return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+def chosen_language(data: Any, fallback: str) -> str:
+    """The page language an event names (`{"language": "en"}`), else the session's."""
+    language = data.get("language") if isinstance(data, dict) else None
+    return language if language in ("tr", "en") else fallback
 
 
 def client_address(environ: Dict[str, Any], trust_proxy: bool) -> str:
@@ -60,7 +71,9 @@ def clean_metadata(data: Dict[str, Any]) -> Dict[str, Any]:
             metadata["language"] = value[:2].lower()
     if metadata.get("language") not in ("tr", "en"):
         metadata.pop("language", None)
-    return metadata
+    if metadata.get("page_url"):  # a payment page's query string may carry a card number
+        metadata["page_url"] = mask_url(metadata["page_url"])
+    return mask_values(metadata)  # the signed customer_token is left as it is
 
 
 class ShopperNamespace(socketio.AsyncNamespace):
@@ -71,6 +84,7 @@ class ShopperNamespace(socketio.AsyncNamespace):
         self.connections = ConnectionCount(settings.connections_per_address)
         self.rate = MessageRate(settings.messages_per_second, settings.message_burst)
         self.sockets: Counter = Counter()  # open sockets per conversation, to forget idle ones
+        self.warned: set = set()  # conversations already told not to share card or ID data (also stored)
 
     async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
         address = client_address(environ, self.settings.trust_proxy)
@@ -94,6 +108,7 @@ class ShopperNamespace(socketio.AsyncNamespace):
         if self.sockets[conversation_id] <= 0:
             del self.sockets[conversation_id]
             self.desk.forget_lock(conversation_id)
+            self.warned.discard(conversation_id)
         self.rate.sweep()  # a bucket goes only once refilled: reconnecting does not reset the rate
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
@@ -102,7 +117,10 @@ class ShopperNamespace(socketio.AsyncNamespace):
         valid = is_session_id(requested)
         try:
             conversation = self.desk.store.conversation(requested) if valid else None
-            # A conversation is stored from its first message; until then the id only lives here.
+            if conversation is not None and conversation.ended_at is not None:
+                conversation = None  # the shopper ended it ("end chat"): never resumed, not even its history
+            # A conversation is stored from its first message (or the notice acknowledged); until then
+            # the id only lives here.
             conversation_id = conversation.id if conversation else new_session_id()
         except SQLAlchemyError:  # the database is down: keep the session; its history comes back later
             conversation, conversation_id = None, requested if valid else new_session_id()
@@ -138,16 +156,79 @@ class ShopperNamespace(socketio.AsyncNamespace):
         if not self.rate.allow(conversation_id):
             return await self._error(sid, "rate_limited", language)
         metadata = clean_metadata(data)
+        masked = mask_sensitive(text)
         async with self.desk.lock(conversation_id):
-            await self.desk.receive(conversation_id, text, metadata, language)
+            await self.desk.receive(conversation_id, masked.text, metadata, language)
+            if masked.changed:
+                await self._warn_once(conversation_id, metadata.get("language", language))
         session["language"] = metadata.get("language", language)
         await self.save_session(sid, session)
+
+    async def _warn_once(self, conversation_id: str, language: str) -> None:
+        """Kindly, once per conversation (across reconnects and restarts: the stored transcript
+        decides), the shopper is asked not to write card or identity data into the chat."""
+        if conversation_id in self.warned:
+            return
+        notices = set(texts.TEXTS["sensitive_data_masked"].values())
+        try:
+            conversation = self.desk.store.conversation(conversation_id)
+            if conversation is None:
+                return
+            if not any(m.sender == "system" and m.text in notices
+                       for m in self.desk.store.messages(conversation_id, include_notes=False)):
+                await self.desk.system_message(conversation, texts.say("sensitive_data_masked", conversation.language))
+        except SQLAlchemyError:  # the message went to the spool: the notice is only delivered
+            await self.desk.emit_unstored(conversation_id, texts.say("sensitive_data_masked", language))
+        self.warned.add(conversation_id)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
         conversation = self.desk.store.conversation(session["conversation_id"]) if session["conversation_id"] else None
         if conversation is not None and isinstance(data, dict):
             await self.desk.shopper_typing(conversation, bool(data.get("active")))
+
+    # --- privacy: the notice, marketing e-mails, "end chat" (bot/privacy/, docs/live-chat.md) ---
+    async def on_privacy_state(self, sid: str, data: Any = None) -> Dict[str, Any]:
+        session = await self.get_session(sid)
+        language = chosen_language(data, session["language"])
+        if session["conversation_id"] is None:
+            return consent.failure("no_session", language)
+        try:
+            return shopper_choices.privacy_state(self.desk.store.session, session["conversation_id"], language)
+        except SQLAlchemyError:  # the database is down: the widget lets the shopper chat (the spool keeps it)
+            return consent.failure("server_error", language)
+
+    async def on_consent(self, sid: str, data: Any = None) -> Dict[str, Any]:
+        session = await self.get_session(sid)
+        conversation_id, language = session["conversation_id"], chosen_language(data, session["language"])
+        if conversation_id is None:
+            return consent.failure("no_session", language)
+        try:
+            async with self.desk.lock(conversation_id):
+                return shopper_choices.choose(self.desk.store.session, self.desk.customers.session, conversation_id, data)
+        except consent.ConsentError as refused:
+            return refused.answer(language)
+        except SQLAlchemyError:
+            return consent.failure("server_error", language)
+
+    async def on_end_session(self, sid: str, data: Any = None) -> Dict[str, Any]:
+        """"End chat" on a shared device: the conversation ends for good and every socket of the
+        session (other tabs too) gets `session_ended` and is let go; a new session_request starts afresh."""
+        session = await self.get_session(sid)
+        conversation_id, language = session["conversation_id"], session["language"]
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        if conversation_id is None or requested not in (None, conversation_id):
+            return consent.failure("no_session", language)
+        async with self.desk.lock(conversation_id):
+            await end_conversation(self.desk, conversation_id, language)
+        await self.emit("session_ended", {"session_id": conversation_id}, room=conversation_id)
+        for other, _ in list(self.server.manager.get_participants(self.namespace, conversation_id)):
+            other_session = await self.get_session(other)
+            if other_session.get("conversation_id") == conversation_id:
+                await self.leave_room(other, conversation_id)
+                self._leave(conversation_id)
+                await self.save_session(other, {**other_session, "conversation_id": None})
+        return {"ok": True}
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Unknown events are ignored, and a handler's failure never closes the socket."""

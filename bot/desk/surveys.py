@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 from bot.desk import texts
 from bot.desk.models import Contact, Conversation
 from bot.desk.store import utcnow
+from bot.privacy.consent import apply_pending_marketing_consent
 
 if TYPE_CHECKING:
     from bot.desk.desk import Desk
@@ -156,6 +157,7 @@ class Surveys:
         self.store.update_contact(contact.id, order_no=str(order_no))
         if conversation.customer_id is None:
             self.store.update_conversation(conversation.id, customer_id=customer_id)
+            apply_pending_marketing_consent(self.store.session, self.desk.customers.session, conversation.id, customer_id)
         since = utcnow() - timedelta(days=self.desk.settings.nps_interval_days)
         return not self.store.nps_asked_since(customer_id, since)
 

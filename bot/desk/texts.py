@@ -81,6 +81,10 @@ TEXTS: Dict[str, Dict[str, str]] = {
         "tr": "Şu anda sistemimizde teknik bir sorun var, özür dileriz. Mesajınızı aldık ve sakladık, kaybolmayacak; sorun giderilir giderilmez bir müşteri temsilcimiz sohbetinizi devralacak.",
         "en": "We are having a technical problem right now, sorry. We have received and kept your message, it won't be lost; as soon as the problem is fixed a customer service agent will take over your chat.",
     },
+    "sensitive_data_masked": {
+        "tr": "Güvenliğiniz için mesajınızdaki kart numarası, güvenlik kodu (CVV), T.C. kimlik numarası ya da IBAN gibi bilgileri gizledik; bu bilgiler kaydedilmedi ve kimseyle paylaşılmadı. Lütfen bu tür bilgileri sohbette paylaşmayın: Kuzey Market bunları sizden sohbette hiçbir zaman istemez.",
+        "en": "For your security we have hidden the card number, security code (CVV), Turkish ID number or IBAN in your message; it was not stored or shared with anyone. Please don't share details like these in the chat: Kuzey Market never asks for them here.",
+    },
     "assistant_back": {
         "tr": "Dijital asistanımız yeniden hizmette ve şu an müsait temsilcimiz yok; kaldığımız yerden asistanımızla devam edebilirsiniz. Bir temsilci isterseniz yazmanız yeterli.",
         "en": "Our digital assistant is back and no agent is free right now, so you can carry on with the assistant. If you'd like a person, just say so.",

@@ -16,6 +16,16 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
+# The widget shows the privacy notice before a chat's first message. Tests about something else start
+# chatting at once: their shopper presses the notice's own button as soon as it can be pressed (the
+# server records the acknowledgement as for anyone). tests/browser/test_privacy_widget.py opens pages
+# with `acknowledge_notice=False` to test the notice itself.
+ACKNOWLEDGE_NOTICE = """
+setInterval(() => {
+  const button = document.getElementById("kd-notice-accept");
+  if (button && button.offsetParent !== null && button.getAttribute("aria-disabled") === "false") button.click();
+}, 50);
+"""
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +43,14 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """`new_page(viewport=PHONE)` opens a page in a fresh context; console errors fail the test,
-    except those containing `expected_error` (e.g. "401": Chromium logs a refused request)."""
+    except those containing `expected_error` (e.g. "401": Chromium logs a refused request). The
+    widget's privacy notice is acknowledged when it shows, unless `acknowledge_notice=False`."""
     contexts, errors = [], []
 
-    def open_page(viewport=LAPTOP, expected_error=None, **options):
+    def open_page(viewport=LAPTOP, expected_error=None, acknowledge_notice=True, **options):
         context = browser.new_context(viewport=viewport, **options)
+        if acknowledge_notice:
+            context.add_init_script(ACKNOWLEDGE_NOTICE)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)

@@ -138,6 +138,15 @@
       'langName.tr': 'Türkçe',
       'langName.en': 'İngilizce',
       'hoursShort': '{h} sa {m} dk',
+      'alert.proof': 'Güvenlik uyarısı ({time}): {order} numaralı sipariş için son {minutes} dakikada {failures} hatalı doğrulama denemesi ({clients} farklı kaynaktan). Biri bu siparişin bilgilerini tahmin etmeye çalışıyor olabilir; müşteri bu siparişi sorarsa kimliğini dikkatle doğrulayın.',
+      'alert.dismiss': 'Uyarıyı kapat',
+      'title.alert': '(!) Güvenlik uyarısı',
+    },
+    // The console is Turkish for now; the security alert already has its English words.
+    en: {
+      'alert.proof': 'Security alert ({time}): order {order} had {failures} failed ownership checks in the last {minutes} minutes (from {clients} different sources). Someone may be guessing this order\'s details; verify the customer carefully if they ask about it.',
+      'alert.dismiss': 'Dismiss alert',
+      'title.alert': '(!) Security alert',
     },
   };
 
@@ -568,6 +577,7 @@
     socket.on('offer_withdrawn', onOfferWithdrawn);
     socket.on('message', onMessageEvent);
     socket.on('typing', onTypingEvent);
+    socket.on('alert', onSecurityAlert);
   }
 
   function setConnection(status) {
@@ -613,6 +623,7 @@
     clearTimeout(state.typingOut.idleTimer);
     clearTimeout(state.typingInTimer);
     stopFlashTitle();
+    clear(securityAlerts());
     closeDialogs();
     Object.assign(state, {
       token: null, me: null, queue: [], chats: [], agents: [], unread: {}, openId: null, detail: null,
@@ -635,6 +646,7 @@
       toast(t('logout.confirm', { n: state.chats.length }));
       return;
     }
+    Login.logout(state.token);
     endSession('');
   }
 
@@ -716,6 +728,42 @@
 
   function onTypingEvent(payload) {
     if (payload && payload.conversation_id === state.openId) showRemoteTyping(!!payload.active);
+  }
+
+  // ===================================================================== security alerts
+
+  const MAX_SECURITY_ALERTS = 5;  // the newest ones; older banners go away
+
+  /** A banner under the top bar until the agent dismisses it (docs/live-chat.md, `alert`). */
+  function onSecurityAlert(payload) {
+    if (!payload || payload.kind !== 'proof_alert') return;
+    const text = t('alert.proof', {
+      time: formatTime(payload.raised_at), order: payload.order_no, failures: payload.failures,
+      clients: payload.clients, minutes: payload.window_minutes,
+    });
+    const banner = el('div', 'security-alert');
+    banner.setAttribute('role', 'alert');
+    banner.style.cssText = 'display:flex;gap:12px;align-items:center;flex:none;padding:8px 16px;'
+      + 'background:var(--red-soft);color:var(--red);border-bottom:1px solid var(--red);font-weight:600;';
+    const dismiss = el('button', 'btn btn-small', t('alert.dismiss'));
+    dismiss.type = 'button';
+    dismiss.addEventListener('click', function () { banner.remove(); });
+    banner.appendChild(el('span', null, text));
+    banner.appendChild(dismiss);
+    securityAlerts().prepend(banner);
+    while (securityAlerts().children.length > MAX_SECURITY_ALERTS) securityAlerts().lastChild.remove();
+    alertAgent(t('title.alert'));
+  }
+
+  function securityAlerts() {
+    let box = $('#security-alerts');
+    if (!box) {
+      box = el('div');
+      box.id = 'security-alerts';
+      box.style.cssText = 'flex:none;';
+      $('#app-view .topbar').after(box);
+    }
+    return box;
   }
 
   // ===================================================================== the left column

@@ -1,0 +1,160 @@
+"""The privacy notice on the web: the public pages /gizlilik (Turkish) and /en/privacy (English),
+and the admins' API to edit it, GET/PUT /api/privacy/notice (+ /history).
+
+The pages render the admins' plain text, escaped: paragraphs split at blank lines, line breaks
+kept, and a paragraph of one short line without final punctuation shown as a heading. The text
+lives in the studio's documents (bot/privacy/notice.py); a PUT names the revision it edited and
+bumps the version that shoppers' acknowledgements record. The shoppers' own choices travel over
+the chat socket (bot/privacy/shopper_choices.py), not here.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from html import escape
+from typing import Any, Dict, List
+
+from aiohttp import web
+
+from bot.desk.auth import authorised
+from bot.desk.store import iso
+from bot.privacy import notice
+from bot.studio import web as studio_web
+from bot.studio.repository import Conflict, Studio, StudioError
+
+ADMIN = ("admin",)
+MAX_BODY_BYTES = 256 * 1024
+HEADING_MAX_CHARS = 80
+PAGE_PATHS = {"tr": "/gizlilik", "en": "/en/privacy"}
+PAGE_TEXTS = {
+    "tr": {"title": "Aydınlatma metni", "store": "Kuzey Market", "other": "English", "version": "Sürüm",
+           "updated": "Son güncelleme", "back": "Alışverişe dön", "home": "/"},
+    "en": {"title": "Privacy notice", "store": "Kuzey Market", "other": "Türkçe", "version": "Version",
+           "updated": "Last updated", "back": "Back to the shop", "home": "/en"},
+}
+CSS = """
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:#f5f7f9;color:#1d2430;font:17px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+header{background:#0b5c74;color:#fff;padding:14px 18px}
+header p{margin:0;max-width:720px;margin:0 auto;display:flex;justify-content:space-between;gap:12px;flex-wrap:wrap}
+header a{color:#fff}
+main{max-width:720px;margin:0 auto;padding:20px 18px 48px;background:#fff;min-height:100vh}
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 6px}
+h2{font-size:1.15rem;margin:28px 0 6px}
+p{margin:0 0 14px;overflow-wrap:anywhere}
+.meta{color:#56606b;font-size:.9rem;margin-bottom:22px}
+a{color:#0b5c74}
+:focus-visible{outline:3px solid #1d2430;outline-offset:2px}
+"""
+# Final punctuation that makes a one-line paragraph a sentence rather than a heading.
+SENTENCE_END = re.compile(r"[.,;:!?…]$")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PAGE_PATHS["tr"], notice_page("tr"))
+    app.router.add_get(PAGE_PATHS["en"], notice_page("en"))
+    app.router.add_get("/api/privacy/notice", get_notice)
+    app.router.add_put("/api/privacy/notice", put_notice)
+    app.router.add_get("/api/privacy/notice/history", notice_history)
+
+
+def _studio(request: web.Request) -> Studio:
+    return request.app[studio_web.STUDIO]
+
+
+def _error(message: str, status: int = 400, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status, headers={"Cache-Control": "no-store"})
+
+
+# --- the public pages ---------------------------------------------------------------------------
+
+def notice_page(language: str):
+    async def handler(request: web.Request) -> web.Response:
+        document = await asyncio.to_thread(notice.notice_document, _studio(request))
+        html = render_page(language, document["content"], document.get("updated_at"))
+        return web.Response(text=html, content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-cache", "Content-Language": language})
+
+    return handler
+
+
+def render_page(language: str, content: Dict[str, Any], updated_at: Any = None) -> str:
+    words, other = PAGE_TEXTS[language], "en" if language == "tr" else "tr"
+    version = escape(str(content.get("version", "")))
+    updated = f" · {words['updated']}: {escape(str(updated_at)[:10])}" if updated_at else ""
+    return f"""<!doctype html>
+<html lang="{language}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<title>{words['title']} · {words['store']}</title><style>{CSS}</style></head>
+<body><header><p><a href="{words['home']}">{words['back']}</a>
+<a href="{PAGE_PATHS[other]}" hreflang="{other}" lang="{other}">{words['other']}</a></p></header>
+<main><h1>{words['store']} · {words['title']}</h1>
+<p class="meta">{words['version']} {version}{updated}</p>
+{render_text(content[language]['full'])}
+</main></body></html>
+"""
+
+
+def render_text(text: str) -> str:
+    """Plain text as escaped HTML: blank-line paragraphs, kept line breaks, short lines as headings."""
+    blocks: List[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in paragraph.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if is_heading(lines):
+            blocks.append(f"<h2>{escape(lines[0])}</h2>")
+        else:
+            blocks.append("<p>" + "<br>\n".join(escape(line) for line in lines) + "</p>")
+    return "\n".join(blocks)
+
+
+def is_heading(lines: List[str]) -> bool:
+    return len(lines) == 1 and len(lines[0]) <= HEADING_MAX_CHARS and not SENTENCE_END.search(lines[0])
+
+
+# --- the admins' API ----------------------------------------------------------------------------
+
+def document_view(document: Dict[str, Any]) -> Dict[str, Any]:
+    return {"content": document["content"], "revision": document["revision"], "updated_by": document["updated_by"],
+            "updated_at": document["updated_at"], "pages": dict(PAGE_PATHS)}
+
+
+async def get_notice(request: web.Request) -> web.Response:
+    await authorised(request, ADMIN)
+    document = await asyncio.to_thread(notice.notice_document, _studio(request))
+    return web.json_response(document_view(document), headers={"Cache-Control": "no-store"})
+
+
+async def put_notice(request: web.Request) -> web.Response:
+    """{"content": {"tr": {"short", "full"}, "en": {...}}, "revision"} → the saved document (a new
+    version); 400 for a bad text, 409 with both versions when someone saved in between."""
+    identity = await authorised(request, ADMIN)
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        return _error("İstek çok büyük.", 413)
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return _error("Geçersiz istek (JSON bekleniyor).")
+    if not isinstance(body, dict):
+        return _error("Geçersiz istek: {\"content\", \"revision\"} bekleniyor.")
+    try:
+        document = await asyncio.to_thread(notice.save, _studio(request), body.get("content"), body.get("revision"),
+                                           identity.username)
+    except Conflict as conflict:
+        return _error(f"Bu metni siz açtıktan sonra {conflict.by or 'başka biri'} değiştirdi. İki sürüm de aşağıda; "
+                      "sizinkini kaybetmeden birleştirip yeniden kaydedin.", 409,
+                      conflict={"yours": conflict.yours, "theirs": conflict.theirs, "revision": conflict.revision,
+                                "by": conflict.by, "at": iso(conflict.at)})
+    except StudioError as refused:
+        return _error(refused.message, refused.status)
+    return web.json_response(document_view(document), headers={"Cache-Control": "no-store"})
+
+
+async def notice_history(request: web.Request) -> web.Response:
+    await authorised(request, ADMIN)
+    studio = _studio(request)
+    await asyncio.to_thread(notice.notice_document, studio)
+    changes = await asyncio.to_thread(studio.history, notice.DOCUMENT)
+    return web.json_response({"changes": changes}, headers={"Cache-Control": "no-store"})
