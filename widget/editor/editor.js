@@ -4,7 +4,8 @@
  *
  * One page, no framework, no build step (ES2019), like the agent console. Logs in with the shared
  * widget/shared/login.js, then uses the bridge's JSON API under /api/editor (docs/editor-studio.md,
- * bot/studio/web.py) with the token.
+ * bot/studio/web.py) with the token. The words every staff page shares, the language toggle, the
+ * token's requests, the toasts and the confirm dialog: widget/shared/staff.js.
  *
  * Rules kept throughout:
  *  - every text from the server (answers, titles, names, messages) goes into the page with
@@ -23,34 +24,14 @@
     tr: {
       'app.title': 'Kuzey Destek · İçerik stüdyosu',
       'app.name': 'İçerik stüdyosu',
-      'app.logout': 'Çıkış yap',
-      'lang.toggle': 'English',
-      'lang.tr': 'Türkçe',
-      'lang.en': 'İngilizce',
       'login.intro': 'İçerik editörü ya da yönetici hesabınızla giriş yapın.',
-      'login.username': 'Kullanıcı adı',
-      'login.password': 'Şifre',
-      'login.submit': 'Giriş yap',
-      'login.busy': 'Giriş yapılıyor…',
-      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
-      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
-      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
       'login.wrongRole': 'Bu sayfa içerik editörleri içindir.',
-      'login.yourPage': 'Sizin sayfanız:',
-      'login.home.agent': 'Temsilci paneli',
-      'login.home.editor': 'İçerik stüdyosu',
-      'login.home.admin': 'Yönetici paneli',
       'nav.label': 'Stüdyonun bölümleri',
       'nav.topics': 'Konular',
       'nav.desk': 'Hazır cevaplar ve etiketler',
       'nav.versions': 'Sürümler',
       'nav.inbox': 'Anlaşılmayanlar',
       'nav.jumpPublish': 'Yayımla ↓',
-      'common.cancel': 'Vazgeç',
-      'common.none': '—',
-      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
-      'error.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
       'topics.search': 'Konularda ara',
       'topics.searchPlaceholder': 'Ara: başlık, soru, cevap…',
       'topics.new': 'Yeni konu',
@@ -320,34 +301,14 @@
     en: {
       'app.title': 'Kuzey Destek · Content studio',
       'app.name': 'Content studio',
-      'app.logout': 'Log out',
-      'lang.toggle': 'Türkçe',
-      'lang.tr': 'Turkish',
-      'lang.en': 'English',
       'login.intro': 'Log in with your content editor or admin account.',
-      'login.username': 'Username',
-      'login.password': 'Password',
-      'login.submit': 'Log in',
-      'login.busy': 'Logging in…',
-      'login.missing': 'Username and password are required.',
-      'login.failed': 'Could not log in. Please try again.',
-      'login.network': 'Cannot reach the server. Check your connection and try again.',
-      'login.expired': 'Your session is invalid or has expired. Please log in again.',
       'login.wrongRole': 'This page is for content editors.',
-      'login.yourPage': 'Your page:',
-      'login.home.agent': 'Agent console',
-      'login.home.editor': 'Content studio',
-      'login.home.admin': 'Manager dashboard',
       'nav.label': 'Parts of the studio',
       'nav.topics': 'Topics',
       'nav.desk': 'Canned responses and tags',
       'nav.versions': 'Versions',
       'nav.inbox': 'Not understood',
       'nav.jumpPublish': 'Publish ↓',
-      'common.cancel': 'Cancel',
-      'common.none': '—',
-      'error.generic': 'That did not work. Please try again.',
-      'error.network': 'Cannot reach the server. Check your connection and try again.',
       'topics.search': 'Search topics',
       'topics.searchPlaceholder': 'Search: title, question, answer…',
       'topics.new': 'New topic',
@@ -625,15 +586,21 @@
   const NOTICE_MS = 6000;
   const ZONE = 'Europe/Istanbul';
   const TOPIC_NAME = /^[a-z][a-z0-9_]*$/;
-  const LANG_KEY = 'kuzey.editor.lang';
 
   // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
   const Login = window.KuzeyLogin;
   const session = Login.session('kuzey.editor');
-  const readJson = Login.readJson;
+  // The words, the language (remembered in this browser) and the DOM helpers: widget/shared/staff.js.
+  const Staff = window.KuzeyStaff;
+  const { $, $$, el, button, setStatusText } = Staff;
+  const i18n = Staff.i18n(STRINGS, 'kuzey.editor.lang');
+  const { t, word, locale } = i18n;
+  const toast = Staff.flash('#toast', TOAST_MS);    // errors (role=alert)
+  const notice = Staff.flash('#notice', NOTICE_MS); // successes
+  // Resolves true when the editor confirms (a native <dialog>: Escape cancels).
+  const confirmDialog = Staff.confirmer(t, 'btn-danger');
 
   const state = {
-    lang: 'tr',
     token: null,
     user: null,
     epoch: 0,                 // bumped on every login/logout: late answers of an old session are dropped
@@ -672,51 +639,6 @@
 
   // ===================================================================== helpers
 
-  function $(selector) {
-    return document.querySelector(selector);
-  }
-
-  function $$(selector, root) {
-    return Array.prototype.slice.call((root || document).querySelectorAll(selector));
-  }
-
-  /** A UI text with {placeholders} filled in. */
-  function t(key, params) {
-    const table = STRINGS[state.lang] || STRINGS.tr;
-    let text = key in table ? table[key] : (key in STRINGS.tr ? STRINGS.tr[key] : key);
-    if (params) {
-      Object.keys(params).forEach(function (name) {
-        text = text.split('{' + name + '}').join(String(params[name]));
-      });
-    }
-    return text;
-  }
-
-  /** The table's word for a value the server sends (`kind.model`), else the value itself. */
-  function word(prefix, value) {
-    const key = prefix + '.' + value;
-    const text = t(key);
-    return text === key ? String(value) : text;
-  }
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function button(className, text, onClick) {
-    const node = el('button', 'btn ' + (className || ''), text);
-    node.type = 'button';
-    if (onClick) node.addEventListener('click', onClick);
-    return node;
-  }
-
-  function locale() {
-    return state.lang === 'en' ? 'en-GB' : 'tr-TR';
-  }
-
   function when(iso) {
     if (!iso) return t('common.none');
     const date = new Date(iso);
@@ -748,31 +670,10 @@
     return text.split('\n').map(function (line) { return line.trim(); }).filter(Boolean);
   }
 
-  function toast(message) {
-    const node = $('#toast');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { node.hidden = true; }, TOAST_MS);
-  }
-
-  function notice(message) {
-    const node = $('#notice');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(notice.timer);
-    notice.timer = setTimeout(function () { node.hidden = true; }, NOTICE_MS);
-  }
-
-  function setStatusText(node, text, kind) {
-    node.textContent = text || '';
-    node.setAttribute('data-kind', kind || '');
-  }
-
   /** The topic's title in the page's language (Turkish when the English one is missing). */
   function titleOf(summary) {
     const title = (summary && summary.title) || {};
-    return title[state.lang] || title.tr || title.en || (summary && summary.name) || '';
+    return title[i18n.lang()] || title.tr || title.en || (summary && summary.name) || '';
   }
 
   function topicTitle(name) {
@@ -782,37 +683,8 @@
 
   // ===================================================================== API
 
-  /**
-   * A request with the token. Resolves with the JSON answer; rejects with an Error whose message
-   * is the server's own words (else a general text), with `status` and the answer as `data`.
-   * A refused token (401) ends the session.
-   */
-  async function api(method, url, body) {
-    const epoch = state.epoch;
-    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
-    const init = { method: method, headers: headers };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(url, init);
-    } catch (_) {
-      throw Object.assign(new Error(t('error.network')), { status: 0 });
-    }
-    const data = await readJson(response);
-    if (epoch !== state.epoch) throw Object.assign(new Error(''), { status: 0, stale: true });
-    if (response.status === 401) {
-      endSession(t('login.expired'));
-      throw Object.assign(new Error(t('login.expired')), { status: 401, stale: true });
-    }
-    if (!response.ok) {
-      const words = data && typeof data.error === 'string' && data.error ? data.error : t('error.generic');
-      throw Object.assign(new Error(words), { status: response.status, data: data });
-    }
-    return data || {};
-  }
+  // Requests with the token: a refused token (401) ends the session (widget/shared/staff.js).
+  const { api } = Staff.client(state, { text: t, endSession: endSession });
 
   /** Shows a failure unless it belongs to a session that is over. */
   function report(error, node) {
@@ -826,29 +698,10 @@
     return '/api/editor/topics/' + encodeURIComponent(name) + (suffix || '');
   }
 
-  // ===================================================================== static texts, language
-
-  function applyStaticStrings() {
-    document.documentElement.lang = state.lang;
-    document.title = t('app.title');
-    $$('[data-i18n]').forEach(function (node) { node.textContent = t(node.getAttribute('data-i18n')); });
-    $$('[data-i18n-placeholder]').forEach(function (node) {
-      node.setAttribute('placeholder', t(node.getAttribute('data-i18n-placeholder')));
-    });
-    $$('[data-i18n-aria-label]').forEach(function (node) {
-      node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
-    });
-    $$('.lang-toggle').forEach(function (node) {
-      node.setAttribute('lang', state.lang === 'tr' ? 'en' : 'tr');
-    });
-  }
+  // ===================================================================== language
 
   function toggleLanguage() {
-    state.lang = state.lang === 'tr' ? 'en' : 'tr';
-    try {
-      localStorage.setItem(LANG_KEY, state.lang);
-    } catch (_) { /* private mode: the choice lasts for this page only */ }
-    applyStaticStrings();
+    i18n.toggle();
     if (!state.token) return;
     renderTopicList();
     if (state.current) {
@@ -1401,7 +1254,7 @@
       state.query = '';
       await loadTopics();
       await openTopic(name, { force: true });
-      notice(t('newTopic.created', { title: state.lang === 'en' ? titleEn : titleTr }));
+      notice(t('newTopic.created', { title: i18n.lang() === 'en' ? titleEn : titleTr }));
       refreshStatus();
     } catch (failure) {
       if (!failure.stale) error.textContent = failure.message;
@@ -2301,24 +2154,6 @@
     }
   }
 
-  // ===================================================================== the confirm dialog
-
-  /** Resolves true when the editor confirms (a native <dialog>: Escape cancels). */
-  function confirmDialog(title, text, okLabel, danger) {
-    return new Promise(function (resolve) {
-      const dialog = $('#confirm-dialog');
-      $('#confirm-title').textContent = title;
-      $('#confirm-text').textContent = text;
-      const ok = $('#confirm-ok');
-      ok.textContent = okLabel;
-      ok.className = 'btn ' + (danger ? 'btn-danger' : 'btn-primary');
-      dialog.returnValue = '';
-      dialog.addEventListener('close', function () { resolve(dialog.returnValue === 'ok'); }, { once: true });
-      dialog.showModal();
-      $('#confirm-cancel').focus();
-    });
-  }
-
   // ===================================================================== session
 
   async function startSession(token, user) {
@@ -2339,9 +2174,7 @@
       }
       return;
     }
-    $('#login-view').hidden = true;
-    $('#app-view').hidden = false;
-    $('#me-name').textContent = (user && (user.display_name || user.username)) || '';
+    Login.showApp(user);
     state.lastPendingKey = '';
     renderStatus(status);
     await loadTopics();
@@ -2466,22 +2299,12 @@
       }
     });
 
-    $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
-    $('#notice').addEventListener('click', function () { $('#notice').hidden = true; });
-    window.addEventListener('beforeunload', function (event) {
-      if (state.token && (isTopicDirty() || isDeskDirty())) {
-        event.preventDefault();
-        event.returnValue = '';
-      }
-    });
+    Staff.askBeforeLeaving(function () { return state.token && (isTopicDirty() || isDeskDirty()); });
   }
 
   function init() {
-    try {
-      const saved = localStorage.getItem(LANG_KEY);
-      if (saved === 'tr' || saved === 'en') state.lang = saved;
-    } catch (_) { /* no storage: Turkish */ }
-    applyStaticStrings();
+    Login.renderForm(t, { languageToggle: true });
+    i18n.apply();
     bindEvents();
     // An expired token goes to the login form without a refused request first.
     const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });

@@ -5,24 +5,20 @@
  * POST /api/login (widget/shared/login.js, shared with the console), then reads GET /api/reports (JSON) and GET /api/reports.csv with the token;
  * the charts are Chart.js configs made by the server (bot/reports/charts.py), the same as in
  * the HTML report. Every text from the server goes in with textContent, never innerHTML.
+ * The login's words, the DOM helpers and the toast: widget/shared/staff.js.
  */
 (function () {
   'use strict';
 
   // ===================================================================== UI texts
 
-  const STRINGS = {
-    'login.busy': 'Giriş yapılıyor…',
-    'login.submit': 'Giriş yap',
-    'login.missing': 'Kullanıcı adı ve şifre gerekli.',
-    'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
-    'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-    'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+  const Staff = window.KuzeyStaff;
+
+  // Turkish only; the login's words are the staff pages' own (widget/shared/staff.js).
+  const STRINGS = Object.assign({}, Staff.TEXTS.tr, {
+    'app.title': 'Kuzey Destek · Yönetici paneli',
+    'login.intro': 'Yönetici hesabınızla giriş yapın.',
     'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
-    'login.yourPage': 'Sizin sayfanız:',
-    'login.home.agent': 'Temsilci paneli',
-    'login.home.editor': 'İçerik stüdyosu',
-    'login.home.admin': 'Yönetici paneli',
     'load.busy': 'Rapor hazırlanıyor…',
     'load.done': 'Güncellendi: {time}',
     'load.failed': 'Rapor alınamadı. Lütfen tekrar deneyin.',
@@ -40,7 +36,7 @@
     'kpi.points': '{value} puan',
     'table.empty': 'Bu dönemde veri yok.',
     'summary.empty': 'Özet yok.',
-  };
+  });
 
   // The cards: [key in TOTALS, label, format, count shown beside it, which way is better].
   const KPIS = [
@@ -66,9 +62,8 @@
 
   // ===================================================================== helpers
 
-  function $(selector) {
-    return document.querySelector(selector);
-  }
+  const { $, el } = Staff;
+  const toast = Staff.flash('#toast', 6000);
 
   function t(key, values) {
     const text = STRINGS[key] || key;
@@ -77,24 +72,9 @@
     });
   }
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function toast(message) {
-    const node = $('#toast');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { node.hidden = true; }, 6000);
-  }
-
   /** The failure of a fetch, with the server's own words when it sent some. */
   function failure(data, fallbackKey, status) {
-    const message = data && typeof data.error === 'string' && data.error ? data.error : t(fallbackKey);
+    const message = Staff.serverWords(data) || t(fallbackKey);
     return Object.assign(new Error(message), { status: status });
   }
 
@@ -376,9 +356,7 @@
   function startSession(token, user) {
     state.token = token;
     state.user = user || null;
-    $('#login-view').hidden = true;
-    $('#app-view').hidden = false;
-    $('#me-name').textContent = (user && (user.display_name || user.username)) || '';
+    Login.showApp(user);
     if (!$('#f-date').value) $('#f-date').value = todayInIstanbul();
     loadReport();
   }
@@ -398,6 +376,7 @@
   }
 
   function init() {
+    Login.renderForm(t, { home: false });
     Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['admin'] });
     $('#logout').addEventListener('click', function () {
       Login.logout(state.token);
@@ -408,7 +387,6 @@
       $(id).addEventListener('change', function () { if (state.token) loadReport(); });
     });
     $('#csv').addEventListener('click', downloadCsv);
-    $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
 
     const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });
     if (!resumed) Login.showForm('');

@@ -6,7 +6,9 @@
  *
  * One page, no framework, no build step (ES2019), like the other staff pages. Logs in with the
  * shared widget/shared/login.js (admins only), then uses the bridge's JSON API under /api/privacy
- * (bot/privacy/web.py, bot/privacy/shopper_web.py) with the token.
+ * (bot/privacy/web.py, bot/privacy/shopper_web.py) with the token. The words every staff page
+ * shares, the language toggle, the token's requests, the toasts and the confirm dialog:
+ * widget/shared/staff.js.
  *
  * Rules kept throughout:
  *  - every text from the server (identifiers, notes, reasons, messages) goes into the page with
@@ -25,37 +27,17 @@
     tr: {
       'app.title': 'Kuzey Destek · Kişisel veriler',
       'app.name': 'Kişisel veriler (KVKK)',
-      'app.logout': 'Çıkış yap',
       'app.reports': 'Raporlar',
-      'lang.toggle': 'English',
-      'lang.tr': 'Türkçe',
-      'lang.en': 'İngilizce',
       'login.intro': 'Yönetici hesabınızla giriş yapın.',
-      'login.username': 'Kullanıcı adı',
-      'login.password': 'Şifre',
-      'login.submit': 'Giriş yap',
-      'login.busy': 'Giriş yapılıyor…',
-      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
-      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
-      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
       'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
-      'login.yourPage': 'Sizin sayfanız:',
-      'login.home.agent': 'Temsilci paneli',
-      'login.home.editor': 'İçerik stüdyosu',
-      'login.home.admin': 'Yönetici paneli',
       'nav.label': 'Sayfanın bölümleri',
       'nav.requests': 'Başvurular',
       'nav.audit': 'Erişim kaydı',
       'nav.retention': 'Saklama süreleri',
       'nav.notice': 'Aydınlatma metni',
-      'common.cancel': 'Vazgeç',
       'common.close': 'Kapat',
       'common.reload': 'Yenile',
-      'common.none': '—',
       'common.loading': 'Yükleniyor…',
-      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
-      'error.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
       'kind.access': 'Bilgi ve kopya',
       'kind.erasure': 'Silme',
       'kindTitle.access': 'Bilgi ve kopya talebi',
@@ -244,36 +226,18 @@
     en: {
       'app.title': 'Kuzey Destek · Personal data',
       'app.name': 'Personal data (KVKK)',
-      'app.logout': 'Log out',
       'app.reports': 'Reports',
-      'lang.toggle': 'Türkçe',
-      'lang.tr': 'Turkish',
-      'lang.en': 'English',
       'login.intro': 'Log in with your admin account.',
-      'login.username': 'Username',
-      'login.password': 'Password',
-      'login.submit': 'Log in',
-      'login.busy': 'Logging in…',
-      'login.missing': 'Username and password are required.',
-      'login.failed': 'Could not log in. Please try again.',
       'login.network': 'The server could not be reached. Check your connection and try again.',
-      'login.expired': 'Your session is invalid or has expired. Please log in again.',
       'login.wrongRole': 'This page is for admins only.',
-      'login.yourPage': 'Your page:',
-      'login.home.agent': 'Agent console',
-      'login.home.editor': 'Content studio',
-      'login.home.admin': 'Manager dashboard',
       'nav.label': 'Sections of the page',
       'nav.requests': 'Requests',
       'nav.audit': 'Audit log',
       'nav.retention': 'Retention',
       'nav.notice': 'Privacy notice',
-      'common.cancel': 'Cancel',
       'common.close': 'Close',
       'common.reload': 'Reload',
-      'common.none': '—',
       'common.loading': 'Loading…',
-      'error.generic': 'That did not work. Please try again.',
       'error.network': 'The server could not be reached. Check your connection and try again.',
       'kind.access': 'Access and copy',
       'kind.erasure': 'Erasure',
@@ -465,7 +429,6 @@
   const DAY_MS = 24 * 60 * 60 * 1000;
   const TOAST_MS = 8000;
   const NOTICE_MS = 6000;
-  const LANG_KEY = 'kuzey.privacy.lang';
   const NOTICE_LANGS = ['tr', 'en'];
   const NOTICE_PARTS = ['short', 'full'];
   // The order the preview's counts are listed in (anything else the server adds comes after).
@@ -476,9 +439,17 @@
   const Login = window.KuzeyLogin;
   const session = Login.session('kuzey.privacy');
   const readJson = Login.readJson;
+  // The words, the language (remembered in this browser) and the DOM helpers: widget/shared/staff.js.
+  const Staff = window.KuzeyStaff;
+  const { $, $$, el, button, setStatusText, serverWords } = Staff;
+  const i18n = Staff.i18n(STRINGS, 'kuzey.privacy.lang');
+  const { t, word, locale } = i18n;
+  const toast = Staff.flash('#toast', TOAST_MS);    // errors that belong to no form (role=alert)
+  const notice = Staff.flash('#notice', NOTICE_MS); // successes
+  // Resolves true when the admin confirms (a native <dialog>: Escape cancels).
+  const confirmDialog = Staff.confirmer(t, 'btn-danger-solid');
 
   const state = {
-    lang: 'tr',
     token: null,
     user: null,
     epoch: 0,                 // bumped on every login/logout: late answers of an old session are dropped
@@ -500,51 +471,6 @@
 
   // ===================================================================== helpers
 
-  function $(selector) {
-    return document.querySelector(selector);
-  }
-
-  function $$(selector, root) {
-    return Array.prototype.slice.call((root || document).querySelectorAll(selector));
-  }
-
-  /** A UI text with {placeholders} filled in. */
-  function t(key, params) {
-    const table = STRINGS[state.lang] || STRINGS.tr;
-    let text = key in table ? table[key] : (key in STRINGS.tr ? STRINGS.tr[key] : key);
-    if (params) {
-      Object.keys(params).forEach(function (name) {
-        text = text.split('{' + name + '}').join(String(params[name]));
-      });
-    }
-    return text;
-  }
-
-  /** The table's word for a value the server sends (`action.export`), else the value itself. */
-  function word(prefix, value) {
-    const key = prefix + '.' + value;
-    const text = t(key);
-    return text === key ? String(value) : text;
-  }
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function button(className, text, onClick) {
-    const node = el('button', 'btn ' + (className || ''), text);
-    node.type = 'button';
-    if (onClick) node.addEventListener('click', onClick);
-    return node;
-  }
-
-  function locale() {
-    return state.lang === 'en' ? 'en-GB' : 'tr-TR';
-  }
-
   /** An ISO UTC time in the browser's own time zone (Istanbul for the team), in the page's language. */
   function when(iso) {
     if (!iso) return t('common.none');
@@ -564,27 +490,6 @@
 
   function number(value) {
     return new Intl.NumberFormat(locale()).format(Number(value) || 0);
-  }
-
-  function toast(message) {
-    const node = $('#toast');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { node.hidden = true; }, TOAST_MS);
-  }
-
-  function notice(message) {
-    const node = $('#notice');
-    node.textContent = message;
-    node.hidden = false;
-    clearTimeout(notice.timer);
-    notice.timer = setTimeout(function () { node.hidden = true; }, NOTICE_MS);
-  }
-
-  function setStatusText(node, text, kind) {
-    node.textContent = text || '';
-    node.setAttribute('data-kind', kind || '');
   }
 
   /** Shows a failure in `node` (next to the form that caused it) unless its session is over. */
@@ -637,50 +542,9 @@
 
   // ===================================================================== API
 
-  /**
-   * A request with the token. Resolves with the JSON answer; rejects with an Error whose message
-   * is the server's own words (else a general text), with `status` and the answer as `data`.
-   * A refused token (401) ends the session; so does a 403 (the account is no longer an admin).
-   */
-  async function call(method, url, body) {
-    const epoch = state.epoch;
-    const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
-    const init = { method: method, headers: headers };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(url, init);
-    } catch (_) {
-      throw Object.assign(new Error(t('error.network')), { status: 0 });
-    }
-    if (epoch !== state.epoch) throw Object.assign(new Error(''), { status: 0, stale: true });
-    if (response.status === 401) {
-      endSession(t('login.expired'));
-      throw Object.assign(new Error(t('login.expired')), { status: 401, stale: true });
-    }
-    if (response.status === 403) {
-      const data = await readJson(response);
-      const words = (data && typeof data.error === 'string' && data.error) || t('login.wrongRole');
-      const user = state.user;
-      if (Login.logout) Login.logout(state.token);
-      endSession(words, user);
-      throw Object.assign(new Error(words), { status: 403, stale: true });
-    }
-    return response;
-  }
-
-  async function api(method, url, body) {
-    const response = await call(method, url, body);
-    const data = await readJson(response);
-    if (!response.ok) {
-      const words = data && typeof data.error === 'string' && data.error ? data.error : t('error.generic');
-      throw Object.assign(new Error(words), { status: response.status, data: data });
-    }
-    return data || {};
-  }
+  // Requests with the token: a refused token (401) ends the session, and so does a 403 (the account
+  // is no longer an admin), which sends the user to their own page (widget/shared/staff.js).
+  const { call, api } = Staff.client(state, { text: t, endSession: endSession, endOnForbidden: true });
 
   /** Offers `blob` as a download named `name` (the browser saves it; nothing leaves the page). */
   function saveBlob(blob, name) {
@@ -695,27 +559,11 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
   }
 
-  // ===================================================================== static texts, language
-
-  function applyStaticStrings() {
-    document.documentElement.lang = state.lang;
-    document.title = t('app.title');
-    $$('[data-i18n]').forEach(function (node) { node.textContent = t(node.getAttribute('data-i18n')); });
-    $$('[data-i18n-aria-label]').forEach(function (node) {
-      node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
-    });
-    $$('.lang-toggle').forEach(function (node) {
-      node.setAttribute('lang', state.lang === 'tr' ? 'en' : 'tr');
-    });
-    renderIdentifierField();
-  }
+  // ===================================================================== language
 
   function toggleLanguage() {
-    state.lang = state.lang === 'tr' ? 'en' : 'tr';
-    try {
-      localStorage.setItem(LANG_KEY, state.lang);
-    } catch (_) { /* private mode: the choice lasts for this page only */ }
-    applyStaticStrings();
+    i18n.toggle();
+    renderIdentifierField();
     if (!state.token) return;
     if (state.requests) renderRequests();
     if (state.result) renderResult();
@@ -1285,7 +1133,7 @@
         const response = await call('GET', '/api/privacy/audit?' + params.toString());
         if (!response.ok) {
           const data = await readJson(response);
-          throw new Error((data && typeof data.error === 'string' && data.error) || t('error.generic'));
+          throw new Error(serverWords(data) || t('error.generic'));
         }
         const blob = await response.blob();
         const disposition = response.headers.get('Content-Disposition') || '';
@@ -1446,7 +1294,7 @@
     }
     const data = await readJson(response);
     if (!response.ok || !data || !data.content) {
-      report(new Error((data && typeof data.error === 'string' && data.error) || t('error.generic')), error);
+      report(new Error(serverWords(data) || t('error.generic')), error);
       return;
     }
     state.notice = data;
@@ -1535,24 +1383,6 @@
     $('#notice-tr-short').focus();
   }
 
-  // ===================================================================== the confirm dialog
-
-  /** Resolves true when the admin confirms (a native <dialog>: Escape cancels). */
-  function confirmDialog(title, text, okLabel, danger) {
-    return new Promise(function (resolve) {
-      const dialog = $('#confirm-dialog');
-      $('#confirm-title').textContent = title;
-      $('#confirm-text').textContent = text;
-      const ok = $('#confirm-ok');
-      ok.textContent = okLabel;
-      ok.className = 'btn ' + (danger ? 'btn-danger-solid' : 'btn-primary');
-      dialog.returnValue = '';
-      dialog.addEventListener('close', function () { resolve(dialog.returnValue === 'ok'); }, { once: true });
-      dialog.showModal();
-      $('#confirm-cancel').focus();
-    });
-  }
-
   // ===================================================================== session
 
   async function startSession(token, user) {
@@ -1561,7 +1391,7 @@
     const epoch = ++state.epoch;
     if (user && user.role && user.role !== 'admin') {
       // A saved login of another role (e.g. the role was changed): not kept here.
-      if (Login.logout) Login.logout(token);
+      Login.logout(token);
       endSession(t('login.wrongRole'), user);
       return;
     }
@@ -1577,9 +1407,7 @@
     const serverNow = Date.parse(data.now);
     state.clockOffset = isNaN(serverNow) ? 0 : serverNow - Date.now();
     state.requests = data.requests || [];
-    $('#login-view').hidden = true;
-    $('#app-view').hidden = false;
-    $('#me-name').textContent = (user && (user.display_name || user.username)) || '';
+    Login.showApp(user);
     renderIdentifierField();
     state.view = 'requests';
     $$('.tab[data-view]').forEach(function (tab) {
@@ -1627,7 +1455,7 @@
     $('#logout').addEventListener('click', async function () {
       if (isNoticeDirty() && !(await confirmDialog(t('notice.discardTitle'), t('notice.discardText'),
         t('notice.discardOk'), true))) return;
-      if (Login.logout) Login.logout(state.token);
+      Login.logout(state.token);
       endSession('');
     });
     $$('.tab[data-view]').forEach(function (tab) {
@@ -1674,22 +1502,13 @@
     $('#notice-reload').addEventListener('click', reloadNotice);
     $('#notice-keep').addEventListener('click', function () { saveNotice(); });
 
-    $('#toast').addEventListener('click', function () { $('#toast').hidden = true; });
-    $('#notice').addEventListener('click', function () { $('#notice').hidden = true; });
-    window.addEventListener('beforeunload', function (event) {
-      if (state.token && isNoticeDirty()) {
-        event.preventDefault();
-        event.returnValue = '';
-      }
-    });
+    Staff.askBeforeLeaving(function () { return state.token && isNoticeDirty(); });
   }
 
   function init() {
-    try {
-      const saved = localStorage.getItem(LANG_KEY);
-      if (saved === 'tr' || saved === 'en') state.lang = saved;
-    } catch (_) { /* no storage: Turkish */ }
-    applyStaticStrings();
+    Login.renderForm(t, { languageToggle: true });
+    i18n.apply();
+    renderIdentifierField();
     bindEvents();
     // An expired token goes to the login form without a refused request first.
     const resumed = Login.resume(session, startSession, function () { endSession(t('login.expired')); });

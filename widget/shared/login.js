@@ -1,15 +1,17 @@
 /*
  * Kuzey Destek — the login the staff pages share: the agent console (/agent), the manager's
- * dashboard (/manager) and the editors' studio (/editor). Served at /widget/shared/login.js and
- * loaded before the page's own script.
+ * dashboard (/manager), the editors' studio (/editor) and the admins' privacy page (/privacy).
+ * Served at /widget/shared/login.js and loaded before the page's own script (and before
+ * widget/shared/staff.js, the other helpers some of them share).
  *
  * No framework, no build step (ES2019): one IIFE that sets one global, window.KuzeyLogin.
  * It knows nothing of the pages' texts; they are handed in. Every text from the server goes
  * into the page with textContent, never innerHTML.
  *
- * The page's markup must have these ids (all the pages do; browser tests rely on them):
+ * The page must have these ids (all the pages do; browser tests rely on them):
  *   #login-view, #login-form, #login-username, #login-password, #login-error, #login-submit
- *   and #app-view (what is shown after logging in).
+ *   and #app-view (what is shown after logging in). A page may leave #login-view empty and have
+ *   renderForm make the form; #me-name (the user's name in the top bar) is optional.
  *
  *   KuzeyLogin.login(username, password, failedText)  POST /api/login; resolves with {token, user},
  *       rejects with an Error whose `status` is the HTTP status (none when the fetch itself failed)
@@ -22,7 +24,13 @@
  *       onSaved(token, user), or onExpired() when its token has run out; false when there is none
  *   KuzeyLogin.tokenExpired(token)   whether the JWT's `exp` has passed
  *   KuzeyLogin.readJson(response)    the response's JSON, or null
+ *   KuzeyLogin.renderForm(text, options)  makes the login form in an empty #login-view: the heading
+ *       text('app.title'), text('login.intro'), the two fields, #login-error, #login-home (unless
+ *       options.home is false) and the submit button, and with options.languageToggle a
+ *       .lang-toggle button text('lang.toggle'). Its texts carry data-i18n keys, so a page that
+ *       switches language puts its words in again
  *   KuzeyLogin.showForm(message)     hides #app-view, shows the login form with `message`
+ *   KuzeyLogin.showApp(user)         hides the login form, shows #app-view with the user's name
  *   KuzeyLogin.bindForm({session, text, onSuccess, roles})  wires #login-form; text(key) gives
  *       the page's words for 'login.missing', 'login.busy', 'login.submit', 'login.failed' (no
  *       words from the server) and 'login.network' (no answer at all); after logging in, the token
@@ -144,6 +152,51 @@
     (username.value ? byId('login-password') : username).focus();
   }
 
+  /** The page after logging in, with the user's name in the top bar. */
+  function showApp(user) {
+    byId('login-view').hidden = true;
+    byId('app-view').hidden = false;
+    const name = byId('me-name');
+    if (name) name.textContent = (user && (user.display_name || user.username)) || '';
+  }
+
+  /** A new element with attributes and, from `key`, a text the page can put in again (data-i18n). */
+  function make(tag, attributes, text, key) {
+    const node = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (key) {
+      node.setAttribute('data-i18n', key);
+      node.textContent = text(key);
+    }
+    return node;
+  }
+
+  function renderForm(text, options) {
+    const view = byId('login-view');
+    if (view.firstElementChild) return;
+    const settings = Object.assign({ home: true, languageToggle: false }, options);
+    const form = make('form', { id: 'login-form', class: 'login-card', novalidate: '' });
+    form.append(
+      make('h1', {}, text, 'app.title'),
+      make('p', { class: 'muted' }, text, 'login.intro'),
+      make('label', { for: 'login-username' }, text, 'login.username'),
+      make('input', {
+        id: 'login-username', name: 'username', autocomplete: 'username', autocapitalize: 'none',
+        spellcheck: 'false', required: '',
+      }),
+      make('label', { for: 'login-password' }, text, 'login.password'),
+      make('input', {
+        id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: '',
+      }),
+      make('p', { id: 'login-error', class: 'form-error', role: 'alert' }));
+    if (settings.home) form.append(make('p', { id: 'login-home', class: 'login-home' }));
+    form.append(make('button', { type: 'submit', id: 'login-submit', class: 'btn btn-primary' }, text, 'login.submit'));
+    if (settings.languageToggle) {
+      form.append(make('button', { type: 'button', class: 'btn btn-link lang-toggle' }, text, 'lang.toggle'));
+    }
+    view.append(form);
+  }
+
   /** Where each role works (admins may also use /agent and /editor). */
   const HOMES = { agent: '/agent', editor: '/editor', admin: '/manager' };
 
@@ -210,7 +263,9 @@
     resume: resume,
     tokenExpired: tokenExpired,
     readJson: readJson,
+    renderForm: renderForm,
     showForm: showForm,
+    showApp: showApp,
     showWrongPage: showWrongPage,
     bindForm: bindForm,
   };
