@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Optional
 
 import socketio
 
-from bot.desk.accounts import read_token, session_user
+from bot.desk.accounts import Identity, read_token, session_user
 from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
 from bot.desk.presence import OnlineAgent
 from bot.desk.shoppers import is_session_id
@@ -58,12 +58,22 @@ class AgentNamespace(socketio.AsyncNamespace):
         user = await asyncio.to_thread(session_user, self.desk.store.session, claimed) if claimed else None
         if user is None or user.role not in CHAT_ROLES:
             raise socketio.exceptions.ConnectionRefusedError({"code": "unauthorized", "message": "Oturum açmanız gerekiyor."})
-        await self.save_session(sid, {"user_id": user.id})
+        await self.save_session(sid, {"user_id": user.id, "claimed": claimed})
         await self.enter_room(sid, agent_room(user.id))
         await self.enter_room(sid, login_room(claimed.session_id))
         agent = self.desk.presence.connect(user, sid)
         await self.emit("desk", self.desk.desk_state(agent), to=sid)
         await self.desk.agent_connected(agent)
+
+    def _still_allowed(self, claimed: Identity) -> bool:
+        """The account as it is now, on every event (one query by primary keys): a disabled account,
+        a role change or a logout on another bridge takes effect at the socket's next event."""
+        user = session_user(self.desk.store.session, claimed)
+        return user is not None and user.role in CHAT_ROLES
+
+    async def _disconnect_after_ack(self, sid: str) -> None:
+        await asyncio.sleep(0.5)  # the refusal's ack goes out first, so the console can say why
+        await self.disconnect(sid)
 
     async def end_session(self, session_id: str) -> None:
         """After a logout: closes that login's sockets on this bridge."""
@@ -158,7 +168,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         agent = self.desk.presence.online.get(session["user_id"]) if session else None
         if handler is None:
             return failure("unknown_event", f"Bilinmeyen olay: {event}")
-        if agent is None:
+        if agent is None or not self._still_allowed(session["claimed"]):
+            if agent is not None:  # logged out elsewhere, disabled or no longer a chat role: this socket ends
+                self.server.start_background_task(self._disconnect_after_ack, sid)
             return failure("unauthorized", "Oturum açmanız gerekiyor.")
         data = args[1] if len(args) > 1 else None
         if not isinstance(data, dict):

@@ -46,3 +46,10 @@ def entries(s: Session, customer_id: Optional[int] = None, limit: int = 500) -> 
 def entry_view(entry: AuditEntry) -> Dict[str, Any]:
     view = {column: getattr(entry, column) for column in COLUMNS}
     return {**view, "at": iso(entry.at)}
+
+
+def spreadsheet_safe(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """For CSV: a cell a spreadsheet would run as a formula (an agent can write `reason` and the
+    refused path) starts with an apostrophe instead (OWASP's CSV injection advice)."""
+    return [{key: "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+             for key, value in entry.items()} for entry in entries]

@@ -142,7 +142,7 @@ def audit_command(customer: Optional[int], as_csv: bool) -> None:
     if as_csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=audit.COLUMNS)
         writer.writeheader()
-        writer.writerows(entries)
+        writer.writerows(audit.spreadsheet_safe(entries))
         return
     for e in entries:
         click.echo(f"{e['at']}  {e['actor']:<16} {e['action']:<16} customer={e['customer_id']} {e['subject'] or ''} "

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Set
+from typing import Dict, Iterable, Optional, Set
 
-from sqlalchemy import delete, inspect, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from actions.store.models import ComplaintTicket, Customer
+from actions.store.models import ComplaintTicket, Customer, FailedProof
 from bot.desk.models import Contact, Conversation, Handoff, Message, Rating
 from bot.privacy import subjects, trackers
 from bot.privacy.models import Consent
@@ -34,44 +35,65 @@ def optout_key(email: str) -> str:
     return "sha256:" + hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
-def anonymise_conversations(s: Session, conversation_ids: Iterable[str], now: datetime) -> Counter:
-    """Removes what was said and who said it from these conversations; keeps the countable facts."""
+def anonymise_conversations(s: Session, conversation_ids: Iterable[str], now: datetime,
+                            pseudonyms: Optional[Dict[int, int]] = None) -> Counter:
+    """Removes what was said and who said it from these conversations; keeps the countable facts.
+
+    A customer's number becomes a random negative pseudonym (the same for all their rows of this
+    run, see `pseudonyms_for`), so reports still see one person's repeat contacts while nothing
+    leads back to the customer. The conversation is ended: its session id never resumes."""
     ids = sorted(set(conversation_ids))
     counts: Counter = Counter()
     if not ids:
         return counts
+    pseudonyms = pseudonyms if pseudonyms is not None else pseudonyms_for(s.execute(
+        select(Conversation.customer_id).where(Conversation.id.in_(ids))).scalars())
     counts["messages"] = s.execute(update(Message).where(Message.conversation_id.in_(ids))
                                    .values(text="", quick_replies=[], data=None)).rowcount
     counts["conversations"] = s.execute(update(Conversation).where(Conversation.id.in_(ids))
-                                        .values(customer_id=None, signals=[], anonymised_at=now)).rowcount
+                                        .values(signals=[], awaiting=None, anonymised_at=now,
+                                                ended_at=func.coalesce(Conversation.ended_at, now))).rowcount
+    counts["rating_comments"] = s.execute(update(Rating).where(Rating.conversation_id.in_(ids))
+                                          .values(comment=None)).rowcount
+    for real, pseudonym in pseudonyms.items():
+        for model in (Conversation, Rating):
+            id_column = model.id if model is Conversation else model.conversation_id
+            s.execute(update(model).where(id_column.in_(ids), model.customer_id == real).values(customer_id=pseudonym))
     s.execute(update(Contact).where(Contact.conversation_id.in_(ids)).values(order_no=None))
     counts["handoff_notes"] = s.execute(update(Handoff).where(Handoff.conversation_id.in_(ids))
                                         .values(close_note=None, ticket_email=None)).rowcount
-    counts["rating_comments"] = s.execute(update(Rating).where(Rating.conversation_id.in_(ids))
-                                          .values(comment=None, customer_id=None)).rowcount
     s.execute(update(Consent).where(Consent.conversation_id.in_(ids)).values(customer_id=None))
-    # Undecided inbox items go; decided ones stay as counts for the reports, without the text.
-    counts["inbox_items"] = s.execute(delete(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids),
-                                                                KbInboxItem.status == "new")).rowcount
-    counts["inbox_items"] += s.execute(update(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids))
-                                       .values(text=ERASED, group_key=ERASED, suggested_answer=None,
-                                               conversation_id=None)).rowcount
+    # Inbox items stay as counts for the reports, without the text; undecided ones leave the inbox.
+    s.execute(update(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids), KbInboxItem.status == "new")
+              .values(status="dismissed"))
+    counts["inbox_items"] = s.execute(update(KbInboxItem).where(KbInboxItem.conversation_id.in_(ids))
+                                      .values(text=ERASED, group_key=ERASED, suggested_answer=None,
+                                              conversation_id=None)).rowcount
     if inspect(s.get_bind()).has_table(ComplaintTicket.__tablename__):
         counts["complaints"] = s.execute(update(ComplaintTicket).where(ComplaintTicket.conversation_id.in_(ids))
                                          .values(text=ERASED, customer_id=None, order_no=None,
                                                  conversation_id=None)).rowcount
+    if inspect(s.get_bind()).has_table(FailedProof.__tablename__):  # the address and the link to the order
+        s.execute(update(FailedProof).where(FailedProof.conversation_id.in_(ids)).values(conversation_id=None, client=None))
     counts["rasa_events"] = trackers.delete_trackers(s, ids)
     return counts
+
+
+def pseudonyms_for(customer_ids: Iterable[Optional[int]]) -> Dict[int, int]:
+    return {customer_id: -(secrets.randbelow(2**31 - 2) + 1)
+            for customer_id in set(customer_ids) if customer_id is not None and customer_id > 0}
 
 
 def erase(s: Session, subject: Subject, now: datetime, state_dir: Path | None = None) -> Counter:
     """Erases one person everywhere; returns what was destroyed, per kind (no data). The caller
     commits, so a failure half-way changes nothing."""
-    counts = anonymise_conversations(s, subject.conversation_ids, now)
+    pseudonyms = pseudonyms_for(subject.customer_ids)
+    counts = anonymise_conversations(s, subject.conversation_ids, now, pseudonyms)
     if subject.customer_ids:
         ids = sorted(subject.customer_ids)
-        counts["rating_comments"] += s.execute(update(Rating).where(Rating.customer_id.in_(ids))
-                                               .values(comment=None, customer_id=None)).rowcount
+        for real, pseudonym in pseudonyms.items():
+            counts["rating_comments"] += s.execute(update(Rating).where(Rating.customer_id == real)
+                                                   .values(comment=None, customer_id=pseudonym)).rowcount
         s.execute(update(Consent).where(Consent.customer_id.in_(ids)).values(customer_id=None))
         if inspect(s.get_bind()).has_table(ComplaintTicket.__tablename__):
             counts["complaints"] += s.execute(update(ComplaintTicket).where(ComplaintTicket.customer_id.in_(ids))

@@ -77,6 +77,11 @@ def holdings(s: Session, subject: subjects.Subject) -> Dict[str, Any]:
 
 def answer(s: Session, request_id: int, by: str, now: datetime, state_dir: Optional[Path] = None) -> Answer:
     request = _open(s, request_id)
+    # Claimed in this transaction: a second admin answering at the same moment finds it answered.
+    claimed = s.execute(update(PrivacyRequest).where(PrivacyRequest.id == request_id, PrivacyRequest.status == "open")
+                        .values(status="answered", answered_at=now, answered_by=by)).rowcount
+    if claimed != 1:
+        raise RequestError("Bu talep zaten yanıtlandı.")
     subject = subjects.find(s, request.identifier_kind, request.identifier)
     if request.kind == "access":
         document = export.export(s, subject, now)
@@ -101,7 +106,7 @@ def _forget_identifiers(s: Session, subject: subjects.Subject) -> None:
              (PrivacyRequest.identifier_kind == "phone") & PrivacyRequest.identifier.in_(subject.phones),
              (PrivacyRequest.identifier_kind == "customer") & PrivacyRequest.identifier.in_(
                  [str(i) for i in subject.customer_ids])]
-    s.execute(update(PrivacyRequest).where(or_(*named)).values(identifier=erasure.ERASED))
+    s.execute(update(PrivacyRequest).where(or_(*named)).values(identifier=erasure.ERASED, note=None))
 
 
 def refuse(s: Session, request_id: int, by: str, now: datetime, reason: str) -> Dict[str, Any]:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Dict, Optional
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.desk.models import Conversation
+from actions.store.models import FailedProof, ProofAlert
+from bot.desk.models import Conversation, EmailSend
 from bot.desk.store import utcnow
+from bot.privacy import trackers
 from bot.privacy.erasure import ERASED, anonymise_conversations
 from bot.privacy.models import AuditEntry, DeskSession, DestructionRecord, PrivacyRequest
 from bot.settings import Settings
@@ -50,11 +52,18 @@ def run_retention(s: Session, periods: Periods, now: datetime, actor: str = "sys
         or_(and_(Conversation.customer_id.is_not(None), Conversation.last_message_at < transcripts),
             and_(Conversation.customer_id.is_(None), Conversation.last_message_at < unverified)))).scalars().all()
     counts: Counter = anonymise_conversations(s, expired, now)
+    counts["rasa_events"] += trackers.delete_untracked(s, before=unverified)
+    counts["email_addresses"] = s.execute(update(EmailSend).where(EmailSend.created_at < transcripts, EmailSend.email != "")
+                                          .values(email="", comment=None)).rowcount
     counts["audit_entries"] = s.execute(delete(AuditEntry).where(AuditEntry.at < audit)).rowcount
+    if inspect(s.get_bind()).has_table(FailedProof.__tablename__):
+        counts["failed_proofs"] = s.execute(delete(FailedProof).where(
+            FailedProof.failed_at < now - timedelta(days=SESSIONS_KEPT_DAYS))).rowcount
+        counts["proof_alerts"] = s.execute(delete(ProofAlert).where(ProofAlert.raised_at < audit)).rowcount
     counts["request_identifiers"] = s.execute(update(PrivacyRequest).where(
         PrivacyRequest.status != "open", PrivacyRequest.answered_at < audit, PrivacyRequest.identifier != ERASED)
         .values(identifier=ERASED, note=None)).rowcount
-    # Login sessions long past their expiry say only who worked when: kept a month for questions.
+    # Login sessions and failed order proofs (with the client's address) are kept a month for questions.
     counts["desk_sessions"] = s.execute(delete(DeskSession).where(
         DeskSession.expires_at < now - timedelta(days=SESSIONS_KEPT_DAYS))).rowcount
     counts = +counts

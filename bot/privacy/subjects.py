@@ -22,7 +22,7 @@ from bot.privacy.models import Consent
 IDENTIFIER_KINDS = ("email", "phone", "customer")
 # Turkish numbers are compared on their last ten digits: 0532…, +90 532…, 532… are one number.
 PHONE_DIGITS = 10
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s%]+@[^@\s%]+\.[^@\s%]+$")
 
 
 class BadIdentifier(ValueError):
@@ -64,7 +64,7 @@ def check_identifier(kind: str, value: str) -> str:
             raise BadIdentifier("Telefon numarası en az 10 haneli olmalı (ör. 0532 123 45 67).")
         return digits
     if kind == "customer":
-        if not value.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", value):
             raise BadIdentifier("Müşteri numarası yalnızca rakamlardan oluşur.")
         return value
     raise BadIdentifier("Kişiyi e-posta, telefon veya müşteri numarasıyla arayın.")
@@ -106,8 +106,12 @@ def _conversations_mentioning(s: Session, emails: Iterable[str], phones: Iterabl
     an after-hours reply was promised to their address."""
     found: Set[str] = set()
     for email in emails:
-        found |= set(s.execute(select(Message.conversation_id).where(
-            func.lower(Message.text).contains(email))).scalars())
+        # LIKE only narrows (wildcards escaped); the address must then stand on its own in the text,
+        # so ali@x.com does not find vali@x.com or ali@x.com.tr.
+        rows = s.execute(select(Message.conversation_id, Message.text).where(
+            func.lower(Message.text).contains(email, autoescape=True))).all()
+        alone = re.compile(r"(?<![\w.+-])%s(?![\w-]|\.\w)" % re.escape(email))
+        found |= {conversation_id for conversation_id, text in rows if alone.search(text.lower())}
         found |= set(s.execute(select(Handoff.conversation_id).where(func.lower(Handoff.ticket_email) == email)).scalars())
     for phone in phones:
         # Narrowed in SQL by the last four digits once spaces, dashes and dots are gone (0532 123 45 67),

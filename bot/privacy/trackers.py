@@ -3,10 +3,13 @@ what the assistant kept of their conversations, to export and to erase."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List
 
 from sqlalchemy import MetaData, Table, delete, inspect, select
 from sqlalchemy.orm import Session
+
+from bot.desk.models import Conversation
 
 EVENTS = "events"
 
@@ -42,3 +45,14 @@ def delete_trackers(s: Session, sender_ids: Iterable[str]) -> int:
     if table is None or not senders:
         return 0
     return s.execute(delete(table).where(table.c.sender_id.in_(senders))).rowcount or 0
+
+
+def delete_untracked(s: Session, before: datetime) -> int:
+    """Events older than `before` of senders the bridge has no live conversation for (clients of
+    Rasa's REST channel, `make talk`): the bridge's conversations are anonymised with their own rules."""
+    table = _events(s)
+    if table is None:
+        return 0
+    live = select(Conversation.id).where(Conversation.anonymised_at.is_(None))
+    return s.execute(delete(table).where(table.c.timestamp < before.replace(tzinfo=timezone.utc).timestamp(),
+                                         table.c.sender_id.not_in(live))).rowcount or 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
@@ -42,9 +43,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/privacy", page)
     app.router.add_get("/api/privacy/requests", list_requests)
     app.router.add_post("/api/privacy/requests", open_request)
-    app.router.add_get("/api/privacy/requests/{id:\\d+}/preview", preview)
-    app.router.add_post("/api/privacy/requests/{id:\\d+}/answer", answer)
-    app.router.add_post("/api/privacy/requests/{id:\\d+}/refuse", refuse)
+    app.router.add_get("/api/privacy/requests/{id:\\d{1,9}}/preview", preview)
+    app.router.add_post("/api/privacy/requests/{id:\\d{1,9}}/answer", answer)
+    app.router.add_post("/api/privacy/requests/{id:\\d{1,9}}/refuse", refuse)
     app.router.add_get("/api/privacy/audit", audit_log)
     app.router.add_get("/api/privacy/retention", retention_state)
     app.router.add_post("/api/privacy/retention/run", retention_run)
@@ -134,11 +135,12 @@ async def preview(request: web.Request) -> web.Response:
 async def answer(request: web.Request) -> web.Response:
     actor = await _admin(request)
     body = await _body(request)
+    reason = _text(body, "reason") or None  # checked before anything is changed
     context, request_id, now = _context(request), int(request.match_info["id"]), utcnow()
     result = await _in_thread(request, lambda s: subject_requests.answer(s, request_id, actor.name, now, context.state_dir))
     action = "export" if result.document is not None else "erase"
     audit.record(context.sessions, actor, action, customer_id=result.request["customer_id"],
-                 subject=f"request:{request_id}", reason=_text(body, "reason") or None)
+                 subject=f"request:{request_id}", reason=reason)
     payload: Dict[str, Any] = {"request": result.request, "destroyed": result.destroyed}
     if result.document is not None:
         payload.update(document=result.document, html=export.render_html(result.document))
@@ -148,9 +150,8 @@ async def answer(request: web.Request) -> web.Response:
 async def refuse(request: web.Request) -> web.Response:
     actor = await _admin(request)
     body = await _body(request)
-    request_id, now = int(request.match_info["id"]), utcnow()
-    refused = await _in_thread(request, lambda s: subject_requests.refuse(s, request_id, actor.name, now,
-                                                                          _text(body, "reason")))
+    request_id, now, reason = int(request.match_info["id"]), utcnow(), _text(body, "reason")
+    refused = await _in_thread(request, lambda s: subject_requests.refuse(s, request_id, actor.name, now, reason))
     audit.record(_context(request).sessions, actor, "request_refused", customer_id=refused["customer_id"],
                  subject=f"request:{request_id}")
     return web.json_response(refused)
@@ -160,7 +161,7 @@ async def refuse(request: web.Request) -> web.Response:
 async def audit_log(request: web.Request) -> web.Response:
     actor = await _admin(request)
     customer = request.query.get("customer_id", "")
-    if customer and not customer.isdigit():
+    if customer and not re.fullmatch(r"[0-9]{1,9}", customer):
         raise _bad("Müşteri numarası yalnızca rakamlardan oluşur.")
     customer_id: Optional[int] = int(customer) if customer else None
     entries = await _in_thread(request, lambda s: audit.entries(s, customer_id=customer_id, limit=5000))
@@ -171,7 +172,7 @@ async def audit_log(request: web.Request) -> web.Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=audit.COLUMNS)
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows(audit.spreadsheet_safe(entries))
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": 'attachment; filename="denetim-kaydi.csv"'})
 

@@ -207,3 +207,22 @@ def test_an_agent_at_an_admins_route_is_refused_and_written_down(running_bridge,
         entry = s.execute(select(AuditEntry).where(AuditEntry.actor == "ayse").order_by(AuditEntry.id.desc())).scalars().first()
         assert (entry.role, entry.action, entry.address) == ("agent", "refused", "127.0.0.1")
         assert entry.actor_id == s.execute(select(DeskUser.id).where(DeskUser.username == "ayse")).scalar_one()
+
+
+def test_a_connected_agent_socket_ends_at_its_next_event_once_the_account_is_disabled(running_bridge, store, new_user):
+    username = new_user("agent")
+    token = log_in(running_bridge, username).json()["token"]
+    client = socketio.Client(reconnection=False)
+    client.connect(running_bridge.url, namespaces=["/agents"], auth={"token": token}, transports=["websocket"],
+                   wait_timeout=5)
+    try:
+        assert client.call("set_available", {"available": False}, namespace="/agents", timeout=10)["ok"]
+        set_active(store.session(), username, False)
+        refused = client.call("set_available", {"available": True}, namespace="/agents", timeout=10)
+        assert refused["ok"] is False and refused["error"]["code"] == "unauthorized"
+        deadline = time.monotonic() + 5
+        while client.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not client.connected
+    finally:
+        client.disconnect()

@@ -68,6 +68,8 @@ def test_bad_input_gets_a_clear_message_and_opens_no_request(running_bridge):
         assert response.status_code == 400 and response.json()["error"], body
     assert api(running_bridge, "POST", "/api/privacy/requests", data="not json").status_code == 400
     assert api(running_bridge, "POST", "/api/privacy/requests/999999/answer", json={}).status_code == 400
+    assert api(running_bridge, "POST", "/api/privacy/requests/99999999999999999999/answer", json={}).status_code == 404
+    assert api(running_bridge, "GET", "/api/privacy/audit?customer_id=²").status_code == 400
     assert api(running_bridge, "GET", "/api/privacy/requests").json()["requests"] == before
 
 

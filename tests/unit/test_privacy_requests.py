@@ -147,6 +147,7 @@ def test_the_export_holds_everything_and_says_which_records_are_kept(store):
 def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_still_add_up(store, tmp_path):
     customer, other = _customer(store, 0), _customer(store, 1)
     _chat(store, customer)
+    _chat(store, customer)  # a repeat contact: reports must still count it as one after the erasure
     _chat(store, customer, linked=False)
     kept_chat = _chat(store, other)
     _mail(store, customer)
@@ -156,11 +157,12 @@ def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_st
     (logs / "bridge.log").write_text(f"a line about {customer.email}\nphone {spaced}\nunrelated\n", encoding="utf-8")
     day = local_today("Europe/Istanbul")
     before = build_report(store, "week", day)["totals"]
+    assert before["repeat_contacts"] >= 1
     with store.session() as s:
         messages_before = s.execute(select(func.count(Message.id))).scalar_one()
         opened = requests.open_request(s, "erasure", "email", customer.email, utcnow(), 30)
         answer = requests.answer(s, opened["id"], "yonetici", utcnow(), tmp_path / "state")
-    assert answer.destroyed["messages"] == 6 and answer.destroyed["rasa_events"] == 2
+    assert answer.destroyed["messages"] == 9 and answer.destroyed["rasa_events"] == 3
     assert answer.destroyed["file_lines"] == 2
     name = f"{customer.first_name} {customer.last_name}"
     phone_digits = subjects.phone_digits(customer.phone)
@@ -173,7 +175,10 @@ def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_st
     with store.session() as s:
         # Reports count the same conversations, messages and scores, now anonymous.
         assert s.execute(select(func.count(Message.id))).scalar_one() == messages_before
-        assert s.execute(select(func.count(Rating.id)).where(Rating.comment.is_(None))).scalar_one() == 2
+        assert s.execute(select(func.count(Rating.id)).where(Rating.comment.is_(None))).scalar_one() == 3
+        # The erased person's rows share one pseudonym, which leads to no customer.
+        pseudonyms = set(s.execute(select(Conversation.customer_id).where(Conversation.anonymised_at.is_not(None))).scalars())
+        assert len(pseudonyms - {None}) == 1 and all(p < 0 for p in pseudonyms - {None})
         # The other customer's chat is untouched; the unsubscribe is still honoured, hashed.
         assert s.get(Conversation, kept_chat.id).customer_id == other.id
         assert s.execute(select(EmailOptOut.email)).scalar_one() == erasure.optout_key(customer.email)
@@ -230,3 +235,22 @@ def test_retention_anonymises_exactly_what_expired_and_a_second_run_changes_noth
         assert retention.run_retention(s, periods, now) is None
         assert s.execute(select(Message.id, Message.text)).all() == snapshot
         assert s.execute(select(func.count(DestructionRecord.id))).scalar_one() == 1
+
+
+def test_an_e_mail_finds_only_chats_where_that_exact_address_was_written(store):
+    mine, others = store.create_conversation("tr"), store.create_conversation("tr")
+    store.add_message(mine.id, "shopper", "adresim ali_veli@example.com.")
+    for text in ("adresim ali.veli@example.com", "vali_veli@example.com", "ali_veli@example.com.tr"):
+        store.add_message(others.id, "shopper", text)
+    with store.session() as s:
+        assert subjects.find(s, "email", "ali_veli@example.com").conversation_ids == {mine.id}
+        with pytest.raises(subjects.BadIdentifier):
+            subjects.find(s, "email", "%@%.%")
+        with pytest.raises(subjects.BadIdentifier):
+            subjects.find(s, "customer", "²")
+
+
+def test_the_audit_csv_never_hands_a_spreadsheet_a_formula():
+    rows = audit.spreadsheet_safe([{"reason": "=HYPERLINK(\"http://x\")", "subject": "/api/x", "actor": "@ayse",
+                                    "customer_id": 5}])
+    assert rows == [{"reason": "'=HYPERLINK(\"http://x\")", "subject": "/api/x", "actor": "'@ayse", "customer_id": 5}]
