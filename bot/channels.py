@@ -16,9 +16,16 @@ unsure about, named in `guess`. `topic_confidence` is the response selector's, f
 Card numbers, CVVs, TCKNs and IBANs in the message (and in its metadata) are masked as the request
 is read (bot/privacy/masking.py), before Rasa logs, parses or stores it in the tracker: the bridge
 masks them already, but any client may talk to this channel directly.
+
+For the same reason the metadata's `client_address` (where the shopper is, by which the actions
+limit guesses of order proofs: actions/access.py) is believed only from the bridge, which sends
+Rasa's API token as the `token` query parameter. From anyone else it is replaced by the address
+the request came from, so a caller cannot get fresh guesses by naming a new address each time.
 """
 from __future__ import annotations
 
+import hmac
+import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -29,6 +36,10 @@ from actions.suggestions import INTENT_SUGGESTIONS
 from actions.texts import quick_reply
 from bot.language import message_language
 from bot.privacy.masking import mask_text, mask_values
+from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
+CLIENT_ADDRESS = "client_address"  # actions/access.py reads it
 
 FAILURE_TEXT = {
     "tr": "Üzgünüm, şu anda bu isteğinizi tamamlayamıyorum; bir sorun yaşıyoruz. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
@@ -47,7 +58,12 @@ class HonestRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
         metadata = super().get_metadata(request)
-        return mask_values(metadata) if isinstance(metadata, dict) else metadata  # customer_token kept
+        if not isinstance(metadata, dict):
+            return metadata
+        metadata = mask_values(metadata)  # customer_token kept
+        if CLIENT_ADDRESS in metadata and not from_the_bridge(request):
+            metadata[CLIENT_ADDRESS] = request_address(request)
+        return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]):
         app = {}
@@ -74,6 +90,25 @@ class HonestRestInput(RestInput):
             app["sanic"] = sanic_app
 
         return blueprint
+
+
+def from_the_bridge(request: Request) -> bool:
+    """The request carries Rasa's API token as its `token` query parameter (bot/desk/rasa_client.py)."""
+    args = getattr(request, "args", None)
+    given = args.get("token") if args is not None else None
+    if not isinstance(given, str) or not given:
+        return False
+    try:
+        expected = get_settings().rasa_api_token()
+    except OSError as error:  # the state folder cannot be read: nobody is believed
+        log.warning("Rasa's API token could not be read: %s", error)
+        return False
+    return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def request_address(request: Request) -> Optional[str]:
+    """Where the request came from, as Sanic sees it (a proxy's address unless Sanic is told to trust one)."""
+    return getattr(request, "remote_addr", None) or getattr(request, "ip", None) or None
 
 
 async def what_was_read(sanic_app: Any, sender_id: str) -> Optional[Dict[str, Any]]:

@@ -108,7 +108,9 @@ class RasaClient:
     async def send(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
         body = {"sender": sender_id, "message": text, "metadata": metadata}
         try:
-            async with self._http.post(f"{self.base_url}/webhooks/rest/webhook", json=body) as response:
+            # The token vouches for the metadata's client_address (bot/channels.py).
+            async with self._http.post(f"{self.base_url}/webhooks/rest/webhook", params={"token": self.token},
+                                       json=body) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered {response.status}")
                 return parse_replies(await response.json())

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.desk.models import EmailOptOut, EmailSend
 from bot.privacy.erasure import optout_key
+from bot.privacy.masking import mask_text
 from bot.desk.store import DeskStore, utcnow
 from bot.followup import pages
 from bot.followup.links import read_feedback, read_unsubscribe
@@ -70,6 +71,7 @@ async def feedback_answer(request: web.Request) -> web.Response:
         page = pages.feedback_form(language, send.order_no, request.path, order_score, service_score, comment, error=error,
                                    comment_limit=COMMENT_LIMIT)
         return _html(page, status=400)
+    comment = mask_text(comment)  # card numbers, CVVs, TCKNs, IBANs never stored (KVKK), as in the chat
     store = _store(request)
     with store.session() as s:
         row = s.get(EmailSend, send.id)

@@ -2,11 +2,13 @@
 
 Found and replaced: card numbers (13-19 digits, Luhn-valid), Turkish ID numbers (TCKN, by their
 checksum), IBANs (by ISO 13616 mod-97), a card's security code next to words that name it, and
-with a card also its expiry date and a code right after it. Validity checks, not shapes alone,
-keep order numbers, RMA codes, e-mail addresses, phone numbers, prices and dates as written.
+with a card also its expiry date (`12/27`, or `1227` right after the card) and a code right after
+it. Validity checks, not shapes alone, keep order numbers, RMA codes, e-mail addresses, phone
+numbers, prices and dates as written.
 
 Shoppers write numbers in every style: grouped by spaces, dashes or dots, glued to words
-(`kartım:4111111111111111,`), in full-width or other Unicode digits. The text is read through a
+(`kartım:4111111111111111,`), in full-width or other Unicode digits; a card also in groups of four
+parted by slashes (`4111/1111/1111/1111`) or broken over a line. The text is read through a
 view of the same length (every digit as ASCII, every letter folded as bot/text.py folds), so a
 match in the view is the same span of the original.
 """
@@ -32,6 +34,9 @@ MASKS = {
 # Between the groups of one number: spaces (also no-break and thin ones), dashes, dots.
 _SEPARATOR = r"[^\S\n]|[-.\u2010-\u2015_]"
 _DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:(?:%s){1,3}\d+)*(?!\d)" % _SEPARATOR)
+# Only within a card, read as a whole: a slash, or one line break, between its groups.
+_CARD_BREAK = r"[^\S\n]{0,2}[/\n][^\S\n]{0,2}"
+_CARD_RUN = re.compile(r"(?<!\d)\d+(?:(?:(?:%s){1,3}|%s)\d+)*(?!\d)" % (_SEPARATOR, _CARD_BREAK))
 _GROUP = re.compile(r"\d+")
 _TRACKING_BEFORE = re.compile(r"(?:takip|tracking|gonderi|kargo)\w*[\s:#.\-]*(?:(?:no|numara|kod|number|code|id)\w*[\s:#.\-]*)?$")
 _SEPARATOR_CHAR = re.compile(_SEPARATOR)
@@ -50,16 +55,23 @@ IBAN_LENGTHS = {
 _IBAN_START = re.compile(r"[a-z]{2}(?=(?:%s)?\d(?:%s)?\d)" % (_SEPARATOR, _SEPARATOR))
 
 # Words that name a card's security code, in the folded view (no Turkish letters, lower case).
-_CVV_WORDS = (r"(?<![a-z])(?:cvv2|cvc2|cvv|cvc|cav2|guvenlik\s*(?:kod|numara|no\b|sayi)|security\s*(?:code|number)"
+# `ccv` is how many misspell it; `guvenlik` alone only right before the number (`güvenlik: 123`).
+# Neither the word in our own mask (`[gizlendi: CVV] 4567`) nor one whose code was masked reaches
+# over the mask to another number: masking again must change nothing.
+_CVV_WORDS = (r"(?<![a-z])(?<!gizlendi: )(?:(?:cvv|cvc|ccv|cav)2(?!\d)|cvv|cvc|ccv|guvenlik(?:\s*(?:kod|numara|no\b|sayi)|(?=[^\w\n]{0,3}\d))"
+              r"|security\s*(?:code|number)"
               r"|card\s*verification|kart\w{0,6}\s*arka\w{0,8}|arka\s*yuz\w{0,4}"
               r"|arkasindaki\s*(?:3|4|uc|dort)\s*(?:hane|rakam|numara|sayi))")
 # A 3-4 digit number on its own: not part of a longer number, a price, a decimal or an RMA code.
-_CODE = r"(?<![\d\-/.,])(?P<code>\d{3,4})(?![\d/]|[.,]\d|\s*(?:tl\b|try\b|lira|usd|eur|\$|€|₺))"
-_CVV_AFTER = re.compile(r"(?:%s)(?P<gap>(?:(?!\d{3})[^\n]){0,40}?)%s" % (_CVV_WORDS, _CODE))
+_NOT_A_CODE_AFTER = r"(?![\d/]|[.,]\d|\s*(?:tl\b|try\b|lira|usd|eur|\$|€|₺))"
+_CODE = r"(?<![\d\-/.,])(?P<code>\d{3,4})%s" % _NOT_A_CODE_AFTER
+_CVV_AFTER = re.compile(r"(?:%s)(?P<gap>(?:(?!\d{3}|\[gizlendi:)[^\n]){0,40}?)%s" % (_CVV_WORDS, _CODE))
 _CVV_BEFORE = re.compile(r"%s(?P<gap>[^\d\n]{0,15}?)(?:%s)" % (_CODE, _CVV_WORDS))
 _NOT_A_CVV = re.compile(r"telefon|phone|gsm|cep\b|siparis|order|iade|return")
 _EXPIRY = re.compile(r"(?<![\d/.\-])(?:0?[1-9]|1[0-2])\s?[/\-.]\s?(?:20)?\d\d(?!\d|[/.\-]\d)")
 _CODE_AFTER_CARD = re.compile(r"[\s,;:/\-]{1,4}%s" % _CODE)
+# Right after a card, four digits that read as month and year (`4111 ... 1111 1227 123`): its expiry.
+_MMYY_AFTER_CARD = re.compile(r"[\s,;:\-]{1,4}(?<![\d\-/.,])(?P<date>(?:0[1-9]|1[0-2])\d\d)%s" % _NOT_A_CODE_AFTER)
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,7 @@ def mask_sensitive(text: str) -> Masked:
     # never parts a card's groups. Dates with dashes or dots may join a card's run; masked with it.
     dated = [span for span in expiries if "/" in view[span.start:span.end]]
     cards = _numbers(view, spans + dated, "card", _is_card)
+    cards += _numbers(view, spans + dated, "card", _is_card, _CARD_RUN, _written_as_card)
     spans += cards
     # A parcel's tracking number has 11 digits too, and 1 in 100 passes the TCKN checksum.
     spans += [span for span in _numbers(view, spans, "tckn", _is_tckn)
@@ -192,13 +205,27 @@ def _is_tckn(digits: str) -> bool:
     return d[9] == tenth and d[10] == sum(d[:10]) % 10
 
 
-def _numbers(view: str, taken: Sequence[_Span], kind: str, valid) -> List[_Span]:
+def _written_as_card(written: str, lengths: Sequence[int]) -> bool:
+    """Digits over a slash or a line break (`_CARD_RUN`) form a card only as one is written:
+    over one line break, or in groups of four (the last may be shorter; Amex 4/6/5) when slashes
+    part them. Dates (`12/05/2026`) and lists of order numbers (`400142/400308/400511`) are not."""
+    if "/" not in written and "\n" not in written:
+        return False  # the plain runs found it already
+    if written.count("\n") > 1:
+        return False
+    if "/" in written:
+        return list(lengths) == [4, 6, 5] or (all(n == 4 for n in lengths[:-1]) and lengths[-1] <= 4)
+    return True
+
+
+def _numbers(view: str, taken: Sequence[_Span], kind: str, valid, runs=_DIGIT_RUN, written=None) -> List[_Span]:
     """Every run of digit groups whose groups, from one to another, form a valid number.
 
     A card may be grouped any way, so any whole groups may form it; all valid ones are masked
-    (a wrong start must not leave the true number's last group readable)."""
+    (a wrong start must not leave the true number's last group readable). `written(text, group
+    lengths)`, when given, must also accept the groups' writing."""
     found: List[_Span] = []
-    for run in _DIGIT_RUN.finditer(view):
+    for run in runs.finditer(view):
         groups = [(run.start() + g.start(), run.start() + g.end(), g.group()) for g in _GROUP.finditer(run.group())]
         for first in range(len(groups)):
             digits = ""
@@ -207,7 +234,9 @@ def _numbers(view: str, taken: Sequence[_Span], kind: str, valid) -> List[_Span]
                 if len(digits) > 19:
                     break
                 start, end = groups[first][0], groups[last][1]
-                if valid(digits) and _free(taken, start, end):
+                if not valid(digits) or not _free(taken, start, end):
+                    continue
+                if written is None or written(view[start:end], [len(g[2]) for g in groups[first:last + 1]]):
                     found.append(_Span(start, end, kind))
     return found
 
@@ -265,9 +294,15 @@ def _cvvs(view: str, taken: Sequence[_Span]) -> List[_Span]:
 
 def _card_extras(view: str, cards: Sequence[_Span], expiries: Sequence[_Span], taken: Sequence[_Span]) -> List[_Span]:
     """With a card in the message: its expiry date, and a code written right after the card or
-    the date (`4111 1111 1111 1111 12/27 123`)."""
+    the date (`4111 1111 1111 1111 12/27 123`). Four digits right after the card that read as
+    month and year are its expiry date, and a code after them its CVV (`... 1111 1227 123`)."""
     found: List[_Span] = list(expiries)
-    for after in sorted({span.end for span in list(cards) + found}):
+    card_ends = {span.end for span in cards}
+    for after in sorted(card_ends | {span.end for span in found}):
+        date = _MMYY_AFTER_CARD.match(view, after) if after in card_ends else None
+        if date and _free(list(taken) + found, *date.span("date")):
+            found.append(_Span(date.start("date"), date.end("date"), "expiry"))
+            after = date.end("date")
         code = _CODE_AFTER_CARD.match(view, after)
         if code and _free(list(taken) + found, *code.span("code")):
             found.append(_Span(code.start("code"), code.end("code"), "cvv"))

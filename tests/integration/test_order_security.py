@@ -77,6 +77,33 @@ def test_agents_are_alerted_when_one_order_collects_failures_through_the_bridge(
     assert clients == ["127.0.0.1"]
 
 
+def failed_proof_clients(store, sender):
+    with store.sessions() as session:
+        return session.scalars(select(FailedProof.client).where(FailedProof.conversation_id == sender)).all()
+
+
+def test_a_client_address_is_believed_only_from_whoever_has_rasas_token(running_assistant, running_store):
+    """Over Rasa's REST channel anyone may name a `client_address`: a new one for every guess would
+    dodge the waits per client. Only the bridge (Rasa's token in the query) is believed."""
+    url = f"{running_assistant.rasa_url}/webhooks/rest/webhook"
+
+    def wrong_proof(order_no, fake_address, params):
+        sender = f"test-{uuid.uuid4().hex}"
+        for text in (f"{order_no} nolu siparişim nerede", "mailim tahmin@example.com"):
+            answer = requests.post(url, params=params, timeout=60,
+                                   json={"sender": sender, "message": text, "metadata": {"client_address": fake_address}})
+            answer.raise_for_status()
+        assert "bulamadım" in texts(answer.json())
+        return failed_proof_clients(running_store, sender)
+
+    # Unknown order numbers: the same answer as a wrong proof, and no other test's order is slowed.
+    for params in ({}, {"token": "wrong"}):
+        clients = wrong_proof("499871", "203.0.113.66", params)
+        assert len(clients) == 1 and clients[0] != "203.0.113.66"
+        assert clients == ["127.0.0.1"]  # where the request came from (the Rasa pool, on this machine)
+    assert wrong_proof("499872", "198.51.100.23", {"token": running_assistant.rasa_api_token()}) == ["198.51.100.23"]
+
+
 # --- the action server answers Rasa only ---------------------------------------------------
 
 def made_up_call(order_no):

@@ -294,6 +294,25 @@ class TestLinks:
 
         run_app(settings, scenario)
 
+    def test_a_feedback_comment_is_stored_with_card_numbers_and_ids_masked(self, world, smtp):
+        settings, store, shop = world
+        run_once(settings, store, shop)
+        message = smtp.inbox.messages[0]
+        order_no = next(o for o in sends(store) if o in message["Subject"])
+        feedback, _ = links_in(message)
+        comment = "Kartım 4111 1111 1111 1111 ccv 123 iki kez çekildi, TC 10000000146, sipariş 400142"
+
+        async def scenario(client):
+            answer = await client.post(feedback, data={"order_score": "1", "service_score": "2", "comment": comment})
+            assert answer.status == 200
+            shown = await (await client.get(feedback)).text()
+            assert "4111" not in shown and "10000000146" not in shown
+
+        run_app(settings, scenario)
+        stored = sends(store)[order_no].comment
+        assert stored == ("Kartım [gizlendi: kart] ccv [gizlendi: CVV] iki kez çekildi, TC [gizlendi: TCKN], "
+                          "sipariş 400142")
+
     def test_unsubscribe_needs_a_post_and_the_next_run_skips_that_customer(self, world, smtp):
         settings, store, shop = world
         now = datetime.now()

@@ -90,6 +90,48 @@ def test_a_card_with_its_expiry_date_and_code():
         "kart [gizlendi: kart] skt [gizlendi: son kullanma] cvc:[gizlendi: CVV]"
 
 
+def test_a_misspelt_or_short_name_of_the_code_next_to_a_card():
+    assert mask_sensitive("kartım 4111 1111 1111 1111 ccv 123").text == "kartım [gizlendi: kart] ccv [gizlendi: CVV]"
+    assert mask_text("4111111111111111 ccv2: 987") == "[gizlendi: kart] ccv2: [gizlendi: CVV]"
+    assert mask_text("5555555555554444 güvenlik 456") == "[gizlendi: kart] güvenlik [gizlendi: CVV]"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("4111 1111 1111 1111 1227 123", "[gizlendi: kart] [gizlendi: son kullanma] [gizlendi: CVV]"),
+    ("kartım 5555555555554444 0329 9876 teşekkürler", "kartım [gizlendi: kart] [gizlendi: son kullanma] [gizlendi: CVV] teşekkürler"),
+    ("4111 1111 1111 1111, 0128, 999", "[gizlendi: kart], [gizlendi: son kullanma], [gizlendi: CVV]"),
+    ("4111 1111 1111 1111 1227", "[gizlendi: kart] [gizlendi: son kullanma]"),
+    ("4111 1111 1111 1111 123", "[gizlendi: kart] [gizlendi: CVV]"),
+])
+def test_four_digits_after_a_card_that_read_as_month_and_year_are_its_expiry(text, expected):
+    masked = mask_sensitive(text)
+    assert masked.text == expected
+    assert masked.kinds == tuple(kind for kind in ("card", "expiry", "cvv") if MASKS[kind] in expected)
+
+
+@pytest.mark.parametrize("text", [
+    "kartım 4111/1111/1111/1111", "4111 / 1111 / 1111 / 1111 ile ödedim", "kart no:\n4111 1111\n1111 1111\nteşekkürler",
+    "4111111111\n111111", "4111 1111 1111\r\n1111", "amex 3782/822463/10005", "4222/2222/2222/2",
+])
+def test_a_card_parted_by_slashes_or_over_a_line_is_masked(text):
+    masked = mask_sensitive(text)
+    assert masked.kinds == ("card",), masked
+    assert "1111" not in digits(masked.text) and "2222" not in digits(masked.text) and "0005" not in digits(masked.text)
+
+
+def test_a_card_parted_by_slashes_with_its_expiry_and_code():
+    assert mask_text("4111/1111/1111/1111 12/27 123") == "[gizlendi: kart] [gizlendi: son kullanma] [gizlendi: CVV]"
+    assert mask_text("4111 1111 1111 1111\n12/27\n123") == "[gizlendi: kart]\n[gizlendi: son kullanma]\n[gizlendi: CVV]"
+
+
+@pytest.mark.parametrize("text", [
+    "12/2026", "12/05/2026", "05/2026\n400142", "400142/400308", "siparişlerim 400102/400308/400259",  # Luhn-valid as a whole
+    "400102\n400308\n400259", "12.05.2026\n14:30", "4111 1111\n\n1111 1111",
+])
+def test_dates_and_order_numbers_over_slashes_and_lines_stay(text):
+    assert mask_text(text) == text
+
+
 def test_an_expiry_like_date_without_a_card_stays():
     assert mask_text("12/27 tarihinde teslim edildi") == "12/27 tarihinde teslim edildi"
 
@@ -99,7 +141,8 @@ def test_an_expiry_like_date_without_a_card_stays():
     ("GÜVENLİK KODU: 456", "456"), ("guvenlik kodum 4567 idi", "4567"), ("Güvenlik numarası 789", "789"),
     ("kartın arkasındaki 3 hane 789", "789"), ("KARTIN ARKASINDAKİ NUMARA 852", "852"),
     ("kartimin arkasinda 741 yaziyor", "741"), ("security code is 963", "963"), ("the Security Code: 0123", "0123"),
-    ("852 güvenlik kodu", "852"), ("123 (cvv)", "123"),
+    ("852 güvenlik kodu", "852"), ("123 (cvv)", "123"), ("ccv 123", "123"), ("CCV: 321", "321"), ("ccv2 1234", "1234"),
+    ("güvenlik 123", "123"), ("guvenlik: 123", "123"), ("GÜVENLİK=4567 idi", "4567"),
 ])
 def test_a_security_code_is_masked_next_to_words_that_name_it(text, code):
     masked = mask_sensitive(text)
@@ -110,6 +153,7 @@ def test_a_security_code_is_masked_next_to_words_that_name_it(text, code):
 @pytest.mark.parametrize("text", [
     "cvv kodumu girdim ama 1249 TL çekildi", "güvenlik kodu sormadınız, iadem IADE-7014",
     "güvenlik kodu yerine telefonumun son 4 hanesi 4567", "cidden 1234 kere sordum", "cvv nedir? siparişim 400142",
+    "güvenlik kamerası 2024 model", "güvenlik için 349 TL ödedim", "ccv nedir? siparişim 400142",
 ])
 def test_numbers_near_such_words_that_are_no_code_stay(text):
     assert mask_text(text) == text
@@ -186,7 +230,8 @@ def test_a_message_with_everything_keeps_what_is_no_secret():
     assert masked.kinds == ("card", "cvv", "tckn", "iban")
 
 
-@pytest.mark.parametrize("text", ["kartım 4111111111111111 cvv 123 12/27", "TR330006100519786457841326", "merhaba"])
+@pytest.mark.parametrize("text", ["kartım 4111111111111111 cvv 123 12/27", "TR330006100519786457841326", "merhaba",
+                                  "cvv 123, kapıda 4567 numaralı daire", "cvv276 ile 148 adet", "4111/1111/1111/1111 1227 123"])
 def test_masking_twice_changes_nothing_more(text):
     assert mask_text(mask_text(text)) == mask_text(text)
 
@@ -280,6 +325,19 @@ def test_a_card_number_never_survives(case):
 
 
 @PROPERTIES
+@given(cards.filter(lambda card: len(card) == 16), st.sampled_from(["/", " / ", " "]), st.sampled_from([None, 0, 1, 2]),
+       noise, noise)
+def test_a_card_in_groups_of_four_over_slashes_or_a_line_break_never_survives(card, separator, line_break_after, before, after):
+    separators = [separator] * 3
+    if line_break_after is not None:
+        separators[line_break_after] = "\n"
+    groups = [card[i:i + 4] for i in range(0, 16, 4)]
+    text = f"{before} {groups[0]}" + "".join(sep + group for sep, group in zip(separators, groups[1:])) + f" {after}"
+    masked = mask_sensitive(text)
+    assert card not in digits(masked.text) and "card" in masked.kinds, (text, masked.text)
+
+
+@PROPERTIES
 @given(message_with(tckns))
 def test_a_tckn_never_survives(case):
     assert_masked(*case, "tckn")
@@ -333,6 +391,26 @@ def test_the_rest_channel_masks_the_message_and_its_metadata_before_rasa_reads_t
     channel = HonestRestInput()
     assert channel._extract_message(request) == "kartım [gizlendi: kart] cvv [gizlendi: CVV]"
     assert channel.get_metadata(request) == {"page_url": "https://x/?k=[gizlendi: kart]", "customer_token": token}
+
+
+def test_the_rest_channel_believes_a_client_address_only_with_rasas_token(monkeypatch, tmp_path):
+    import bot.channels
+    from bot.channels import HonestRestInput
+    from bot.settings import Settings
+
+    monkeypatch.setattr(bot.channels, "get_settings", lambda: Settings(state_dir=tmp_path, rasa_token="the-token"))
+
+    def metadata(args, **body):
+        request = SimpleNamespace(json={"sender": "s", "message": "hi", "metadata": body}, args=args, remote_addr="",
+                                  ip="198.51.100.7")
+        return HonestRestInput().get_metadata(request)
+
+    faked = {"client_address": "203.0.113.9", "language": "tr"}
+    assert metadata({"token": "the-token"}, **faked) == faked  # the bridge
+    for args in ({}, {"token": "wrong"}, {"token": ""}, {"token": "the-token "}):
+        assert metadata(args, **faked) == {"client_address": "198.51.100.7", "language": "tr"}
+    assert metadata({}, client_address=None) == {"client_address": "198.51.100.7"}
+    assert metadata({}, language="en") == {"language": "en"}  # none named: the actions count the conversation
 
 
 def test_the_shoppers_page_url_and_the_agents_texts_are_masked():
