@@ -8,12 +8,13 @@ import uuid
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.seed import seed
 from actions.store.sql_store import SqlStore
+from bot.desk.models import Message
 from bot.desk.store import DeskStore
 from bot.processes import ServiceGroup, assistant, bridge, free_port
 from bot.settings import Settings
@@ -139,6 +140,16 @@ class RunningBridge:
 
     def desk_store(self) -> DeskStore:
         return DeskStore(make_engine(self.settings.store_database_url))
+
+    def stored_messages(self, conversation_id: str) -> list:
+        """The conversation's messages as the bridge stored them, oldest first."""
+        store = self.desk_store()
+        try:
+            with store.session() as s:
+                return s.execute(select(Message).where(Message.conversation_id == conversation_id)
+                                 .order_by(Message.id)).scalars().all()
+        finally:
+            store.engine.dispose()
 
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

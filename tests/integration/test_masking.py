@@ -22,7 +22,6 @@ from sqlalchemy import MetaData, select
 
 from actions.store.database import make_engine
 from bot.desk import texts
-from bot.desk.models import Message
 from bot.privacy.masking import MASKS
 from tests.conftest import EDGE, demo_customer, demo_order
 from tests.resilience.conftest import release_open_chats
@@ -121,18 +120,8 @@ def assert_found_nowhere(settings, secrets: List[str]) -> None:
             assert not found, f"{found} in the {place}: {value[:300]!r}"
 
 
-def shopper_messages(bridge, conversation_id: str) -> List[Message]:
-    store = bridge.desk_store()
-    try:
-        with store.session() as s:
-            return s.execute(select(Message).where(Message.conversation_id == conversation_id)
-                             .order_by(Message.id)).scalars().all()
-    finally:
-        store.engine.dispose()
-
-
 def notices_stored(bridge, conversation_id: str) -> int:
-    return sum(1 for m in shopper_messages(bridge, conversation_id) if m.sender == "system" and m.text in NOTICES)
+    return sum(1 for m in bridge.stored_messages(conversation_id) if m.sender == "system" and m.text in NOTICES)
 
 
 def wait_for_notice(shopper, mark: int) -> Dict:
@@ -158,7 +147,7 @@ def test_secrets_written_in_any_style_are_stored_nowhere_and_the_shopper_is_told
             shopper.say(text)
             notice = wait_for_notice(shopper, mark)
             assert notice["metadata"]["sender"] == "system" and notice["text"] == texts.say("sensitive_data_masked", language)
-            stored = [m for m in shopper_messages(running_bridge, shopper.session_id) if m.sender == "shopper"]
+            stored = [m for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"]
             assert len(stored) == 1
             # The template has no other digits: none may be left, not even the CVV's or the expiry's.
             assert digits(stored[0].text) == "", stored[0].text

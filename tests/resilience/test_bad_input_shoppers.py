@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from actions.store.database import make_engine
 from actions.store.models import ComplaintTicket, Customer, Order, OrderItem, ReturnRequest, Shipment
-from bot.desk.models import Message
 from bot.desk.shoppers import SESSION_ID, clean_text
 from tests.conftest import DEMO, EDGE
 from tests.live_chat import ShopperClient
@@ -27,16 +26,6 @@ def raw_shopper(bridge) -> ShopperClient:
     client = ShopperClient(bridge.url)
     client.sio.connect(bridge.url, transports=["websocket"], wait_timeout=10)
     return client
-
-
-def stored_messages(bridge, conversation_id):
-    store = bridge.desk_store()
-    try:
-        with store.session() as s:
-            return s.execute(select(Message).where(Message.conversation_id == conversation_id)
-                             .order_by(Message.id)).scalars().all()
-    finally:
-        store.engine.dispose()
 
 
 # --- user_uttered of the wrong shape ----------------------------------------------------------
@@ -181,7 +170,7 @@ def test_metadata_of_the_wrong_shape_is_ignored_and_the_message_answered(running
         assert "49,90" in shopper.wait_for("bot_uttered", after=mark)["text"]  # Turkish, as the session started
     finally:
         shopper.disconnect()
-    stored = [m for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"]
+    stored = [m for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"]
     assert [m.text for m in stored] == ["kargo ücreti ne kadar"]
     kept = stored[0].data or {}
     assert set(kept) <= {"language", "page_url"}, kept  # never the token, never unknown keys
@@ -215,7 +204,7 @@ def test_unusual_text_is_a_message_stored_and_given_back_verbatim(running_bridge
         assert shopper.say(text), "the assistant did not answer"
     finally:
         shopper.disconnect()
-    assert [m.text for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"] == [text]
+    assert [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"] == [text]
     again = running_bridge.shopper(session_id=shopper.session_id)
     try:
         history = again.wait_for("history")["messages"]
@@ -232,7 +221,7 @@ def test_a_broken_character_is_replaced_and_the_rest_kept(running_bridge):
         assert "49,90" in shopper.say("kargo ücreti ne kadar \ud800")[0]["text"]
     finally:
         shopper.disconnect()
-    stored = [m.text for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"]
+    stored = [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"]
     assert stored == [clean_text("kargo ücreti ne kadar \ud800")] == ["kargo ücreti ne kadar ?"]
 
 
@@ -334,7 +323,7 @@ def test_slash_commands_are_plain_text_for_the_assistant(running_bridge):
         assert read["parse_data"]["intent"]["name"] != "intent" and read["parse_data"]["intent"]["confidence"] < 1.0
     finally:
         shopper.disconnect()
-    stored = [m.text for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"]
+    stored = [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"]
     assert stored[1:] == ["/restart", '/intent{"email": "x@y.z"}']  # the shopper's words, kept as written
     release_open_chats(running_bridge)
 
@@ -368,7 +357,7 @@ def test_sql_looking_order_numbers_leak_nothing_and_change_no_table(running_brid
         shopper.disconnect()
     assert answer and not [secret for secret in SECRETS if secret in answer]
     assert store_rows(running_bridge) == before
-    assert [m.text for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"] == [text]
+    assert [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"] == [text]
     release_open_chats(running_bridge)
 
 
@@ -391,7 +380,7 @@ def test_200_messages_in_one_second_none_lost_none_twice(running_bridge):
             return [e for e in shopper.of("error", after=mark) if e["code"] == "rate_limited"]
 
         def kept():
-            return [m.text for m in stored_messages(running_bridge, shopper.session_id) if m.sender == "shopper"]
+            return [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"]
 
         deadline = time.monotonic() + 120
         while len(refused()) + len(kept()) < len(sent):
