@@ -100,7 +100,7 @@ class ShopperClient(Recorder):
 
 
 class AgentClient(Recorder):
-    EVENTS = ("desk", "offer", "offer_withdrawn", "message", "typing", "conversation_closed")
+    EVENTS = ("desk", "offer", "offer_withdrawn", "message", "typing", "conversation_closed", "alert")
 
     def __init__(self, base_url: str, username: str, password: str):
         super().__init__()

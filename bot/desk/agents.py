@@ -63,6 +63,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, login_room(claimed.session_id))
         agent = self.desk.presence.connect(user, sid)
         await self.emit("desk", self.desk.desk_state(agent), to=sid)
+        for alert in await asyncio.to_thread(self.desk.customers.recent_proof_alerts):  # raised before this login
+            await self.emit("alert", alert, to=sid)
         await self.desk.agent_connected(agent)
 
     def _still_allowed(self, claimed: Identity) -> bool:

@@ -6,13 +6,15 @@ shopper is once they proved it: an order they verified in the conversation (Rasa
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.store.database import make_engine, make_sessionmaker
-from actions.store.models import ComplaintTicket, Customer, Order, ReturnRequest
+from actions.store.models import ComplaintTicket, Customer, Order, ProofAlert, ReturnRequest
+from actions.verification import ALERT_WINDOW
 from actions.texts import format_money
 from bot.desk.store import iso
 from bot.privacy.masking import mask_phone
@@ -89,3 +91,17 @@ class CustomerDirectory:
                 "complaints": [{"reference": c.reference, "category": c.category, "status": c.status,
                                 "created_at": iso(c.created_at)} for c in complaints],
             }
+
+    def recent_proof_alerts(self, since: timedelta = timedelta(hours=1)) -> List[Dict[str, Any]]:
+        """Targeted-order alerts of the last hour, shaped like the live `alert` event, for an agent
+        who logs in after one was raised (the store keeps naive local times)."""
+        try:
+            with self.session() as s:
+                rows = s.execute(select(ProofAlert).where(ProofAlert.raised_at >= datetime.now() - since)
+                                 .order_by(ProofAlert.raised_at)).scalars().all()
+        except SQLAlchemyError:
+            return []
+        return [{"kind": "proof_alert", "order_no": row.order_no, "failures": row.failures, "clients": row.clients,
+                 "window_minutes": int(ALERT_WINDOW.total_seconds() // 60),
+                 "raised_at": iso(row.raised_at.astimezone(timezone.utc).replace(tzinfo=None))} for row in rows]
+

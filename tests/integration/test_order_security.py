@@ -58,7 +58,6 @@ def test_guesses_from_other_conversations_do_not_lock_out_the_owner(shopper, run
 def test_agents_are_alerted_when_one_order_collects_failures_through_the_bridge(shopper, running_bridge, running_store):
     order_no = EDGE["awaiting_payment"]
     agent = running_bridge.agent("zeynep")
-    agent.sio.on("alert", lambda data=None: agent.record("alert", data), namespace="/agents")
     try:
         for _ in range(4):  # four failures over Rasa's REST channel...
             guess(shopper(), order_no)
@@ -72,6 +71,12 @@ def test_agents_are_alerted_when_one_order_collects_failures_through_the_bridge(
         agent.disconnect()
     assert alert["kind"] == "proof_alert" and alert["failures"] == 5 and alert["window_minutes"] == 15
     assert alert["conversation_id"] == chat.session_id
+    later = running_bridge.agent("mehmet")  # logs in after the alert: it is shown to them too
+    try:
+        replayed = later.wait_for("alert", lambda data: data.get("order_no") == order_no, timeout=10)
+    finally:
+        later.disconnect()
+    assert (replayed["failures"], replayed["raised_at"]) == (alert["failures"], alert["raised_at"])
     with running_store.sessions() as session:  # the bridge told the actions where the guess came from
         clients = session.scalars(select(FailedProof.client).where(FailedProof.conversation_id == chat.session_id)).all()
     assert clients == ["127.0.0.1"]

@@ -734,9 +734,15 @@
 
   const MAX_SECURITY_ALERTS = 5;  // the newest ones; older banners go away
 
+  const seenSecurityAlerts = new Set();
+
   /** A banner under the top bar until the agent dismisses it (docs/live-chat.md, `alert`). */
   function onSecurityAlert(payload) {
     if (!payload || payload.kind !== 'proof_alert') return;
+    // A reconnect replays the last hour's alerts: each is shown once, and a dismissed one stays dismissed.
+    const key = payload.order_no + '|' + payload.raised_at;
+    if (seenSecurityAlerts.has(key)) return;
+    seenSecurityAlerts.add(key);
     const text = t('alert.proof', {
       time: formatTime(payload.raised_at), order: payload.order_no, failures: payload.failures,
       clients: payload.clients, minutes: payload.window_minutes,
