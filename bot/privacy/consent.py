@@ -128,8 +128,8 @@ def record(sessions: Callable[[], Session], conversation_id: str, choice: Choice
     with sessions() as s:
         conversation = s.get(Conversation, conversation_id)
         if conversation is None:
-            conversation = Conversation(id=conversation_id, created_at=now, last_message_at=now, language=choice.language,
-                                        state="bot", frustration=0.0, signals=[], queue_priority=1)
+            # The model's column defaults give a new chat's state, as DeskStore.create_conversation's.
+            conversation = Conversation(id=conversation_id, created_at=now, last_message_at=now, language=choice.language)
             s.add(conversation)
         consent = Consent(conversation_id=conversation_id, customer_id=conversation.customer_id, kind=choice.kind,
                           granted=choice.granted, wording=wording, wording_version=choice.version,
