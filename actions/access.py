@@ -27,6 +27,7 @@ from actions.texts import say
 from actions.verification import (
     ALERT_FAILURES, ALERT_WINDOW, FAILURE_MEMORY, MAX_WAIT, describe_wait, owns, proof_from_text, wait_left,
 )
+from bot.contract import REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED, ProofAlert
 from bot.patterns import ORDER_NO
 
 # Intents that interrupt a form; rules answer them and return to the form or end it.
@@ -79,7 +80,7 @@ def proof_wait(tracker: Tracker, order_no: Optional[str]) -> timedelta:
 
 
 def proof_wait_text(tracker: Tracker, language: str) -> str:
-    """The wait a flow that stopped for it tells the shopper (`verification_locked`)."""
+    """The wait a flow that stopped for it tells the shopper (`REASON_VERIFICATION_LOCKED`)."""
     try:
         return describe_wait(proof_wait(tracker, tracker.get_slot("order_no")), language)
     except StoreUnavailable:
@@ -102,7 +103,7 @@ def find_order(order_no: Optional[str]) -> Tuple[Optional[Order], Optional[str]]
     try:
         return context.store().find_order(order_no), None
     except StoreUnavailable:
-        return None, "store_unavailable"
+        return None, REASON_STORE_UNAVAILABLE
 
 
 class OrderAccessValidation(FormValidationAction):
@@ -147,7 +148,7 @@ class OrderAccessValidation(FormValidationAction):
                 return {"order_no": order_no, "verified_order_no": order_no, **self.after_access(order, tracker)}
         if self._waiting(tracker, order_no):
             # The number stays for the explanation, which tells the wait for this order.
-            return {"order_no": order_no, "flow_error": "verification_locked"}
+            return {"order_no": order_no, "flow_error": REASON_VERIFICATION_LOCKED}
         # A new (unproven) order: nothing proven or chosen for another order carries over.
         return {"order_no": order_no, **{slot: None for slot in ORDER_BOUND_SLOTS}}
 
@@ -167,7 +168,7 @@ class OrderAccessValidation(FormValidationAction):
             return {"order_proof": None}
         order_no = tracker.slots.get("order_no")
         if self._waiting(tracker, order_no):  # e.g. another conversation of this client failed meanwhile
-            return {"order_proof": None, "flow_error": "verification_locked"}
+            return {"order_proof": None, "flow_error": REASON_VERIFICATION_LOCKED}
         order, error = find_order(order_no)
         if error:
             return {"flow_error": error}
@@ -177,9 +178,9 @@ class OrderAccessValidation(FormValidationAction):
             self._record_failure(dispatcher, tracker, order_no or "")
             waiting = proof_wait(tracker, order_no) > timedelta(0)
         except StoreUnavailable:
-            return {"flow_error": "store_unavailable"}
+            return {"flow_error": REASON_STORE_UNAVAILABLE}
         if waiting:
-            return {"order_proof": None, "return_key": None, "flow_error": "verification_locked"}
+            return {"order_proof": None, "return_key": None, "flow_error": REASON_VERIFICATION_LOCKED}
         # Same words for an unknown order and a wrong proof: numbers cannot be probed.
         dispatcher.utter_message(text=say("verification_failed", context.language(tracker)))
         # Both the number and the proof may be wrong, so both are asked again.
@@ -196,9 +197,9 @@ class OrderAccessValidation(FormValidationAction):
         store.record_failed_proof(order_no, now, tracker.sender_id, client_of(tracker))
         alert = store.raise_proof_alert(order_no, now, ALERT_WINDOW, ALERT_FAILURES)
         if alert is not None:  # for the bridge, which tells the agents; a shopper never sees it
-            dispatcher.utter_message(json_message={"proof_alert": {
-                "order_no": alert.order_no, "failures": alert.failures, "clients": alert.clients,
-                "window_minutes": int(ALERT_WINDOW.total_seconds() // 60), "raised_at": utc_iso(alert.raised_at)}})
+            dispatcher.utter_message(json_message=ProofAlert(
+                alert.order_no, alert.failures, alert.clients, window_minutes=int(ALERT_WINDOW.total_seconds() // 60),
+                raised_at=utc_iso(alert.raised_at)).to_json())
 
     @staticmethod
     def _waiting(tracker: Tracker, order_no: Optional[str]) -> bool:

@@ -14,6 +14,7 @@ from actions.access import answering, find_order, has_access, reset_flow
 from actions.flow import RETURN_BUTTON, end_with_error
 from actions.store.interface import StoreUnavailable
 from actions.texts import COMPLAINT_CATEGORIES, format_date, label_key, option_buttons, say
+from bot.contract import REASON_STORE_UNAVAILABLE, ComplaintRecorded
 from bot.text import fold_words
 
 MIN_WORDS = 3  # shorter complaint messages ("şikayetim var") are asked to tell more
@@ -94,10 +95,10 @@ class ActionRecordComplaint(Action):
                 conversation_id=tracker.sender_id,
             )
         except StoreUnavailable:
-            return end_with_error(dispatcher, tracker, "store_unavailable")
+            return end_with_error(dispatcher, tracker, REASON_STORE_UNAVAILABLE)
         dispatcher.utter_message(text=say("complaint_recorded", language, reference=ticket.reference,
                                           respond_by=format_date(ticket.respond_by, language)))
-        dispatcher.utter_message(json_message={"complaint": {"reference": ticket.reference, "category": ticket.category}})
+        dispatcher.utter_message(json_message=ComplaintRecorded(ticket.reference, ticket.category).to_json())
         if ticket.category in RETURN_OFFERED_FOR:
             # a broken, wrong or incomplete item also needs the way back, not only a reference
             dispatcher.utter_message(text=say("complaint_return_offer", language),

@@ -8,7 +8,7 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from actions.store.database import make_engine, make_sessionmaker
+from actions.store.database import engine_for
 from actions.store.interface import Store
 from actions.store.sql_store import SqlStore
 from actions.texts import language_of
@@ -21,7 +21,7 @@ def store() -> Store:
     from bot.settings import get_settings
 
     url = os.environ.get("DATABASE_URL") or get_settings().store_database_url
-    return SqlStore(make_sessionmaker(make_engine(url)))
+    return SqlStore.on(engine_for(url))
 
 
 def now() -> datetime:

@@ -2,7 +2,7 @@
 
 A shopper who says so ("beni anlamıyorsun", "you're not getting it") is a miss as well, in any
 flow: the assistant apologises, ends the flow and offers a person; a second miss in a row hands
-the chat over (the bridge escalates on `repeated_fallback`).
+the chat over (the bridge escalates on `REASON_REPEATED_FALLBACK`, bot/contract.py).
 """
 from typing import Any, Dict, List, Text
 
@@ -13,6 +13,7 @@ from actions import context
 from actions.flow import leave_form
 from actions.suggestions import faq_titles, human_offer_buttons, suggestions
 from actions.texts import say
+from bot.contract import REASON_REPEATED_FALLBACK, Fallback, HandoffOffer
 
 FALLBACK_INTENT = "nlu_fallback"
 MISUNDERSTOOD_INTENT = "bot_misunderstood"
@@ -41,12 +42,12 @@ class ActionClarify(Action):
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_clarify_again", buttons=human_offer_buttons(language))
             # Picked up by the bridge to offer a live agent (issue #4).
-            dispatcher.utter_message(json_message={"handoff_offer": {"reason": "repeated_fallback"}})
+            dispatcher.utter_message(json_message=HandoffOffer(REASON_REPEATED_FALLBACK).to_json())
         else:
             buttons = suggestions(tracker.latest_message, language, faq_titles())
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
             # Counted by the bridge (frustration, fallback rate).
-            dispatcher.utter_message(json_message={"fallback": {"count": 1}})
+            dispatcher.utter_message(json_message=Fallback().to_json())
         return []
 
 
@@ -60,8 +61,8 @@ class ActionBotMisunderstood(Action):
         language = context.language(tracker)
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(text=say("misunderstood_again", language))
-            dispatcher.utter_message(json_message={"handoff_offer": {"reason": "repeated_fallback"}})
+            dispatcher.utter_message(json_message=HandoffOffer(REASON_REPEATED_FALLBACK).to_json())
         else:
             dispatcher.utter_message(text=say("misunderstood", language), buttons=human_offer_buttons(language))
-            dispatcher.utter_message(json_message={"fallback": {"count": 1}})
+            dispatcher.utter_message(json_message=Fallback().to_json())
         return leave_form() if tracker.active_loop_name else []

@@ -11,25 +11,26 @@ from actions import context
 from actions.access import proof_wait_text, reset_flow
 from actions.suggestions import human_offer_buttons
 from actions.texts import option_buttons, say
+from bot.contract import REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED, HandoffOffer
 
 # Explanations after which the shopper is offered a return as a quick reply.
 RETURN_OFFERED_AFTER = {"cancel_delivered", "cancel_shipped"}
 RETURN_BUTTON = {"tr": "İade etmek istiyorum", "en": "I want to return an item"}
 # Explanations after which the shopper is offered a person (the bridge picks up the signal).
-HUMAN_OFFERED_AFTER = {"verification_locked", "store_unavailable", "return_window_passed", "return_non_returnable",
-                       "status_teslim_edilemedi"}
+HUMAN_OFFERED_AFTER = {REASON_VERIFICATION_LOCKED, REASON_STORE_UNAVAILABLE, "return_window_passed",
+                       "return_non_returnable", "status_teslim_edilemedi"}
 
 
 def offer_human(dispatcher: CollectingDispatcher, language: str, reason: str) -> None:
     dispatcher.utter_message(buttons=human_offer_buttons(language))
-    dispatcher.utter_message(json_message={"handoff_offer": {"reason": reason}})
+    dispatcher.utter_message(json_message=HandoffOffer(reason).to_json())
 
 
 def end_with_error(dispatcher: CollectingDispatcher, tracker: Tracker, error: Text,
                    **values: Any) -> List[Dict[Text, Any]]:
     """Explains why the flow stopped (the texts' keys are the error names) and resets it."""
     language = context.language(tracker)
-    if error == "verification_locked":
+    if error == REASON_VERIFICATION_LOCKED:
         values["wait"] = proof_wait_text(tracker, language)
     buttons = option_buttons([RETURN_BUTTON], language) if error in RETURN_OFFERED_AFTER else []
     dispatcher.utter_message(text=say(error, language, **values), buttons=buttons)

@@ -5,6 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow import leave_form
+from bot.contract import HandoffRequest
 
 
 class ActionOfferHuman(Action):
@@ -16,6 +17,6 @@ class ActionOfferHuman(Action):
         # elsewhere (REST, terminal) the shopper gets our phone, e-mail and hours.
         if not (tracker.latest_message.get("metadata") or {}).get("live_chat"):
             dispatcher.utter_message(response="utter_human_contact")
-        dispatcher.utter_message(json_message={"handoff_request": {"reason": "requested"}})
+        dispatcher.utter_message(json_message=HandoffRequest().to_json())
         # Asked inside an order flow: the flow ends here (the person takes over from scratch).
         return leave_form() if tracker.active_loop_name else []

@@ -14,6 +14,7 @@ from actions.presenters import items_summary, order_status
 from actions.store.interface import Order, StoreRefused, StoreUnavailable
 from actions.store.policy import can_cancel
 from actions.texts import option_buttons, say
+from bot.contract import REASON_STORE_UNAVAILABLE
 
 
 class ValidateOrderStatusForm(OrderAccessValidation):
@@ -66,10 +67,10 @@ class ActionCancelOrder(Action):
         try:
             context.store().cancel_order(order_no, context.now())
         except StoreUnavailable:
-            return end_with_error(dispatcher, tracker, "store_unavailable")
+            return end_with_error(dispatcher, tracker, REASON_STORE_UNAVAILABLE)
         except StoreRefused:  # the order moved on meanwhile: explain with its state now
             order, _ = find_order(order_no)
-            return end_with_error(dispatcher, tracker, can_cancel(order).why if order else "store_unavailable",
+            return end_with_error(dispatcher, tracker, can_cancel(order).why if order else REASON_STORE_UNAVAILABLE,
                                   order_no=order_no)
         dispatcher.utter_message(text=say("cancel_done", language, order_no=order_no))
         return reset_flow()

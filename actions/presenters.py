@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 from actions.store.interface import Order, Return
 from actions.store.policy import return_deadline
 from actions.texts import RETURN_STAGES, format_date, language_of, say
+from bot.contract import ORDER_DELIVERED
 
 
 def return_stage(ret: Return, language: Optional[str]) -> str:
@@ -34,8 +35,8 @@ def order_status(order: Order, language: Optional[str], today: date) -> str:
         delivered=format_date(shipment.delivered_at if shipment else None, language),
     )
     key = f"status_{order.status}"
-    if order.status == "teslim_edildi" and deadline is not None and today > deadline:
-        key = "status_teslim_edildi_window_passed"
+    if order.status == ORDER_DELIVERED and deadline is not None and today > deadline:
+        key += "_window_passed"
     return say(key, language, **values)
 
 

@@ -19,6 +19,7 @@ from actions.store.policy import (
     can_return_order, expected_refund_by, return_deadline,
 )
 from actions.texts import RETURN_REASON_LABELS, format_date, format_money, label_key, option_buttons, quick_reply, say
+from bot.contract import REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED
 from bot.patterns import ORDER_NO, RMA_CODE
 from bot.text import fold_words
 
@@ -158,7 +159,7 @@ class ActionOpenReturn(Action):
         try:
             opened = context.store().open_return(order_no, sku, tracker.get_slot("return_reason"), context.now())
         except StoreUnavailable:
-            return end_with_error(dispatcher, tracker, "store_unavailable")
+            return end_with_error(dispatcher, tracker, REASON_STORE_UNAVAILABLE)
         except StoreRefused:
             order, _ = find_order(order_no)
             return end_with_error(dispatcher, tracker, "return_already_open", **_explain_values(order, sku, language))
@@ -228,7 +229,7 @@ class ValidateReturnStatusForm(OrderAccessValidation):
     def validate_return_key(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[Text, Any]:
         if self._locked(tracker):
-            return {"flow_error": "verification_locked"}
+            return {"flow_error": REASON_VERIFICATION_LOCKED}
         key = str(value or "")
         if ORDER_NO.fullmatch(key):
             order_no = key
@@ -236,7 +237,7 @@ class ValidateReturnStatusForm(OrderAccessValidation):
             try:
                 found = context.store().find_return(key)
             except StoreUnavailable:
-                return {"flow_error": "store_unavailable"}
+                return {"flow_error": REASON_STORE_UNAVAILABLE}
             # An unknown code goes on to the proof step and fails there, like an unknown order.
             order_no = found.order_no if found else "000000"
         else:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from actions.texts import quick_reply
 from bot import knowledge
+from bot.contract import HUMAN_BUTTON
 from bot.studio.live import LiveContent
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
@@ -21,7 +22,7 @@ INTENT_SUGGESTIONS = {
     "return_request": {"tr": "Ürün iade etmek istiyorum", "en": "I want to return an item"},
     "return_status": {"tr": "İademin durumu ne?", "en": "What is the status of my return?"},
     "complaint": {"tr": "Şikayetim var", "en": "I have a complaint"},
-    "request_human": {"tr": "Müşteri temsilcisiyle görüşmek istiyorum", "en": "I want to talk to an agent"},
+    "request_human": HUMAN_BUTTON,  # the bridge recognises these payloads
 }
 FALLBACK_TOPICS = ("shipping_time", "return_policy", "payment_methods")
 _file_titles: Optional[Dict[str, Dict[str, str]]] = None
@@ -67,4 +68,4 @@ def suggestions(parse_data: Mapping[str, Any], language: str, titles: Mapping[st
 
 def human_offer_buttons(language: str) -> List[Dict[str, str]]:
     retry = {"tr": "Sorumu başka şekilde yazacağım", "en": "I'll rephrase my question"}
-    return [quick_reply(INTENT_SUGGESTIONS["request_human"][language]), quick_reply(retry[language])]
+    return [quick_reply(HUMAN_BUTTON[language]), quick_reply(retry[language])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Dict, Iterable, List, Mapping, Optional, Union
 
+from bot.contract import ORDER_DELIVERED, REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED
 from bot.text import fold_words
 
 MONTHS = {
@@ -38,11 +39,11 @@ TEXTS = {
         "tr": "Bu bilgilerle eşleşen bir sipariş bulamadım. Sipariş numarasını ve e-posta/telefon bilgisini kontrol edip tekrar dener misiniz?",
         "en": "I couldn't find an order matching these details. Please check the order number and the e-mail/phone and try again.",
     },
-    "verification_locked": {
+    REASON_VERIFICATION_LOCKED: {
         "tr": "Güvenliğiniz için birkaç hatalı denemeden sonra yeni bir deneme için {wait} beklemeniz gerekiyor. Dilerseniz sizi bir müşteri temsilcisine aktarayım.",
         "en": "For your security, after several failed attempts please wait {wait} before trying again. I can connect you to a customer service agent if you like.",
     },
-    "store_unavailable": {
+    REASON_STORE_UNAVAILABLE: {
         "tr": "Şu anda sipariş sistemimize ulaşamıyorum, özür dilerim. Biraz sonra tekrar deneyebilir ya da bir müşteri temsilcisiyle görüşebilirsiniz.",
         "en": "I can't reach our order system right now, sorry. You can try again in a little while or talk to a customer service agent.",
     },
@@ -72,24 +73,24 @@ TEXTS = {
         "en": "Order {order_no} is being prepared. Estimated delivery: {estimated}. At this stage you can still cancel it or change the delivery address.",
     },
     "status_kargoya_verildi": {
-        "tr": "{order_no} numaralı siparişiniz {shipped} tarihinde {carrier} ile kargoya verildi. Takip numarası: {tracking_no}. Takip: {tracking_url} Tahmini teslim: {estimated}.",
-        "en": "Order {order_no} was shipped with {carrier} on {shipped}. Tracking number: {tracking_no}. Track it: {tracking_url} Estimated delivery: {estimated}.",
+        "tr": "{order_no} numaralı siparişiniz {shipped} tarihinde {carrier} ile kargoya verildi.\nTakip numarası: {tracking_no}\nTakip: {tracking_url}\nTahmini teslim: {estimated}",
+        "en": "Order {order_no} was shipped with {carrier} on {shipped}.\nTracking number: {tracking_no}\nTrack it: {tracking_url}\nEstimated delivery: {estimated}",
     },
     "status_dagitimda": {
-        "tr": "{order_no} numaralı siparişiniz bugün dağıtımda; {carrier} kuryesi gün içinde teslim edecek. Takip numarası: {tracking_no}. Takip: {tracking_url}",
-        "en": "Order {order_no} is out for delivery today; the {carrier} courier will deliver it during the day. Tracking number: {tracking_no}. Track it: {tracking_url}",
+        "tr": "{order_no} numaralı siparişiniz bugün dağıtımda; {carrier} kuryesi gün içinde teslim edecek.\nTakip numarası: {tracking_no}\nTakip: {tracking_url}",
+        "en": "Order {order_no} is out for delivery today; the {carrier} courier will deliver it during the day.\nTracking number: {tracking_no}\nTrack it: {tracking_url}",
     },
-    "status_teslim_edildi": {
+    f"status_{ORDER_DELIVERED}": {
         "tr": "{order_no} numaralı siparişiniz {delivered} tarihinde teslim edildi. İade hakkınız {return_deadline} tarihine kadar sürüyor.",
         "en": "Order {order_no} was delivered on {delivered}. You can return items until {return_deadline}.",
     },
-    "status_teslim_edildi_window_passed": {
+    f"status_{ORDER_DELIVERED}_window_passed": {
         "tr": "{order_no} numaralı siparişiniz {delivered} tarihinde teslim edildi. 14 günlük iade süresi {return_deadline} tarihinde doldu; arıza için garanti kapsamında yardımcı olabiliriz.",
         "en": "Order {order_no} was delivered on {delivered}. The 14-day return period ended on {return_deadline}; for a fault we can help under warranty.",
     },
     "status_teslim_edilemedi": {
-        "tr": "{order_no} numaralı siparişiniz {carrier} tarafından teslim edilemedi. Kargo şubesiyle takip numarası {tracking_no} ile iletişime geçebilirsiniz: {tracking_url} İsterseniz sizi bir müşteri temsilcisine aktarayım, yeniden gönderimi birlikte ayarlayalım.",
-        "en": "{carrier} could not deliver order {order_no}. You can contact the carrier with tracking number {tracking_no}: {tracking_url} If you like, I can connect you to an agent to arrange a new delivery.",
+        "tr": "{order_no} numaralı siparişiniz {carrier} tarafından teslim edilemedi. Kargo şubesiyle takip numarası {tracking_no} ile iletişime geçebilirsiniz:\n{tracking_url}\nİsterseniz sizi bir müşteri temsilcisine aktarayım, yeniden gönderimi birlikte ayarlayalım.",
+        "en": "{carrier} could not deliver order {order_no}. You can contact the carrier with tracking number {tracking_no}:\n{tracking_url}\nIf you like, I can connect you to an agent to arrange a new delivery.",
     },
     "status_iptal_edildi": {
         "tr": "{order_no} numaralı siparişiniz {cancelled} tarihinde iptal edildi. Ödeme yaptıysanız tutar bankanıza göre 2-10 iş günü içinde kartınıza yansır.",

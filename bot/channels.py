@@ -2,7 +2,8 @@
 
 When an action fails (the action server is down, an action raises), Rasa logs the error and
 answers nothing. This channel notices an empty answer and sends an honest message with the
-offer of a person instead (the bridge turns `handoff_offer` into a live-agent offer).
+offer of a person instead (the bridge turns the `HandoffOffer` signal, bot/contract.py, into a
+live-agent offer).
 Registered in credentials.yml under its module path; it keeps the name `rest`, so the URL
 stays `/webhooks/rest/webhook`.
 
@@ -32,8 +33,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-from actions.suggestions import INTENT_SUGGESTIONS
 from actions.texts import quick_reply
+from bot.contract import HUMAN_BUTTON, REASON_ASSISTANT_FAILED, HandoffOffer, NluReading
 from bot.language import message_language
 from bot.privacy.masking import mask_text, mask_values
 from bot.settings import get_settings
@@ -75,13 +76,13 @@ class HonestRestInput(RestInput):
                 collector = message.output_channel
                 if isinstance(collector, CollectingOutputChannel) and not collector.messages:
                     language = message_language(message.text or "", message.metadata) or "tr"
-                    button = quick_reply(INTENT_SUGGESTIONS["request_human"][language])
+                    button = quick_reply(HUMAN_BUTTON[language])
                     await collector.send_text_with_buttons(message.sender_id, FAILURE_TEXT[language], [button])
-                    await collector.send_custom_json(message.sender_id, {"handoff_offer": {"reason": "assistant_failed"}})
+                    await collector.send_custom_json(message.sender_id, HandoffOffer(REASON_ASSISTANT_FAILED).to_json())
                 if isinstance(collector, CollectingOutputChannel) and (message.metadata or {}).get("live_chat") and app:
                     understood = await what_was_read(app["sanic"], message.sender_id)
                     if understood:
-                        await collector.send_custom_json(message.sender_id, {"nlu": understood})
+                        await collector.send_custom_json(message.sender_id, NluReading(understood).to_json())
 
         blueprint = super().blueprint(answer_or_apologise)
 

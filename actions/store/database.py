@@ -1,8 +1,12 @@
 """Engine and session factory for the store database (SQLite by default, any SQLAlchemy URL)."""
+import os
+import threading
+import weakref
 from pathlib import Path
+from typing import Tuple
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -33,3 +37,24 @@ def make_engine(url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, future=True, expire_on_commit=False)
+
+
+# (process id, url) -> engine, kept while anyone uses it; a forked child builds its own.
+_shared: "weakref.WeakValueDictionary[Tuple[int, str], Engine]" = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
+
+
+def engine_for(url: str) -> Engine:
+    """The process's one engine (and connection pool) for the database at `url`, so that the
+    parts of a process that share a database (the desk, the shop's store, the follow-up job)
+    share its connections too. An in-memory SQLite database lives in its engine: each call
+    gets a new one."""
+    if make_url(url).database in (None, "", ":memory:"):
+        return make_engine(url)
+    key = (os.getpid(), url)
+    with _shared_lock:
+        engine = _shared.get(key)
+        if engine is None:
+            engine = make_engine(url)
+            _shared[key] = engine
+        return engine

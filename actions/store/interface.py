@@ -1,7 +1,9 @@
-"""What the actions need from a shop: plain records and a small interface.
+"""What the actions and the bridge need from a shop: plain records and a small interface.
 
-The dialogue depends only on this module. `SqlStore` (actions/store/sql_store.py) implements it
-on the demo database; a real shop platform can be plugged in with another implementation.
+The dialogue depends only on this module, and so does the bridge (bot/desk/customers.py, the
+follow-up e-mails). `SqlStore` (actions/store/sql_store.py) implements it on the demo database;
+a real shop platform can be plugged in with another implementation. Every method raises
+`StoreUnavailable` when the shop cannot be reached.
 """
 from __future__ import annotations
 
@@ -24,6 +26,15 @@ class Customer:
     first_name: str
     email: str
     phone_last4: str
+    # What the support desk shows an agent (a shop that does not know them leaves them empty).
+    last_name: str = ""
+    phone: str = ""  # as the shop keeps it: the desk masks it before an agent sees it
+    city: str = ""
+    marketing_consent: bool = False  # may the shop e-mail them (follow-ups after delivery)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,18 @@ class Complaint:
     category: str
     created_at: datetime
     respond_by: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered order (still delivered: not returned or cancelled since) and whom to write to."""
+    order_no: str
+    customer_id: int
+    first_name: str
+    email: str
+    marketing_consent: bool
+    delivered_at: datetime
 
 
 class Store(Protocol):
@@ -107,7 +130,8 @@ class Store(Protocol):
 
     def customer(self, customer_id: int) -> Optional[Customer]: ...
 
-    def customer_orders(self, customer_id: int, limit: int = 10) -> List[Order]: ...
+    def customer_orders(self, customer_id: int, limit: int = 10) -> List[Order]:
+        """The customer's latest orders, newest first."""
 
     def find_return(self, rma_code: str) -> Optional[Return]: ...
 
@@ -129,3 +153,17 @@ class Store(Protocol):
         self, *, category: str, text: str, language: str, now: datetime,
         customer_id: Optional[int] = None, order_no: Optional[str] = None, conversation_id: Optional[str] = None,
     ) -> Complaint: ...
+
+    # --- what the bridge reads (and the one choice it writes) ---
+    def customer_complaints(self, customer_id: int) -> List[Complaint]:
+        """The customer's complaints, newest first."""
+
+    def proof_alerts_since(self, since: datetime) -> List[ProofAlert]:
+        """Alerts raised at `since` or later, oldest first."""
+
+    def delivered_orders(self, delivered_from: datetime, delivered_until: datetime) -> List[Delivery]:
+        """Orders delivered within [delivered_from, delivered_until] and still delivered, oldest
+        delivery first (then by order number)."""
+
+    def set_marketing_consent(self, customer_id: int, granted: bool) -> bool:
+        """Records the customer's marketing choice; False when there is no such customer."""

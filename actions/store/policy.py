@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from actions.store.interface import Item, Order
+from bot.contract import ORDER_DELIVERED
 
 _POLICIES = json.loads((Path(__file__).resolve().parents[2] / "data" / "demo_store.json").read_text(encoding="utf-8"))["policies"]
 
@@ -40,7 +41,7 @@ def can_cancel(order: Order) -> Decision:
         return Decision(True, "cancel_possible")
     explanations = {
         "kargoya_verildi": "cancel_shipped", "dagitimda": "cancel_shipped", "teslim_edilemedi": "cancel_shipped",
-        "teslim_edildi": "cancel_delivered", "iptal_edildi": "cancel_already", "iade_surecinde": "cancel_in_return",
+        ORDER_DELIVERED: "cancel_delivered", "iptal_edildi": "cancel_already", "iade_surecinde": "cancel_in_return",
         "iade_edildi": "cancel_in_return",
     }
     return Decision(False, explanations.get(order.status, "cancel_shipped"))

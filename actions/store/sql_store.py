@@ -3,24 +3,38 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional, TypeVar
+from typing import Callable, Dict, List, Optional, TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from actions.store import interface as api
 from actions.store import models as db
+from actions.store.database import make_sessionmaker
 from actions.store.policy import CANCELLABLE_STATUSES, COMPLAINT_RESPONSE_HOURS, OPEN_RETURN_STATUSES
+from bot.contract import ORDER_DELIVERED
 
 T = TypeVar("T")
 FIRST_RMA_NUMBER = 7000
 RMA_ATTEMPTS = 3
+# What an order record is built from, loaded with the order in a few queries.
+ORDER_PARTS = (
+    selectinload(db.Order.items).selectinload(db.OrderItem.product),
+    selectinload(db.Order.shipment).selectinload(db.Shipment.carrier),
+    selectinload(db.Order.customer),
+)
 
 
 def _customer(row: db.Customer) -> api.Customer:
     digits = "".join(ch for ch in row.phone if ch.isdigit())
-    return api.Customer(row.id, row.first_name, row.email, digits[-4:])
+    return api.Customer(row.id, row.first_name, row.email, digits[-4:], last_name=row.last_name, phone=row.phone,
+                        city=row.city, marketing_consent=bool(row.marketing_consent))
+
+
+def _complaint(row: db.ComplaintTicket) -> api.Complaint:
+    return api.Complaint(row.reference, row.category, row.created_at, row.respond_by, row.status)
 
 
 def _return(row: db.ReturnRequest) -> api.Return:
@@ -51,6 +65,11 @@ class SqlStore:
     def __init__(self, sessions: sessionmaker) -> None:
         self.sessions = sessions
 
+    @classmethod
+    def on(cls, engine: Engine) -> "SqlStore":
+        """The store on an engine the process already has (actions/store/database.engine_for)."""
+        return cls(make_sessionmaker(engine))
+
     def _run(self, work: Callable[[Session], T]) -> T:
         try:
             with self.sessions.begin() as session:
@@ -62,16 +81,11 @@ class SqlStore:
 
     @staticmethod
     def _order_row(session: Session, order_no: str) -> Optional[db.Order]:
-        query = select(db.Order).where(db.Order.order_no == order_no).options(
-            selectinload(db.Order.items).selectinload(db.OrderItem.product),
-            selectinload(db.Order.shipment).selectinload(db.Shipment.carrier),
-            selectinload(db.Order.customer),
-        )
-        return session.scalars(query).first()
+        return session.scalars(select(db.Order).where(db.Order.order_no == order_no).options(*ORDER_PARTS)).first()
 
     @staticmethod
-    def _returns_of(session: Session, order_no: str) -> List[db.ReturnRequest]:
-        query = (select(db.ReturnRequest).where(db.ReturnRequest.order_no == order_no)
+    def _returns_of(session: Session, *order_nos: str) -> List[db.ReturnRequest]:
+        query = (select(db.ReturnRequest).where(db.ReturnRequest.order_no.in_(order_nos))
                  .options(selectinload(db.ReturnRequest.product)).order_by(db.ReturnRequest.opened_at))
         return list(session.scalars(query))
 
@@ -89,11 +103,14 @@ class SqlStore:
 
     def customer_orders(self, customer_id: int, limit: int = 10) -> List[api.Order]:
         def work(session: Session) -> List[api.Order]:
-            numbers = session.scalars(
-                select(db.Order.order_no).where(db.Order.customer_id == customer_id)
-                .order_by(db.Order.placed_at.desc()).limit(limit)
+            rows = session.scalars(
+                select(db.Order).where(db.Order.customer_id == customer_id)
+                .order_by(db.Order.placed_at.desc(), db.Order.order_no.desc()).limit(limit).options(*ORDER_PARTS)
             ).all()
-            return [_order(self._order_row(session, n), self._returns_of(session, n)) for n in numbers]
+            returns: Dict[str, List[db.ReturnRequest]] = {}
+            for ret in self._returns_of(session, *(row.order_no for row in rows)):
+                returns.setdefault(ret.order_no, []).append(ret)
+            return [_order(row, returns.get(row.order_no, [])) for row in rows]
         return self._run(work)
 
     def find_return(self, rma_code: str) -> Optional[api.Return]:
@@ -160,8 +177,13 @@ class SqlStore:
             session.add(row)
             session.flush()  # the id makes the reference readable and unique
             row.reference = f"SKT-{now:%Y}-{row.id:06d}"
-            return api.Complaint(row.reference, row.category, row.created_at, row.respond_by)
+            return _complaint(row)
         return self._run(work)
+
+    def customer_complaints(self, customer_id: int) -> List[api.Complaint]:
+        query = (select(db.ComplaintTicket).where(db.ComplaintTicket.customer_id == customer_id)
+                 .order_by(db.ComplaintTicket.created_at.desc(), db.ComplaintTicket.id.desc()))
+        return self._run(lambda session: [_complaint(row) for row in session.scalars(query)])
 
     def record_failed_proof(self, order_no: str, now: datetime, conversation_id: str, client: str) -> None:
         self._run(lambda session: session.add(db.FailedProof(
@@ -201,3 +223,25 @@ class SqlStore:
             return self._run(work)
         except IntegrityError:
             return None  # another action server raised this window's alert a moment ago
+
+    def proof_alerts_since(self, since: datetime) -> List[api.ProofAlert]:
+        alert = db.ProofAlert
+        query = select(alert).where(alert.raised_at >= since).order_by(alert.raised_at, alert.id)
+        return self._run(lambda session: [api.ProofAlert(row.order_no, row.raised_at, row.failures, row.clients)
+                                          for row in session.scalars(query)])
+
+    def delivered_orders(self, delivered_from: datetime, delivered_until: datetime) -> List[api.Delivery]:
+        query = (select(db.Order.order_no, db.Order.customer_id, db.Customer.first_name, db.Customer.email,
+                        db.Customer.marketing_consent, db.Shipment.delivered_at)
+                 .join(db.Shipment, db.Shipment.order_no == db.Order.order_no)
+                 .join(db.Customer, db.Customer.id == db.Order.customer_id)
+                 .where(db.Order.status == ORDER_DELIVERED, db.Shipment.delivered_at >= delivered_from,
+                        db.Shipment.delivered_at <= delivered_until)
+                 .order_by(db.Shipment.delivered_at, db.Order.order_no))
+        return self._run(lambda session: [
+            api.Delivery(row.order_no, row.customer_id, row.first_name, row.email, bool(row.marketing_consent),
+                         row.delivered_at) for row in session.execute(query)])
+
+    def set_marketing_consent(self, customer_id: int, granted: bool) -> bool:
+        query = update(db.Customer).where(db.Customer.id == customer_id).values(marketing_consent=granted)
+        return self._run(lambda session: session.execute(query).rowcount == 1)

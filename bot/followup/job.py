@@ -1,5 +1,8 @@
 """The follow-up job: which delivered orders get an e-mail, and the claim-then-send run.
 
+The delivered orders come from the shop's store interface (actions/store/interface.py), the
+sends and opt-outs from the desk's tables; in the bridge both sit on the process's one engine.
+
 Never twice: an order is claimed by inserting its `email_sends` row (status "sending") in its
 own transaction before SMTP is spoken to; UNIQUE(kind, order_no) makes a second job running
 at the same time (another bridge, the CLI) fail to claim it. Then the row becomes "sent" or
@@ -19,10 +22,10 @@ from typing import Dict, List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
-from actions.store.database import make_engine, make_sessionmaker
-from actions.store.models import Customer, Order, Shipment
+from actions.store.database import engine_for
+from actions.store.interface import Delivery, Store
+from actions.store.sql_store import SqlStore
 from bot.desk.models import Conversation, EmailOptOut, EmailSend
 from bot.privacy.erasure import optout_key
 from bot.desk.store import DeskStore, utcnow
@@ -33,7 +36,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 KIND = "delivery_followup"
-DELIVERED = "teslim_edildi"  # still delivered: not returned, not cancelled since
 MAX_ATTEMPTS = 3
 FIRST_RUN_DELAY = 30.0  # seconds after the bridge starts, so that startup is not slowed
 
@@ -80,18 +82,11 @@ def store_now() -> datetime:
     return datetime.now()
 
 
-def select_candidates(settings: Settings, store: DeskStore, shop: sessionmaker, now: Optional[datetime] = None) -> Selection:
+def select_candidates(settings: Settings, store: DeskStore, shop: Store, now: Optional[datetime] = None) -> Selection:
     """Delivered orders in the window, minus those without consent, opted out, already sent or given up."""
     now = now or store_now()
-    with shop() as s:
-        delivered = s.execute(
-            select(Order.order_no, Order.customer_id, Customer.first_name, Customer.email, Customer.marketing_consent,
-                   Shipment.delivered_at)
-            .join(Shipment, Shipment.order_no == Order.order_no).join(Customer, Customer.id == Order.customer_id)
-            .where(Order.status == DELIVERED,
-                   Shipment.delivered_at >= now - timedelta(days=settings.followup_window_days),
-                   Shipment.delivered_at <= now - timedelta(days=settings.followup_delay_days))
-            .order_by(Shipment.delivered_at, Order.order_no)).all()
+    delivered = shop.delivered_orders(now - timedelta(days=settings.followup_window_days),
+                                      now - timedelta(days=settings.followup_delay_days))
     order_nos = [row.order_no for row in delivered]
     with store.session() as s:
         sends = {row.order_no: row for row in s.execute(
@@ -117,64 +112,49 @@ def select_candidates(settings: Settings, store: DeskStore, shop: sessionmaker, 
     return selection
 
 
-def eligible(settings: Settings, store: DeskStore, shop: sessionmaker, now: Optional[datetime] = None) -> List[Candidate]:
+def eligible(settings: Settings, store: DeskStore, shop: Store, now: Optional[datetime] = None) -> List[Candidate]:
     return select_candidates(settings, store, shop, now).candidates
 
 
-def run_once(settings: Settings, store: Optional[DeskStore] = None, shop: Optional[sessionmaker] = None,
+def run_once(settings: Settings, store: Optional[DeskStore] = None, shop: Optional[Store] = None,
              dry_run: bool = False, now: Optional[datetime] = None) -> FollowupResult:
     """One run: claims and sends every eligible follow-up (blocking; the bridge calls it in a thread).
 
-    Without `store`/`shop` it opens the configured database (the CLI's case) and closes it after.
+    Without `store`/`shop` it uses the configured database (the CLI's case), on the process's engine.
     """
     if not dry_run and not settings.smtp_host:
         raise ValueError("SMTP_HOST is not set: follow-up e-mails are off (use --dry-run to see who would get one)")
-    own_store = store is None
     store = store or DeskStore.open(settings.store_database_url)
-    shop_engine = None
-    if shop is None:
-        shop_engine = make_engine(settings.store_database_url)
-        shop = make_sessionmaker(shop_engine)
-    try:
-        selection = select_candidates(settings, store, shop, now)
-        result = FollowupResult(skipped=selection.skipped, dry_run=dry_run)
-        if dry_run:
-            result.would_send = [candidate.order_no for candidate in selection.candidates]
-            return result
-        _send_all(settings, store, selection.candidates, result)
+    shop = shop or SqlStore.on(engine_for(settings.store_database_url))
+    selection = select_candidates(settings, store, shop, now)
+    result = FollowupResult(skipped=selection.skipped, dry_run=dry_run)
+    if dry_run:
+        result.would_send = [candidate.order_no for candidate in selection.candidates]
         return result
-    finally:
-        if shop_engine is not None:
-            shop_engine.dispose()
-        if own_store:
-            store.engine.dispose()
+    _send_all(settings, store, selection.candidates, result)
+    return result
 
 
-def start_followup_job(settings: Settings, store: DeskStore) -> Optional[asyncio.Task]:
+def start_followup_job(settings: Settings, store: DeskStore, shop: Store) -> Optional[asyncio.Task]:
     """The bridge's periodic job; None (and one log line) while SMTP_HOST is unset."""
     if not settings.smtp_host:
         log.info("Follow-up e-mails are off (SMTP_HOST is not set).")
         return None
     log.info("Follow-up e-mails on: every %s minutes through %s:%s.", settings.followup_interval_minutes,
              settings.smtp_host, settings.smtp_port)
-    return asyncio.get_running_loop().create_task(periodic(settings, store), name="followup-job")
+    return asyncio.get_running_loop().create_task(periodic(settings, store, shop), name="followup-job")
 
 
-async def periodic(settings: Settings, store: DeskStore) -> None:
-    shop_engine = make_engine(settings.store_database_url)
-    shop = make_sessionmaker(shop_engine)
-    try:
-        await asyncio.sleep(min(FIRST_RUN_DELAY, settings.followup_interval_minutes * 60))
-        while True:
-            try:
-                # Database and SMTP calls block: a thread keeps the chats flowing meanwhile.
-                result = await asyncio.to_thread(run_once, settings, store, shop)
-                log.log(logging.WARNING if result.failed else logging.INFO, result.summary())
-            except Exception:  # one bad run (database away, a bug) must not end the schedule
-                log.exception("Follow-up e-mail run failed")
-            await asyncio.sleep(settings.followup_interval_minutes * 60)
-    finally:
-        shop_engine.dispose()
+async def periodic(settings: Settings, store: DeskStore, shop: Store) -> None:
+    await asyncio.sleep(min(FIRST_RUN_DELAY, settings.followup_interval_minutes * 60))
+    while True:
+        try:
+            # Database and SMTP calls block: a thread keeps the chats flowing meanwhile.
+            result = await asyncio.to_thread(run_once, settings, store, shop)
+            log.log(logging.WARNING if result.failed else logging.INFO, result.summary())
+        except Exception:  # one bad run (database away, a bug) must not end the schedule
+            log.exception("Follow-up e-mail run failed")
+        await asyncio.sleep(settings.followup_interval_minutes * 60)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -233,7 +213,7 @@ def _finish(store: DeskStore, send_id: int, **values) -> None:
         s.commit()
 
 
-def _skip_reason(settings: Settings, row, send: Optional[EmailSend], opted_out: set) -> Optional[str]:
+def _skip_reason(settings: Settings, row: Delivery, send: Optional[EmailSend], opted_out: set) -> Optional[str]:
     if send is not None:
         if send.status == "failed" and send.attempts < MAX_ATTEMPTS:
             pass  # retried below, if still allowed

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from actions.store.database import make_engine, make_sessionmaker
+from actions.store.sql_store import SqlStore
 from actions.store.models import Customer, Order, Shipment
 from bot.desk.accounts import issue_token
 from bot.desk.models import DeskUser, EmailOptOut, EmailSend
@@ -70,16 +70,14 @@ def world(seeded_db_url, smtp, tmp_path):
                         smtp_user="", smtp_starttls=False, desk_secret=SECRET, public_url="http://shop.test",
                         followup_delay_days=2, followup_window_days=14, followup_needs_consent=True)
     store = DeskStore.open(seeded_db_url)
-    shop_engine = make_engine(seeded_db_url)
-    shop = make_sessionmaker(shop_engine)
+    shop = SqlStore.on(store.engine)
     yield settings, store, shop
-    shop_engine.dispose()
     store.engine.dispose()
 
 
 def delivered_orders(shop):
     """Every delivered-at-some-point order with its customer, straight from the store."""
-    with shop() as s:
+    with shop.sessions() as s:
         return s.execute(select(Order.order_no, Order.status, Order.customer_id, Customer.email, Customer.marketing_consent,
                                 Shipment.delivered_at)
                          .join(Shipment, Shipment.order_no == Order.order_no).join(Customer, Customer.id == Order.customer_id)
@@ -98,7 +96,7 @@ def sends(store):
 
 
 def order_email(shop, order_no):
-    with shop() as s:
+    with shop.sessions() as s:
         return s.execute(select(Customer.email).join(Order, Order.customer_id == Customer.id)
                          .where(Order.order_no == order_no)).scalar_one()
 
@@ -203,7 +201,7 @@ class TestTheEmail:
         settings, store, shop = world
         now = datetime.now()
         wanted = sorted(expected(shop, now))
-        with shop() as s:
+        with shop.sessions() as s:
             customers = {}
             for order_no in wanted:
                 customers.setdefault(s.get(Order, order_no).customer_id, order_no)
@@ -217,7 +215,7 @@ class TestTheEmail:
 
         tr = next(m for m in smtp.inbox.to(order_email(shop, turkish_order)) if turkish_order in m["Subject"])
         en = next(m for m in smtp.inbox.to(order_email(shop, english_order)) if english_order in m["Subject"])
-        with shop() as s:
+        with shop.sessions() as s:
             tr_name, en_name = s.get(Customer, turkish).first_name, s.get(Customer, english).first_name
         assert tr["Subject"] == f"{turkish_order} numaralı siparişiniz nasıldı?" and tr["Content-Language"] == "tr"
         assert f"Merhaba {tr_name}," in tr.get_body(("plain",)).get_content()
@@ -319,7 +317,7 @@ class TestLinks:
         run_once(settings, store, shop, now=now)
         # A customer who got an e-mail and has another delivered order, outside the window for now.
         sent = sends(store)
-        with shop() as s:
+        with shop.sessions() as s:
             email, other = next(
                 (row.email, other) for row in sent.values()
                 for other in s.execute(select(Order.order_no).where(Order.customer_id == row.customer_id,
@@ -346,7 +344,7 @@ class TestLinks:
         received = len(smtp.inbox.to(email))
 
         # Their other order is delivered again, as if it were 3 days ago: still nothing for them.
-        with shop() as s:
+        with shop.sessions() as s:
             s.execute(update(Shipment).where(Shipment.order_no == other).values(delivered_at=now - timedelta(days=3)))
             s.commit()
         result = run_once(settings, store, shop, now=now)
@@ -390,11 +388,11 @@ class TestLinks:
 
 class TestSchedule:
     def test_off_without_smtp_host(self, world, caplog):
-        settings, store, _ = world
+        settings, store, shop = world
         caplog.set_level("INFO")
 
         async def main():
-            return start_followup_job(settings.copy(update={"smtp_host": ""}), store)
+            return start_followup_job(settings.copy(update={"smtp_host": ""}), store, shop)
 
         assert run_async(main) is None
         assert "Follow-up e-mails are off" in caplog.text
@@ -415,7 +413,7 @@ class TestSchedule:
         fast = settings.copy(update={"followup_interval_minutes": 0.001})
 
         async def main():
-            task = start_followup_job(fast, store)
+            task = start_followup_job(fast, store, shop)
             assert isinstance(task, asyncio.Task)
             for _ in range(200):
                 if len(runs) >= 3:

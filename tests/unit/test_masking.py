@@ -423,10 +423,12 @@ def test_the_shoppers_page_url_and_the_agents_texts_are_masked():
 
 
 def test_the_customer_panel_never_shows_the_whole_phone(seeded_db_url):
+    from actions.store.database import engine_for
+    from actions.store.sql_store import SqlStore
     from bot.desk.customers import CustomerDirectory
     from tests.conftest import DEMO
 
-    directory = CustomerDirectory(seeded_db_url)
+    directory = CustomerDirectory(SqlStore.on(engine_for(seeded_db_url)))
     for customer in DEMO["customers"][:5]:
         shown = directory.context(customer["id"])["customer"]
         phone_digits = digits(customer["phone"])
