@@ -773,10 +773,53 @@
     ui.launcher.setAttribute("aria-label", n ? t.open + " (" + t.unread(n) + ")" : t.open);
   }
 
+  // On a desktop the open panel stays below the host page's header, so the page's own controls
+  // there (a "Canlı destek" button, the language link, the basket) stay usable. The header is what
+  // the page marks with data-kd-avoid, else its <header> (a child of <body>) or role="banner";
+  // only while it is in view, and only if the panel keeps a usable height.
+  const PANEL_HEADER_GAP = 12;
+  const PANEL_MIN_HEIGHT = 360;
+  let fitQueued = false;
+
+  function hostHeaders() {
+    const marked = Array.from(document.querySelectorAll("[data-kd-avoid]"));
+    return marked.length ? marked : Array.from(document.querySelectorAll("body > header, [role='banner']"));
+  }
+
+  function fitPanel() {
+    fitQueued = false;
+    if (!isOpen || !ui.panel) return;
+    ui.panel.style.maxHeight = "";
+    if (isFullScreen()) return;
+    // From the layout, not getBoundingClientRect: the opening animation moves and scales the panel.
+    const style = window.getComputedStyle(ui.panel);
+    const viewport = document.documentElement;
+    const bottom = viewport.clientHeight - (parseFloat(style.bottom) || 0);
+    const right = viewport.clientWidth - (parseFloat(style.right) || 0);
+    const left = right - ui.panel.offsetWidth;
+    let top = 0;
+    hostHeaders().forEach(node => {
+      if (ui.root.contains(node)) return;
+      const box = node.getBoundingClientRect();
+      const beside = box.right <= left || box.left >= right || box.width === 0 || box.height === 0;
+      // A header taller than the top part of the screen is a page section, not a bar of controls.
+      if (!beside && box.bottom > 0 && box.bottom < viewport.clientHeight * 0.45) top = Math.max(top, box.bottom);
+    });
+    const room = Math.floor(bottom - top - PANEL_HEADER_GAP);
+    if (top > 0 && room < ui.panel.offsetHeight && room >= PANEL_MIN_HEIGHT) ui.panel.style.maxHeight = room + "px";
+  }
+
+  function queueFitPanel() {
+    if (fitQueued || !isOpen) return;
+    fitQueued = true;
+    window.requestAnimationFrame(fitPanel);
+  }
+
   function openPanel(options) {
     const focus = !options || options.focus !== false;
     isOpen = true;
     ui.panel.hidden = false;
+    fitPanel();
     ui.root.classList.add("kd-is-open");
     // On a phone the panel covers the page: stop the page behind it from scrolling.
     document.documentElement.classList.add("kd-page-locked");
@@ -870,6 +913,8 @@
       noteTyping();
     });
     ui.input.addEventListener("blur", stopTyping);
+    window.addEventListener("resize", queueFitPanel, { passive: true });
+    window.addEventListener("scroll", queueFitPanel, { passive: true });
     // Any element of the host page with data-kd-open opens the chat (e.g. a "Canlı destek" link).
     document.addEventListener("click", event => {
       const target = event.target && event.target.closest ? event.target.closest("[data-kd-open]") : null;
@@ -1023,7 +1068,10 @@
   function injectStylesheet() {
     const href = new URL("widget.css", widgetBase).href;
     if (Array.from(document.querySelectorAll('link[rel="stylesheet"]')).some(link => link.href === href)) return;
-    document.head.appendChild(el("link", { rel: "stylesheet", href: href }));
+    // A panel reopened after a reload is measured again once it has its styles.
+    const link = el("link", { rel: "stylesheet", href: href });
+    link.addEventListener("load", queueFitPanel);
+    document.head.appendChild(link);
   }
 
   function loadSocketIo(done) {

@@ -23,37 +23,44 @@ from bot.reports.summary import summary_lines
 
 ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
 CSV_GROUPS = ("series", "trend", "agents", "languages")
+CSV_LANGUAGES = ("tr", "en")
+# How a spreadsheet in that language reads a CSV: Turkish Excel expects ";" between cells and a
+# decimal comma (with "," and dots it puts a whole row in one cell and reads 75.0 as a date or
+# 750); English keeps "," and dots. Both start with a UTF-8 BOM so Excel reads Turkish letters.
+CSV_FORMATS = {"tr": {"delimiter": ";", "decimal": ","}, "en": {"delimiter": ",", "decimal": "."}}
 
-# The row's own columns per group, then TOTALS in this fixed order: (key, header, format).
+# The row's own columns per group, then TOTALS in this fixed order: (key, {language: header}, format).
 GROUP_COLUMNS = {
-    "series": [("start", "Başlangıç", "text"), ("label", "Dilim", "text")],
-    "trend": [("start", "Başlangıç", "text"), ("label", "Dönem", "text")],
-    "agents": [("agent_id", "Temsilci no", "text"), ("name", "Temsilci", "text")],
-    "languages": [("language", "Dil", "text")],
+    "series": [("start", {"tr": "Başlangıç", "en": "Start"}, "text"), ("label", {"tr": "Dilim", "en": "Slice"}, "text")],
+    "trend": [("start", {"tr": "Başlangıç", "en": "Start"}, "text"), ("label", {"tr": "Dönem", "en": "Period"}, "text")],
+    "agents": [("agent_id", {"tr": "Temsilci no", "en": "Agent id"}, "text"),
+               ("name", {"tr": "Temsilci", "en": "Agent"}, "text")],
+    "languages": [("language", {"tr": "Dil", "en": "Language"}, "text")],
 }
 TOTALS_COLUMNS = [
-    ("contacts", "Sohbet", "count"),
-    ("contained", "Asistanın çözdüğü", "count"),
-    ("containment_rate", "Asistanın çözdüğü (%)", "rate"),
-    ("handoffs", "Temsilciye aktarılan", "count"),
-    ("handoff_rate", "Temsilciye aktarılan (%)", "rate"),
-    ("shopper_messages", "Müşteri mesajı", "count"),
-    ("not_understood", "Anlaşılmayan mesaj", "count"),
-    ("fallback_rate", "Anlaşılmayan mesaj (%)", "rate"),
-    ("turned_into_knowledge", "Bilgi bankasına eklenen anlaşılmayan mesaj", "count"),
-    ("queue_seconds", "Kuyrukta bekleme (sn, ort.)", "seconds"),
-    ("first_response_seconds", "İlk yanıt (sn, ort.)", "seconds"),
-    ("handling_seconds", "İşlem süresi (sn, ort.)", "seconds"),
-    ("csat_count", "CSAT yanıtı", "count"),
-    ("csat_mean", "CSAT ortalaması (1-5)", "score"),
-    ("csat_satisfied_rate", "Memnun (4-5) (%)", "rate"),
-    ("nps_count", "NPS yanıtı", "count"),
-    ("nps", "NPS", "nps"),
-    ("promoters", "Destekçi (9-10)", "count"),
-    ("passives", "Pasif (7-8)", "count"),
-    ("detractors", "Kötüleyen (0-6)", "count"),
-    ("repeat_contacts", "7 günde yeniden gelen", "count"),
-    ("repeat_rate", "7 günde yeniden gelen (%)", "rate"),
+    ("contacts", {"tr": "Sohbet", "en": "Contacts"}, "count"),
+    ("contained", {"tr": "Asistanın çözdüğü", "en": "Contained"}, "count"),
+    ("containment_rate", {"tr": "Asistanın çözdüğü (%)", "en": "Containment (%)"}, "rate"),
+    ("handoffs", {"tr": "Temsilciye aktarılan", "en": "Handoffs"}, "count"),
+    ("handoff_rate", {"tr": "Temsilciye aktarılan (%)", "en": "Handoff rate (%)"}, "rate"),
+    ("shopper_messages", {"tr": "Müşteri mesajı", "en": "Shopper messages"}, "count"),
+    ("not_understood", {"tr": "Anlaşılmayan mesaj", "en": "Not understood"}, "count"),
+    ("fallback_rate", {"tr": "Anlaşılmayan mesaj (%)", "en": "Fallback rate (%)"}, "rate"),
+    ("turned_into_knowledge", {"tr": "Bilgi bankasına eklenen anlaşılmayan mesaj",
+                               "en": "Not understood, added to the knowledge base"}, "count"),
+    ("queue_seconds", {"tr": "Kuyrukta bekleme (sn, ort.)", "en": "Time in queue (s, avg.)"}, "seconds"),
+    ("first_response_seconds", {"tr": "İlk yanıt (sn, ort.)", "en": "First response (s, avg.)"}, "seconds"),
+    ("handling_seconds", {"tr": "İşlem süresi (sn, ort.)", "en": "Handling time (s, avg.)"}, "seconds"),
+    ("csat_count", {"tr": "CSAT yanıtı", "en": "CSAT answers"}, "count"),
+    ("csat_mean", {"tr": "CSAT ortalaması (1-5)", "en": "CSAT average (1-5)"}, "score"),
+    ("csat_satisfied_rate", {"tr": "Memnun (4-5) (%)", "en": "Satisfied (4-5) (%)"}, "rate"),
+    ("nps_count", {"tr": "NPS yanıtı", "en": "NPS answers"}, "count"),
+    ("nps", {"tr": "NPS", "en": "NPS"}, "nps"),
+    ("promoters", {"tr": "Destekçi (9-10)", "en": "Promoters (9-10)"}, "count"),
+    ("passives", {"tr": "Pasif (7-8)", "en": "Passives (7-8)"}, "count"),
+    ("detractors", {"tr": "Kötüleyen (0-6)", "en": "Detractors (0-6)"}, "count"),
+    ("repeat_contacts", {"tr": "7 günde yeniden gelen", "en": "Repeat contacts (7 days)"}, "count"),
+    ("repeat_rate", {"tr": "7 günde yeniden gelen (%)", "en": "Repeat contacts (7 days) (%)"}, "rate"),
 ]
 
 
@@ -90,6 +97,10 @@ async def reports_csv(request: web.Request) -> web.Response:
     group = request.query.get("group", "series")
     if group not in CSV_GROUPS:
         return _error("Tablo series, trend, agents ya da languages olmalı.", 400)
+    # The file's language (headers, separator, decimal mark); `language` is the conversations' filter.
+    lang = request.query.get("lang") or "tr"
+    if lang not in CSV_LANGUAGES:
+        return _error("CSV dili (lang) tr ya da en olmalı.", 400)
     try:
         query = parse_query(request)
     except BadQuery as error:
@@ -97,7 +108,7 @@ async def reports_csv(request: web.Request) -> web.Response:
     report = await _build(request, query)
     filename = f"kuzey-rapor-{report['period']['kind']}-{report['period']['start']}-{group}.csv"
     # The BOM makes Excel read the file as UTF-8 (Turkish letters) instead of the local code page.
-    body = ("\ufeff" + csv_text(report[group], group)).encode("utf-8")
+    body = ("\ufeff" + csv_text(report[group], group, lang)).encode("utf-8")
     return web.Response(body=body, headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -164,29 +175,32 @@ def labels(report: dict) -> Dict[str, Dict[str, str]]:
 
 # --------------------------------------------------------------------------- CSV
 
-def csv_text(rows: List[dict], group: str) -> str:
-    """One row per bucket, period, agent or language: rates in % (one decimal), times in seconds, empty for none."""
+def csv_text(rows: List[dict], group: str, lang: str = "tr") -> str:
+    """One row per bucket, period, agent or language: rates in % (one decimal), times in seconds, empty for none;
+    headers, separator and decimal mark of `lang` (CSV_FORMATS)."""
     columns = GROUP_COLUMNS[group] + TOTALS_COLUMNS
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([header for _, header, _ in columns])
+    writer = csv.writer(out, delimiter=CSV_FORMATS[lang]["delimiter"], lineterminator="\r\n")
+    writer.writerow([headers[lang] for _, headers, _ in columns])
     for row in rows:
-        writer.writerow([csv_cell(row.get(key), kind) for key, _, kind in columns])
+        writer.writerow([csv_cell(row.get(key), kind, lang) for key, _, kind in columns])
     return out.getvalue()
 
 
-def csv_cell(value: Any, kind: str) -> str:
+def csv_cell(value: Any, kind: str, lang: str = "tr") -> str:
     if value is None:
         return ""
     if kind == "rate":
-        return f"{value * 100:.1f}"
-    if kind == "seconds":
-        return f"{value:.0f}"
-    if kind == "score":
-        return f"{value:.2f}"
-    if kind == "nps":
-        return f"{value:.1f}"
-    return str(value)
+        number = f"{value * 100:.1f}"
+    elif kind == "seconds":
+        number = f"{value:.0f}"
+    elif kind == "score":
+        number = f"{value:.2f}"
+    elif kind == "nps":
+        number = f"{value:.1f}"
+    else:
+        return str(value)  # counts have no decimals; texts (names, labels, dates) stay as they are
+    return number.replace(".", CSV_FORMATS[lang]["decimal"])
 
 
 def _error(message: str, status: int) -> web.Response:

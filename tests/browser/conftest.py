@@ -48,6 +48,7 @@ def new_page(browser):
     contexts, errors = [], []
 
     def open_page(viewport=LAPTOP, expected_error=None, acknowledge_notice=True, **options):
+        options.setdefault("locale", "tr-TR")  # the console follows the browser's language; ours is Turkish
         context = browser.new_context(viewport=viewport, **options)
         if acknowledge_notice:
             context.add_init_script(ACKNOWLEDGE_NOTICE)

@@ -1,11 +1,14 @@
 """The agent console (widget/console/) in Chromium against the real bridge and assistant.
 
 An agent on a laptop logs in, sees a shopper who asked for a person in the queue, takes the chat,
-reads what was said before, answers, writes an internal note, uses a canned response and closes
-the chat with a resolution tag; another test covers offers, unread badges, typing, transfer and
-hand back across two chats and two agents. Shoppers are python-socketio clients
-(tests/live_chat.py). Selectors are the stable ones documented in widget/console/README.md.
-Console errors fail every test (the `new_page` fixture)."""
+reads what was said before, answers, writes an internal note (after which the box is a reply box
+again), uses a canned response and closes the chat with a resolution tag; another test covers
+offers, unread badges, typing, transfer and hand back across two chats and two agents. On a phone
+the console shows one column at a time. The agent picks the console's language (TR/EN, remembered;
+by default the browser's), and errors from the server are worded in it; outside support hours a
+banner says so. Shoppers are python-socketio clients (tests/live_chat.py). Selectors are the
+stable ones documented in widget/console/README.md. Console errors fail every test (the
+`new_page` fixture)."""
 import re
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot.desk.models import Handoff
-from tests.browser.conftest import LAPTOP
+from tests.browser.conftest import LAPTOP, PHONE
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +28,9 @@ SHOPPER = '#transcript .msg[data-sender="shopper"]'
 AGENT = '#transcript .msg[data-sender="agent"]'
 HTML = "<b>x</b><script>window.__injected = true</script>"
 ASK_FOR_A_PERSON = "bir temsilciyle görüşmek istiyorum"
+# The console follows the browser's language unless the agent chose one: these agents' browsers are Turkish.
+TURKISH = {"locale": "tr-TR"}
+NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
 
 def log_in(page, bridge, username="ayse"):
@@ -83,7 +89,7 @@ def release(bridge, session_id):
 
 def test_a_wrong_password_shows_the_servers_error(running_bridge, new_page, screenshot):
     # Chromium logs the expected 401 of /api/login as a console error; every other one still fails.
-    page = new_page(viewport=LAPTOP, expected_error="401")
+    page = new_page(viewport=LAPTOP, expected_error="401", **TURKISH)
     page.goto(running_bridge.url + "/agent")
     expect(page.locator("html")).to_have_attribute("lang", "tr")
     expect(page.locator("#login-username")).to_be_focused()
@@ -103,7 +109,7 @@ def test_a_wrong_password_shows_the_servers_error(running_bridge, new_page, scre
 
 
 def test_an_agent_takes_a_chat_from_the_queue_answers_and_closes_it(running_bridge, new_page, screenshot):
-    page = log_in(new_page(viewport=LAPTOP), running_bridge)
+    page = log_in(new_page(viewport=LAPTOP, **TURKISH), running_bridge)
     expect(page.locator("#me-name")).to_have_text("Ayşe K.")
     expect(page.locator("#availability")).to_be_checked()
     shopper = running_bridge.shopper()
@@ -164,15 +170,27 @@ def test_an_agent_takes_a_chat_from_the_queue_answers_and_closes_it(running_brid
         expect(chat.locator(".item-preview")).to_have_text(HTML)
         screenshot(page, "chat")
 
-        # An internal note: yellow, for agents only.
+        # An internal note: yellow, for agents only; the composer says so while the switch is on.
         mark = shopper.mark()
+        mode = page.locator("#composer-mode")
+        expect(mode).to_have_attribute("data-mode", "reply")
+        expect(mode).to_have_text("Müşteriye yanıt")
         page.locator("#note-toggle").check()
+        expect(mode).to_have_attribute("data-mode", "note")
+        expect(mode).to_have_text(re.compile("İç not"))
+        expect(page.locator("#composer")).to_have_class(re.compile(r"\bnote-mode\b"))
+        expect(page.locator("#send")).to_have_text("Not ekle")
         reply.fill("Müşteri kargo ücretini sordu.")
         page.locator("#send").click()
         note = page.locator('#transcript .msg[data-sender="note"]').last
         expect(note).to_contain_text("İç not")
         expect(note).to_contain_text("Müşteri kargo ücretini sordu.")
-        page.locator("#note-toggle").uncheck()
+        # One note is one message: the switch is off again, so the next words go to the customer.
+        expect(page.locator("#note-toggle")).not_to_be_checked()
+        expect(mode).to_have_attribute("data-mode", "reply")
+        expect(mode).to_have_text("Müşteriye yanıt")
+        expect(page.locator("#composer")).not_to_have_class(re.compile(r"\bnote-mode\b"))
+        expect(page.locator("#send")).to_have_text("Gönder")
 
         # A canned response goes into the reply box for editing, in the chat's language.
         page.locator("#canned").select_option("anything_else")
@@ -213,7 +231,7 @@ def test_an_agent_takes_a_chat_from_the_queue_answers_and_closes_it(running_brid
 
 
 def test_offers_unread_badges_typing_transfer_and_hand_back(running_bridge, new_page, screenshot):
-    ayse = log_in(new_page(viewport=LAPTOP), running_bridge)
+    ayse = log_in(new_page(viewport=LAPTOP, **TURKISH), running_bridge)
     first, second = running_bridge.shopper(), running_bridge.shopper()
     mehmet = None
     try:
@@ -255,7 +273,7 @@ def test_offers_unread_badges_typing_transfer_and_hand_back(running_bridge, new_
         second.wait_for("bot_uttered", lambda m: m["text"] == "Buradayım", after=mark)
 
         # Transfer to a colleague who is online and speaks Turkish.
-        mehmet = log_in(new_page(viewport={"width": 1024, "height": 768}), running_bridge, "mehmet")
+        mehmet = log_in(new_page(viewport={"width": 1024, "height": 768}, **TURKISH), running_bridge, "mehmet")
         ayse.locator("#transfer").click()
         expect(ayse.locator("#transfer-dialog")).to_be_visible()
         expect(ayse.locator("#transfer-agent option")).to_have_count(1)
@@ -289,3 +307,169 @@ def test_offers_unread_badges_typing_transfer_and_hand_back(running_bridge, new_
         for shopper in (first, second):
             shopper.disconnect()
             release(running_bridge, shopper.session_id)
+
+
+def no_sideways_scroll(page):
+    return page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def in_viewport(page, selector):
+    """The element is shown and wholly inside the window (not pushed off the side or the bottom)."""
+    return page.locator(selector).evaluate("""element => {
+        const box = element.getBoundingClientRect();
+        return element.offsetParent !== null && box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+            && box.right <= window.innerWidth && box.bottom <= window.innerHeight;
+    }""")
+
+
+def test_on_a_phone_the_console_shows_one_column_at_a_time(running_bridge, new_page, screenshot):
+    page = log_in(new_page(viewport=PHONE, is_mobile=True, has_touch=True, **TURKISH), running_bridge)
+    expect(page.locator("#app-view")).to_have_attribute("data-view", "list")
+    expect(page.locator("#availability")).to_be_visible()
+    expect(page.locator("#transcript")).to_be_hidden()
+    assert no_sideways_scroll(page)
+    shopper = running_bridge.shopper()
+    try:
+        shopper.say(ASK_FOR_A_PERSON)
+        # Offered to this agent (the only one online) or waiting in the queue, depending on the moment.
+        take = page.locator(f'#offer[data-id="{shopper.session_id}"]:not([hidden]) .accept, '
+                            f'#queue .queue-item[data-id="{shopper.session_id}"] .accept')
+        expect(take.first).to_be_visible()
+        assert no_sideways_scroll(page)
+        screenshot(page, "phone-list")
+        take.first.click()
+
+        # The chat fills the screen: the transcript, the reply box and its button, nothing sideways.
+        expect(page.locator("#app-view")).to_have_attribute("data-view", "chat")
+        expect(page.locator(SHOPPER).first).to_contain_text(ASK_FOR_A_PERSON)
+        expect(page.locator("#reply")).to_be_visible()
+        expect(page.locator("#reply")).to_be_focused()
+        assert in_viewport(page, "#reply") and in_viewport(page, "#send") and in_viewport(page, "#chat-back")
+        expect(page.locator("#availability")).to_be_hidden()
+        assert no_sideways_scroll(page)
+        page.locator("#reply").fill("Merhaba, telefondan yazıyorum.")
+        mark = shopper.mark()
+        page.locator("#send").click()
+        shopper.wait_for("bot_uttered", lambda m: m["text"] == "Merhaba, telefondan yazıyorum.", after=mark)
+        assert no_sideways_scroll(page)
+        screenshot(page, "phone-chat")
+
+        # The customer's details are a column of their own, with a way back to the chat.
+        page.locator("#show-context").click()
+        expect(page.locator("#app-view")).to_have_attribute("data-view", "context")
+        expect(page.locator("#context-reason")).to_contain_text("Temsilci istedi")
+        expect(page.locator("#reply")).to_be_hidden()
+        assert no_sideways_scroll(page)
+        screenshot(page, "phone-context")
+        page.locator("#context-back").click()
+        expect(page.locator("#reply")).to_be_visible()
+
+        # Back to the list: the chat is there with its preview; tapping it opens it again.
+        page.locator("#chat-back").click()
+        expect(page.locator("#app-view")).to_have_attribute("data-view", "list")
+        expect(page.locator("#reply")).to_be_hidden()
+        expect(chat_item(page, shopper.session_id)).to_be_visible()
+        assert no_sideways_scroll(page)
+        chat_item(page, shopper.session_id).locator(".chat-open").click()
+        expect(page.locator("#reply")).to_be_visible()
+        assert in_viewport(page, "#reply")
+
+        # Closing the chat goes back to the list.
+        page.locator("#close-chat").click()
+        expect(page.locator("#close-dialog")).to_be_visible()
+        assert no_sideways_scroll(page)
+        page.locator("#close-confirm").click()
+        expect(chat_item(page, shopper.session_id)).to_have_count(0)
+        expect(page.locator("#app-view")).to_have_attribute("data-view", "list")
+        expect(page.locator("#availability")).to_be_visible()
+    finally:
+        shopper.disconnect()
+        release(running_bridge, shopper.session_id)
+
+
+def test_the_agent_chooses_the_language_and_server_errors_are_worded_in_it(running_bridge, new_page, screenshot):
+    # By default the browser's language: an English browser gets the English console.
+    english = new_page(viewport=LAPTOP, locale="en-US")
+    english.goto(running_bridge.url + "/agent")
+    expect(english.locator("html")).to_have_attribute("lang", "en")
+    expect(english.locator("#login-submit")).to_have_text("Log in")
+    expect(english.get_by_label("Username", exact=True)).to_be_visible()
+
+    page = new_page(viewport=LAPTOP, **TURKISH)
+    page.goto(running_bridge.url + "/agent")
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    expect(page.locator("#login-submit")).to_have_text("Giriş yap")
+    expect(page.locator('#login-view .lang-switch [data-lang="tr"]')).to_have_attribute("aria-pressed", "true")
+
+    # Switched on the login form; remembered over a reload (and a later login).
+    page.locator('#login-view .lang-switch [data-lang="en"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    expect(page.locator('#login-view .lang-switch [data-lang="en"]')).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator("#login-username").fill("ayse")
+    page.locator("#login-password").fill(running_bridge.passwords["ayse"])
+    page.locator("#login-password").press("Enter")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    expect(page.locator("#connection")).to_have_text("Connected")
+    expect(page.locator("#logout")).to_have_text("Log out")
+    expect(page.locator("#chat-title")).to_have_text("No chat selected")
+    expect(page).to_have_title("Kuzey Support · Agent console")
+
+    shopper = running_bridge.shopper()
+    try:
+        shopper.say(ASK_FOR_A_PERSON)
+        item = queue_item(page, shopper.session_id)
+        expect(item).to_contain_text("Asked for an agent")
+        item.locator(".accept").click()
+        expect(chat_item(page, shopper.session_id)).to_be_visible()
+        expect(page.locator("#context-reason")).to_contain_text("Asked for an agent")
+        expect(page.locator("#context-customer")).to_contain_text("Unverified customer")
+        expect(page.locator("#composer-mode")).to_have_text("Reply to the customer")
+        screenshot(page, "english")
+
+        # The server refuses a message that is too long ({ok: false, error: {code: "too_long", ...}}):
+        # the console says so in its own words, in English, and gives the text back.
+        too_long = "x" * 4001
+        page.locator("#reply").fill(too_long)
+        page.locator("#reply").press("Enter")
+        expect(page.locator("#toast")).to_have_text("The message is too long; please shorten it.")
+        expect(page.locator("#reply")).to_have_value(too_long)
+
+        # Back to Turkish in the top bar: everything shown follows, the same error in Turkish.
+        page.locator('#app-view .lang-switch [data-lang="tr"]').click()
+        expect(page.locator("html")).to_have_attribute("lang", "tr")
+        expect(page.locator("#connection")).to_have_text("Bağlı")
+        expect(page.locator("#context-reason")).to_contain_text("Temsilci istedi")
+        expect(page.locator("#composer-mode")).to_have_text("Müşteriye yanıt")
+        expect(page.locator("#send")).to_have_text("Gönder")
+        page.locator("#reply").press("Enter")
+        expect(page.locator("#toast")).to_have_text("Mesaj çok uzun; lütfen kısaltın.")
+        assert page.evaluate("localStorage.getItem('kuzey.desk.lang')") == "tr"
+    finally:
+        shopper.disconnect()
+        release(running_bridge, shopper.session_id)
+
+
+def test_outside_support_hours_a_banner_says_that_shoppers_get_tickets(running_bridge, new_page, screenshot):
+    """The desk state's support_open and support_hours (this bridge is open around the clock, so the
+    banner is drawn from a made-up state through the console's own renderer)."""
+    page = log_in(new_page(viewport=LAPTOP, **TURKISH), running_bridge)
+    banner = page.locator("#hours-banner")
+    expect(banner).to_be_hidden()  # open, or a bridge that does not send the field yet
+    page.evaluate("KuzeyConsole.renderSupportHours({support_open: false, "
+                  "support_hours: 'Hafta içi 09:00-22:00, hafta sonu 10:00-18:00'})")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Mesai saatleri dışındayız: yeni talepler bilet olarak kaydediliyor, "
+                                   "sohbet sırası açılmıyor.")
+    expect(banner).to_contain_text("Destek saatleri: Hafta içi 09:00-22:00, hafta sonu 10:00-18:00")
+    screenshot(page, "outside-hours")
+    page.evaluate("KuzeyConsole.renderSupportHours({support_hours: 'Hafta içi 09:00-22:00'})")  # no field: open
+    expect(banner).to_be_hidden()
+    page.evaluate("KuzeyConsole.renderSupportHours({support_open: false, support_hours: {tr: 'Her gün', en: 'Every day'}})")
+    page.locator('#app-view .lang-switch [data-lang="en"]').click()
+    expect(banner).to_contain_text("outside support hours")
+    expect(banner).to_contain_text("Support hours: Every day")
+    page.evaluate("KuzeyConsole.renderSupportHours({support_open: true})")
+    expect(banner).to_be_hidden()

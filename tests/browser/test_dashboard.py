@@ -1,13 +1,17 @@
 """The manager's dashboard (widget/manager/) in Chromium against the real bridge.
 
-The admin logs in through the form, sees the key figures and the charts of the week of the
-report fixtures (tests/report_fixtures.py), switches to the month, downloads a CSV; on a phone
-the page still fits; an agent who logs in is told the page is for managers only."""
+The admin logs in through the form and lands on today; sees the key figures and the charts of
+the week of the report fixtures (tests/report_fixtures.py), switches to the month, downloads a
+CSV that Turkish Excel reads (";" and decimal commas); on a phone the page still fits; an agent
+who logs in is told the page is for managers only."""
+import csv
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from bot.reports.periods import local_today, period_of
 from tests import report_fixtures as fx
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.browser.login import log_in_at
@@ -30,6 +34,7 @@ def log_in(page, bridge, username="yonetici"):
 
 
 def show_week_of_fixtures(page):
+    page.get_by_label("Dönem", exact=True).select_option("week")
     page.get_by_label("Tarih", exact=True).fill(fx.WEEK.isoformat())
     expect(page.locator("#period-title")).to_have_text("Haftalık rapor · 16–22 Kasım 2026")
 
@@ -37,6 +42,10 @@ def show_week_of_fixtures(page):
 def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, screenshot, tmp_path):
     page = log_in(new_page(viewport=LAPTOP), bridge)
     expect(page.locator("#app-view")).to_be_visible()
+    # It opens on today (in Istanbul), not on the week.
+    today = period_of("day", local_today(bridge.settings.report_timezone), bridge.settings.report_timezone)
+    expect(page.get_by_label("Dönem", exact=True)).to_have_value("day")
+    expect(page.locator("#period-title")).to_have_text(f"Günlük rapor · {today.label}")
     expect(page.locator(".kpi")).to_have_count(10)
     show_week_of_fixtures(page)
     expect(page.locator("#period-sub")).to_have_text("Önceki dönem: 9–15 Kasım 2026")
@@ -60,6 +69,9 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     # Tables; a shopper's text stays text.
     expect(page.locator("#not-understood")).to_contain_text("kupon kodu calismiyor")
     expect(page.locator("#tags tbody tr").first).to_contain_text("Kargo gecikmesi")
+    # The resolution tags once: as a table with their counts, not also as a chart of the same.
+    expect(page.get_by_text("Temsilcilerin sonuç etiketleri", exact=True)).to_have_count(1)
+    expect(page.locator('[data-chart="resolution_tags"]')).to_have_count(0)
     expect(page.locator("#agents")).to_contain_text("Ayşe K.")
     screenshot(page, "laptop-week")
 
@@ -77,7 +89,10 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     download.save_as(path)
     content = path.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
-    assert "Temsilci,Sohbet" in content.decode("utf-8-sig") and "Ayşe K." in content.decode("utf-8-sig")
+    text = content.decode("utf-8-sig")
+    assert text.startswith("Temsilci no;Temsilci;Sohbet;")
+    ayse = next(row for row in csv.DictReader(io.StringIO(text), delimiter=";") if row["Temsilci"] == "Ayşe K.")
+    assert re.fullmatch(r"\d+,\d\d", ayse["CSAT ortalaması (1-5)"])
     screenshot(page, "laptop-month")
 
 

@@ -217,3 +217,77 @@ def test_after_an_answer_and_thanks_the_shopper_rates_with_buttons(running_bridg
     expect(page.locator(MESSAGES).last).to_contain_text("Thank you for your feedback", timeout=30_000)
     expect(page.locator(".kd-quick-reply")).to_have_count(0)
     screenshot(page, "csat-thanks")
+
+
+HEADER_CONTROL_IS_ON_TOP = """element => {
+    const box = element.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return hit === element || element.contains(hit);
+}"""
+
+
+@pytest.mark.parametrize("path, live_support, language_link", [
+    ("/", "Canlı destek", "English"), ("/en", "Live support", "Türkçe"),
+])
+def test_the_open_widget_leaves_the_storefront_header_usable_on_a_desktop(
+        running_bridge, new_page, screenshot, path, live_support, language_link):
+    page = new_page(viewport=LAPTOP)
+    page.goto(running_bridge.url + path)
+    header_button = page.locator("header").get_by_role("button", name=live_support)
+    header_link = page.locator("header").get_by_role("link", name=language_link)
+    expect(header_link).to_be_visible()
+    page.locator("#kd-launcher").click()
+    expect(page.locator("#kd-panel")).to_be_visible()
+    expect(page.locator("#kd-connection")).to_be_hidden()
+    page.wait_for_timeout(300)  # the opening animation
+    for control in (header_button, header_link):
+        assert control.evaluate(HEADER_CONTROL_IS_ON_TOP), f"the open panel covers {control}"
+    # The panel keeps below the header, still a usable chat window.
+    panel = page.locator("#kd-panel").bounding_box()
+    header = page.locator("header").bounding_box()
+    assert panel["y"] >= header["y"] + header["height"] and panel["height"] >= 360
+    assert page.locator("#kd-input").evaluate(HEADER_CONTROL_IS_ON_TOP)
+    screenshot(page, "desktop-open")
+
+    # Still works as a header button: pressing it (with the panel open) keeps the chat open.
+    header_button.click()
+    expect(page.locator("#kd-panel")).to_be_visible()
+    # Scrolled down, the header is gone and the panel takes its full height again.
+    page.mouse.wheel(0, 600)
+    page.wait_for_function("() => document.querySelector('#kd-panel').getBoundingClientRect().height >= 600")
+
+
+def test_the_order_status_puts_the_tracking_link_on_its_own_line(running_bridge, new_page, screenshot):
+    """An order in transit: the tracking link and the estimated delivery are separate lines."""
+    page = new_page(viewport=LAPTOP)
+    page.goto(running_bridge.url + "/")
+    page.locator("#kd-launcher").click()
+    expect(page.locator("#kd-connection")).to_be_hidden()
+    page.locator("#kd-input").fill("400142 nolu siparişim nerede")
+    page.keyboard.press("Enter")
+    expect(page.locator(BOT).last).to_contain_text(re.compile("e-posta", re.I), timeout=60_000)
+    settled(page)
+    page.locator("#kd-input").fill("elif.aslan@example.com")
+    page.keyboard.press("Enter")
+    answer = page.locator(f"{BOT} .kd-bubble", has_text="Tahmini teslim")
+    expect(answer).to_have_count(1, timeout=60_000)
+    link = answer.locator("a.kd-link")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", re.compile(r"^https?://.*56603117226"))
+    assert "Tahmini" not in link.inner_text()
+    lines = [line.strip() for line in answer.inner_text().split("\n")]
+    link_line = next(line for line in lines if "http" in line)
+    assert "Tahmini" not in link_line, lines
+    assert any(line.startswith("Tahmini teslim:") for line in lines), lines
+    # Drawn on separate lines too: the estimate starts below the link.
+    estimate_top = answer.evaluate("""bubble => {
+        const range = document.createRange();
+        const node = Array.from(bubble.childNodes).find(n => n.nodeType === 3 && n.textContent.includes('Tahmini'));
+        const start = node.textContent.indexOf('Tahmini');
+        range.setStart(node, start);
+        range.setEnd(node, start + 7);
+        return range.getBoundingClientRect().top;
+    }""")
+    link_box = link.bounding_box()
+    assert estimate_top >= link_box["y"] + link_box["height"] - 1
+    screenshot(page, "order-status")

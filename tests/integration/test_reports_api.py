@@ -2,6 +2,7 @@
 errors for bad parameters, the same figures as `build_report` on the same database."""
 import csv
 import io
+import re
 
 import pytest
 import requests
@@ -41,6 +42,7 @@ def test_only_a_logged_in_admin_gets_reports(bridge, path):
 @pytest.mark.parametrize("params, words", [
     ({"period": "year"}, "Dönem"), ({"date": "2026-13-45"}, "Tarih"), ({"date": "23.11.2026"}, "Tarih"),
     ({"agent": "ayse"}, "Temsilci"), ({"language": "de"}, "Dil"), ({"group": "customers"}, "Tablo"),
+    ({"group": "series", "lang": "de"}, "CSV dili"),
 ])
 def test_bad_parameters_get_a_clear_turkish_answer(bridge, params, words):
     path = "/api/reports.csv" if "group" in params else "/api/reports"
@@ -83,11 +85,23 @@ def test_csv_with_a_bom_for_excel(bridge):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="kuzey-rapor-week-2026-11-16-series.csv"'
     assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # Turkish by default: ";" and decimal commas, which Turkish Excel splits into cells and numbers.
+    text = response.content.decode("utf-8-sig")
+    assert text.startswith("Başlangıç;Dilim;Sohbet;")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [row["Başlangıç"][:10] for row in rows] == [f"2026-11-{day}" for day in range(16, 23)]
     assert sum(int(row["Sohbet"]) for row in rows) >= 5
     assert rows[4]["Asistanın çözdüğü (%)"] == ""  # Friday: no contact, an empty cell rather than 0
+    assert all(re.fullmatch(r"(\d+,\d)?", row["Asistanın çözdüğü (%)"]) for row in rows)
 
     agents = get(bridge, "/api/reports.csv", bridge.token("yonetici"), date="2026-11-18", group="agents")
-    names = [row["Temsilci"] for row in csv.DictReader(io.StringIO(agents.content.decode("utf-8-sig")))]
+    names = [row["Temsilci"] for row in csv.DictReader(io.StringIO(agents.content.decode("utf-8-sig")), delimiter=";")]
     assert "Ayşe K." in names
+
+    english = get(bridge, "/api/reports.csv", bridge.token("yonetici"), period="week", date="2026-11-18",
+                  group="series", lang="en")
+    assert english.status_code == 200 and english.content.startswith(b"\xef\xbb\xbf")
+    english_rows = list(csv.DictReader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert [row["Contacts"] for row in english_rows] == [row["Sohbet"] for row in rows]
+    assert [row["Containment (%)"] for row in english_rows] == [
+        row["Asistanın çözdüğü (%)"].replace(",", ".") for row in rows]

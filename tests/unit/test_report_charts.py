@@ -125,13 +125,33 @@ def test_key_figures_table_compares_with_the_period_before():
 def test_csv_rows_have_every_total_in_a_stable_order():
     report = sample_report()
     for group in CSV_GROUPS:
-        rows = list(csv.reader(io.StringIO(csv_text(report[group], group))))
-        assert len(rows) == len(report[group]) + 1
-        assert rows[0][-len(TOTALS_COLUMNS):] == [header for _, header, _ in TOTALS_COLUMNS]
-    series = list(csv.DictReader(io.StringIO(csv_text(report["series"], "series"))))
+        for lang, delimiter in (("tr", ";"), ("en", ",")):
+            rows = list(csv.reader(io.StringIO(csv_text(report[group], group, lang)), delimiter=delimiter))
+            assert len(rows) == len(report[group]) + 1
+            assert rows[0][-len(TOTALS_COLUMNS):] == [headers[lang] for _, headers, _ in TOTALS_COLUMNS]
+            assert all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_the_turkish_csv_has_semicolons_and_decimal_commas_for_turkish_excel():
+    report = sample_report()
+    text = csv_text(report["series"], "series")  # Turkish unless asked otherwise
+    assert text.splitlines()[0].startswith("Başlangıç;Dilim;Sohbet;")
+    series = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     first, last = series[0], series[-1]
     assert (first["Başlangıç"], first["Sohbet"], first["Asistanın çözdüğü (%)"], first["İlk yanıt (sn, ort.)"]) == (
-        "2026-11-23", "8", "75.0", "70")
+        "2026-11-23", "8", "75,0", "70")
     assert (last["Sohbet"], last["Asistanın çözdüğü (%)"], last["CSAT ortalaması (1-5)"]) == ("0", "", "")
-    agents = list(csv.DictReader(io.StringIO(csv_text(report["agents"], "agents"))))
+    assert all("." not in row["Asistanın çözdüğü (%)"] for row in series)
+    agents = list(csv.DictReader(io.StringIO(csv_text(report["agents"], "agents", "tr")), delimiter=";"))
     assert agents[1]["Temsilci"] == "Mehmet <b>Y.</b>"
+    scores = [row["CSAT ortalaması (1-5)"] for row in agents if row["CSAT ortalaması (1-5)"]]
+    assert scores and all(re.fullmatch(r"\d,\d\d", score) for score in scores)
+
+
+def test_the_english_csv_keeps_commas_and_decimal_points():
+    report = sample_report()
+    text = csv_text(report["series"], "series", "en")
+    assert text.splitlines()[0].startswith("Start,Slice,Contacts,")
+    first = next(csv.DictReader(io.StringIO(text)))
+    assert (first["Start"], first["Contacts"], first["Containment (%)"], first["First response (s, avg.)"]) == (
+        "2026-11-23", "8", "75.0", "70")

@@ -53,9 +53,10 @@ def ask_dashboard(settings, requests):
 def test_dashboard_figures_are_the_hand_computed_ones(world):
     settings, agents = world
     week = {"period": "week", "date": "2026-11-18"}
-    body, series_csv, agents_csv = ask_dashboard(settings, [
+    body, series_csv, agents_csv, english_csv = ask_dashboard(settings, [
         ("/api/reports", week), ("/api/reports.csv", {**week, "group": "series"}),
-        ("/api/reports.csv", {**week, "group": "agents"})])
+        ("/api/reports.csv", {**week, "group": "agents", "lang": "tr"}),
+        ("/api/reports.csv", {**week, "group": "agents", "lang": "en"})])
     report = json.loads(body)["report"]
     for name, value in fx.EXPECTED_WEEK.items():
         assert report["totals"][name] == value, name
@@ -63,14 +64,19 @@ def test_dashboard_figures_are_the_hand_computed_ones(world):
         assert report["previous_totals"][name] == value, name
     assert json.loads(body)["summary"][0] == "16–22 Kasım 2026 haftasında 5 sohbet oldu (önceki hafta 2; %150 artış)."
 
-    days = list(csv.DictReader(io.StringIO(series_csv.decode("utf-8-sig"))))
+    # Turkish by default: ";" between cells and decimal commas, as Turkish Excel reads them.
+    days = list(csv.DictReader(io.StringIO(series_csv.decode("utf-8-sig")), delimiter=";"))
     assert [int(row["Sohbet"]) for row in days] == [1, 1, 1, 1, 0, 0, 1]
-    assert days[0]["Asistanın çözdüğü (%)"] == "100.0" and days[1]["Asistanın çözdüğü (%)"] == "0.0"
-    by_agent = {row["Temsilci"]: row for row in csv.DictReader(io.StringIO(agents_csv.decode("utf-8-sig")))}
+    assert days[0]["Asistanın çözdüğü (%)"] == "100,0" and days[1]["Asistanın çözdüğü (%)"] == "0,0"
+    by_agent = {row["Temsilci"]: row for row in
+                csv.DictReader(io.StringIO(agents_csv.decode("utf-8-sig")), delimiter=";")}
     assert set(by_agent) == {"Ayşe K.", "Mehmet T."}
     ayse = by_agent["Ayşe K."]
     assert (ayse["Kuyrukta bekleme (sn, ort.)"], ayse["İlk yanıt (sn, ort.)"], ayse["İşlem süresi (sn, ort.)"],
-            ayse["CSAT ortalaması (1-5)"]) == ("120", "180", "780", "2.00")
+            ayse["CSAT ortalaması (1-5)"]) == ("120", "180", "780", "2,00")
+    assert english_csv.startswith(b"\xef\xbb\xbf")
+    english = {row["Agent"]: row for row in csv.DictReader(io.StringIO(english_csv.decode("utf-8-sig")))}
+    assert (english["Ayşe K."]["Time in queue (s, avg.)"], english["Ayşe K."]["CSAT average (1-5)"]) == ("120", "2.00")
 
 
 def test_the_html_report_shows_the_same_figures(world, tmp_path, monkeypatch):

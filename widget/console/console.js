@@ -6,223 +6,376 @@
  *
  * Rules kept throughout:
  *  - every text from the server goes into the page with textContent, never innerHTML;
- *  - every UI text comes from STRINGS (one table per language) so English can be added;
- *  - an ack error ({ok:false, error:{message}}) is shown in the #toast (role="alert").
+ *  - every UI text comes from STRINGS (string id -> {tr, en}); the agent picks the language
+ *    (TR/EN switch, kept in localStorage; by default the browser's language);
+ *  - an ack error ({ok:false, error:{code, message}}) is worded from STRINGS by its code and
+ *    shown in the #toast (role="alert").
  */
 (function () {
   'use strict';
 
   // ===================================================================== UI texts
 
-  const LANG = 'tr';
-
+  // One table: string id -> {tr, en}. Every id has both languages (tests/unit/test_console_strings.py
+  // checks it), so the table can move into a shared catalogue as it is. Families of words are ids
+  // with a prefix: reason.<code>, signal.<code>, status.<code>, category.<code>, state.<code>,
+  // kb.<id> ("the assistant should have known this") and error.<code>[.<event>] (ack errors).
   const STRINGS = {
-    tr: {
-      'app.title': 'Kuzey Destek · Temsilci paneli',
-      'app.logout': 'Çıkış yap',
-      'login.intro': 'Temsilci hesabınızla giriş yapın.',
-      'login.username': 'Kullanıcı adı',
-      'login.password': 'Şifre',
-      'login.submit': 'Giriş yap',
-      'login.busy': 'Giriş yapılıyor…',
-      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
-      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
-      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
-      'login.kicked': 'Sunucu bağlantıyı kapattı. Lütfen tekrar giriş yapın.',
-      'login.wrongRole': 'Bu sayfa müşteri temsilcileri içindir.',
-      'login.yourPage': 'Sizin sayfanız:',
-      'login.home.agent': 'Temsilci paneli',
-      'login.home.editor': 'İçerik stüdyosu',
-      'login.home.admin': 'Yönetici paneli',
-      'logout.confirm': '{n} açık sohbetiniz var; çıkarsanız müşteriler kuyruğa döner. Yine de çıkmak için tekrar "Çıkış yap"a basın.',
-      'conn.connecting': 'Bağlanıyor…',
-      'conn.online': 'Bağlı',
-      'conn.offline': 'Bağlantı koptu, yeniden deneniyor…',
-      'nav.label': 'Kuyruk ve sohbetlerim',
-      'nav.available': 'Müsaitim (yeni sohbet alabilirim)',
-      'nav.queue': 'Bekleyenler',
-      'nav.queueEmpty': 'Bekleyen müşteri yok.',
-      'nav.myChats': 'Sohbetlerim',
-      'nav.chatsEmpty': 'Açık sohbetiniz yok.',
-      'queue.accept': 'Üstlen',
-      'queue.acceptLabel': 'Üstlen: {name}, {reason}',
-      'queue.waitLabel': 'Bekleme süresi',
-      'queue.openPrefix': 'Önizle: ',
-      'chats.unread': 'okunmamış mesaj',
-      'chats.typing': 'yazıyor…',
-      'customer.guest': 'Misafir müşteri',
-      'chat.none': 'Sohbet seçilmedi',
-      'chat.emptyHint': 'Soldaki listeden bir sohbet açın ya da bekleyen bir müşteriyi üstlenin.',
-      'chat.transcript': 'Sohbet geçmişi',
-      'chat.transfer': 'Aktar',
-      'chat.handBack': 'Bota devret',
-      'chat.close': 'Kapat',
-      'chat.readOnly': 'Bu sohbet artık sizde değil; yalnızca okuyabilirsiniz.',
-      'chat.preview': 'Kuyruktaki sohbetin önizlemesi. Yanıt yazmak için üstlenin.',
-      'chat.loading': 'Sohbet yükleniyor…',
-      'chat.typing': 'Müşteri yazıyor…',
-      'chat.meta': '{lang} · {state} · başlangıç {time}',
-      'composer.cannedLabel': 'Hazır yanıt',
-      'composer.cannedPlaceholder': 'Hazır yanıt ekle…',
-      'composer.noteToggle': 'İç not (müşteri görmez)',
-      'composer.replyLabel': 'Yanıtınız',
-      'composer.replyPlaceholder': 'Müşteriye yanıt yazın… (Enter gönderir, Shift+Enter yeni satır)',
-      'composer.notePlaceholder': 'İç not yazın; müşteri bu notu görmez… (Enter ekler)',
-      'composer.send': 'Gönder',
-      'composer.sendNote': 'Not ekle',
-      'sender.shopper': 'Müşteri',
-      'sender.bot': 'Asistan',
-      'sender.agent': 'Temsilci',
-      'sender.system': 'Sistem',
-      'sender.note': 'İç not',
-      'msg.suggestions': 'Öneriler: ',
-      'offer.title': 'Yeni sohbet teklifi',
-      'offer.accept': 'Kabul et',
-      'offer.decline': 'Reddet',
-      'offer.countdown': 'Kalan süre: {s} sn',
-      'offer.announce': 'Yeni sohbet teklifi: {name}, {reason}',
-      'title.offer': '(1) Yeni sohbet',
-      'title.message': '({n}) Yeni mesaj',
-      'context.label': 'Müşteri bilgileri',
-      'context.title': 'Bağlam',
-      'context.empty': 'Bir sohbet açıldığında müşterinin bilgileri burada görünür.',
-      'context.reason': 'Neden temsilciye geldi',
-      'context.queuedAt': 'Kuyruğa giriş: {time}',
-      'context.frustration': 'Memnuniyetsizlik puanı',
-      'context.noSignals': 'Belirgin bir işaret yok.',
-      'context.customer': 'Müşteri',
-      'context.unverified': 'Doğrulanmamış müşteri',
-      'context.unverifiedHint': 'Müşteri kimliğini doğrulamadı; sipariş ve iletişim bilgileri gösterilmiyor.',
-      'context.unavailable': 'Müşteri bilgileri şu an alınamıyor (mağaza sistemine ulaşılamadı).',
-      'context.name': 'Ad',
-      'context.email': 'E-posta',
-      'context.phone': 'Telefon',
-      'context.phoneMasked': '•••• {last4}',
-      'context.orders': 'Siparişler',
-      'context.returns': 'İadeler',
-      'context.complaints': 'Şikâyetler',
-      'context.earlier': 'Önceki sohbetler',
-      'context.none': 'Yok.',
-      'col.orderNo': 'Sipariş no',
-      'col.status': 'Durum',
-      'col.total': 'Tutar',
-      'col.date': 'Tarih',
-      'col.rma': 'İade kodu',
-      'col.reference': 'Referans',
-      'col.category': 'Konu',
-      'col.reason': 'Neden',
-      'col.rating': 'Puan',
-      'close.title': 'Sohbeti kapat',
-      'close.tags': 'Sonuç etiketleri',
-      'close.noTags': 'Etiketler yüklenemedi.',
-      'close.note': 'Kapanış notu (isteğe bağlı)',
-      'close.confirm': 'Sohbeti kapat',
-      'close.done': 'Sohbet kapatıldı; asistan müşteriden puan isteyecek.',
-      'transfer.title': 'Sohbeti aktar',
-      'transfer.agent': 'Temsilci',
-      'transfer.none': 'Bu sohbetin dilini konuşan, çevrimiçi başka temsilci yok.',
-      'transfer.confirm': 'Aktar',
-      'transfer.option': '{name} · {status} · {load}/{max} sohbet · {langs}',
-      'transfer.available': 'müsait',
-      'transfer.away': 'müsait değil',
-      'transfer.full': 'dolu',
-      'transfer.done': 'Sohbet {name} adlı temsilciye aktarıldı.',
-      'handBack.done': 'Sohbet asistana devredildi.',
-      'common.cancel': 'Vazgeç',
-      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
-      'error.timeout': 'Sunucu yanıt vermedi. Bağlantınızı kontrol edip tekrar deneyin.',
-      'error.canned': 'Hazır yanıtlar yüklenemedi.',
-      'lang.tr': 'TR',
-      'lang.en': 'EN',
-      'langName.tr': 'Türkçe',
-      'langName.en': 'İngilizce',
-      'hoursShort': '{h} sa {m} dk',
-      'alert.proof': 'Güvenlik uyarısı ({time}): {order} numaralı sipariş için son {minutes} dakikada {failures} hatalı doğrulama denemesi ({clients} farklı kaynaktan). Biri bu siparişin bilgilerini tahmin etmeye çalışıyor olabilir; müşteri bu siparişi sorarsa kimliğini dikkatle doğrulayın.',
-      'alert.dismiss': 'Uyarıyı kapat',
-      'title.alert': '(!) Güvenlik uyarısı',
+    'app.title': { tr: 'Kuzey Destek · Temsilci paneli', en: 'Kuzey Support · Agent console' },
+    'app.logout': { tr: 'Çıkış yap', en: 'Log out' },
+    'app.language': { tr: 'Panel dili', en: 'Console language' },
+    'login.intro': { tr: 'Temsilci hesabınızla giriş yapın.', en: 'Log in with your agent account.' },
+    'login.username': { tr: 'Kullanıcı adı', en: 'Username' },
+    'login.password': { tr: 'Şifre', en: 'Password' },
+    'login.submit': { tr: 'Giriş yap', en: 'Log in' },
+    'login.busy': { tr: 'Giriş yapılıyor…', en: 'Logging in…' },
+    'login.missing': { tr: 'Kullanıcı adı ve şifre gerekli.', en: 'Username and password are required.' },
+    'login.failed': { tr: 'Giriş yapılamadı. Lütfen tekrar deneyin.', en: 'Could not log in. Please try again.' },
+    'login.network': {
+      tr: 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
+      en: 'Cannot reach the server. Check your connection and try again.',
     },
-    // The console is Turkish for now; the security alert already has its English words.
-    en: {
-      'alert.proof': 'Security alert ({time}): order {order} had {failures} failed ownership checks in the last {minutes} minutes (from {clients} different sources). Someone may be guessing this order\'s details; verify the customer carefully if they ask about it.',
-      'alert.dismiss': 'Dismiss alert',
-      'title.alert': '(!) Security alert',
+    'login.expired': {
+      tr: 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
+      en: 'Your session is invalid or has expired. Please log in again.',
     },
+    'login.kicked': {
+      tr: 'Sunucu bağlantıyı kapattı. Lütfen tekrar giriş yapın.',
+      en: 'The server closed the connection. Please log in again.',
+    },
+    'login.wrongRole': { tr: 'Bu sayfa müşteri temsilcileri içindir.', en: 'This page is for support agents.' },
+    'login.yourPage': { tr: 'Sizin sayfanız:', en: 'Your page:' },
+    'login.home.agent': { tr: 'Temsilci paneli', en: 'Agent console' },
+    'login.home.editor': { tr: 'İçerik stüdyosu', en: 'Content studio' },
+    'login.home.admin': { tr: 'Yönetici paneli', en: 'Manager dashboard' },
+    'logout.confirm': {
+      tr: '{n} açık sohbetiniz var; çıkarsanız müşteriler kuyruğa döner. Yine de çıkmak için tekrar "Çıkış yap"a basın.',
+      en: 'You have {n} open chats; if you log out, the customers go back to the queue. Press "Log out" again to log out anyway.',
+    },
+    'conn.connecting': { tr: 'Bağlanıyor…', en: 'Connecting…' },
+    'conn.online': { tr: 'Bağlı', en: 'Connected' },
+    'conn.offline': { tr: 'Bağlantı koptu, yeniden deneniyor…', en: 'Connection lost, retrying…' },
+    'hours.closed': {
+      tr: 'Mesai saatleri dışındayız: yeni talepler bilet olarak kaydediliyor, sohbet sırası açılmıyor.',
+      en: 'We are outside support hours: new requests are saved as tickets and no chats are queued.',
+    },
+    'hours.schedule': { tr: 'Destek saatleri: {hours}', en: 'Support hours: {hours}' },
+    'nav.label': { tr: 'Kuyruk ve sohbetlerim', en: 'Queue and my chats' },
+    'nav.available': { tr: 'Müsaitim (yeni sohbet alabilirim)', en: 'Available (I can take new chats)' },
+    'nav.queue': { tr: 'Bekleyenler', en: 'Waiting' },
+    'nav.queueEmpty': { tr: 'Bekleyen müşteri yok.', en: 'No customers waiting.' },
+    'nav.myChats': { tr: 'Sohbetlerim', en: 'My chats' },
+    'nav.chatsEmpty': { tr: 'Açık sohbetiniz yok.', en: 'You have no open chats.' },
+    'queue.accept': { tr: 'Üstlen', en: 'Take' },
+    'queue.acceptLabel': { tr: 'Üstlen: {name}, {reason}', en: 'Take: {name}, {reason}' },
+    'queue.waitLabel': { tr: 'Bekleme süresi', en: 'Waiting time' },
+    'queue.openPrefix': { tr: 'Önizle: ', en: 'Preview: ' },
+    'chats.unread': { tr: 'okunmamış mesaj', en: 'unread messages' },
+    'chats.typing': { tr: 'yazıyor…', en: 'typing…' },
+    'customer.guest': { tr: 'Misafir müşteri', en: 'Guest customer' },
+    'chat.none': { tr: 'Sohbet seçilmedi', en: 'No chat selected' },
+    'chat.emptyHint': {
+      tr: 'Soldaki listeden bir sohbet açın ya da bekleyen bir müşteriyi üstlenin.',
+      en: 'Open a chat from the list on the left or take a waiting customer.',
+    },
+    'chat.transcript': { tr: 'Sohbet geçmişi', en: 'Chat history' },
+    'chat.back': { tr: 'Sohbetler', en: 'Chats' },
+    'chat.showContext': { tr: 'Müşteri bilgileri', en: 'Customer details' },
+    'chat.backToChat': { tr: 'Sohbete dön', en: 'Back to the chat' },
+    'chat.transfer': { tr: 'Aktar', en: 'Transfer' },
+    'chat.handBack': { tr: 'Bota devret', en: 'Hand back to bot' },
+    'chat.close': { tr: 'Kapat', en: 'Close' },
+    'chat.readOnly': {
+      tr: 'Bu sohbet artık sizde değil; yalnızca okuyabilirsiniz.',
+      en: 'This chat is no longer yours; you can only read it.',
+    },
+    'chat.preview': {
+      tr: 'Kuyruktaki sohbetin önizlemesi. Yanıt yazmak için üstlenin.',
+      en: 'Preview of a queued chat. Take it to reply.',
+    },
+    'chat.loading': { tr: 'Sohbet yükleniyor…', en: 'Loading the chat…' },
+    'chat.typing': { tr: 'Müşteri yazıyor…', en: 'Customer is typing…' },
+    'chat.meta': { tr: '{lang} · {state} · başlangıç {time}', en: '{lang} · {state} · started {time}' },
+    'composer.cannedLabel': { tr: 'Hazır yanıt', en: 'Canned response' },
+    'composer.cannedPlaceholder': { tr: 'Hazır yanıt ekle…', en: 'Insert a canned response…' },
+    'composer.noteToggle': { tr: 'İç not (müşteri görmez)', en: 'Internal note (hidden from the customer)' },
+    'composer.modeReply': { tr: 'Müşteriye yanıt', en: 'Reply to the customer' },
+    'composer.modeNote': { tr: 'İç not: müşteri görmez', en: 'Internal note: the customer does not see it' },
+    'composer.backToReply': {
+      tr: 'Not eklendi; yazdığınız sonraki mesaj müşteriye gider.',
+      en: 'Note added; your next message goes to the customer.',
+    },
+    'composer.replyLabel': { tr: 'Yanıtınız', en: 'Your reply' },
+    'composer.replyPlaceholder': {
+      tr: 'Müşteriye yanıt yazın… (Enter gönderir, Shift+Enter yeni satır)',
+      en: 'Write a reply to the customer… (Enter sends, Shift+Enter for a new line)',
+    },
+    'composer.notePlaceholder': {
+      tr: 'İç not yazın; müşteri bu notu görmez… (Enter ekler)',
+      en: 'Write an internal note; the customer does not see it… (Enter adds it)',
+    },
+    'composer.send': { tr: 'Gönder', en: 'Send' },
+    'composer.sendNote': { tr: 'Not ekle', en: 'Add note' },
+    'sender.shopper': { tr: 'Müşteri', en: 'Customer' },
+    'sender.bot': { tr: 'Asistan', en: 'Assistant' },
+    'sender.agent': { tr: 'Temsilci', en: 'Agent' },
+    'sender.system': { tr: 'Sistem', en: 'System' },
+    'sender.note': { tr: 'İç not', en: 'Internal note' },
+    'msg.suggestions': { tr: 'Öneriler: ', en: 'Suggestions: ' },
+    'offer.title': { tr: 'Yeni sohbet teklifi', en: 'New chat offer' },
+    'offer.accept': { tr: 'Kabul et', en: 'Accept' },
+    'offer.decline': { tr: 'Reddet', en: 'Decline' },
+    'offer.countdown': { tr: 'Kalan süre: {s} sn', en: 'Time left: {s} s' },
+    'offer.announce': { tr: 'Yeni sohbet teklifi: {name}, {reason}', en: 'New chat offer: {name}, {reason}' },
+    'title.offer': { tr: '(1) Yeni sohbet', en: '(1) New chat' },
+    'title.message': { tr: '({n}) Yeni mesaj', en: '({n}) New message' },
+    'title.alert': { tr: '(!) Güvenlik uyarısı', en: '(!) Security alert' },
+    'context.label': { tr: 'Müşteri bilgileri', en: 'Customer details' },
+    'context.title': { tr: 'Bağlam', en: 'Context' },
+    'context.empty': {
+      tr: 'Bir sohbet açıldığında müşterinin bilgileri burada görünür.',
+      en: 'When a chat is open, the customer\'s details appear here.',
+    },
+    'context.reason': { tr: 'Neden temsilciye geldi', en: 'Why it came to an agent' },
+    'context.queuedAt': { tr: 'Kuyruğa giriş: {time}', en: 'Queued at: {time}' },
+    'context.frustration': { tr: 'Memnuniyetsizlik puanı', en: 'Frustration score' },
+    'context.noSignals': { tr: 'Belirgin bir işaret yok.', en: 'No clear signs.' },
+    'context.customer': { tr: 'Müşteri', en: 'Customer' },
+    'context.unverified': { tr: 'Doğrulanmamış müşteri', en: 'Unverified customer' },
+    'context.unverifiedHint': {
+      tr: 'Müşteri kimliğini doğrulamadı; sipariş ve iletişim bilgileri gösterilmiyor.',
+      en: 'The customer has not verified their identity; orders and contact details are not shown.',
+    },
+    'context.unavailable': {
+      tr: 'Müşteri bilgileri şu an alınamıyor (mağaza sistemine ulaşılamadı).',
+      en: 'Customer details cannot be fetched right now (the store system is unreachable).',
+    },
+    'context.name': { tr: 'Ad', en: 'Name' },
+    'context.email': { tr: 'E-posta', en: 'E-mail' },
+    'context.phone': { tr: 'Telefon', en: 'Phone' },
+    'context.phoneMasked': { tr: '•••• {last4}', en: '•••• {last4}' },
+    'context.orders': { tr: 'Siparişler', en: 'Orders' },
+    'context.returns': { tr: 'İadeler', en: 'Returns' },
+    'context.complaints': { tr: 'Şikâyetler', en: 'Complaints' },
+    'context.earlier': { tr: 'Önceki sohbetler', en: 'Earlier chats' },
+    'context.none': { tr: 'Yok.', en: 'None.' },
+    'col.orderNo': { tr: 'Sipariş no', en: 'Order no' },
+    'col.status': { tr: 'Durum', en: 'Status' },
+    'col.total': { tr: 'Tutar', en: 'Total' },
+    'col.date': { tr: 'Tarih', en: 'Date' },
+    'col.rma': { tr: 'İade kodu', en: 'Return code' },
+    'col.reference': { tr: 'Referans', en: 'Reference' },
+    'col.category': { tr: 'Konu', en: 'Topic' },
+    'col.reason': { tr: 'Neden', en: 'Reason' },
+    'col.rating': { tr: 'Puan', en: 'Rating' },
+    'close.title': { tr: 'Sohbeti kapat', en: 'Close the chat' },
+    'close.tags': { tr: 'Sonuç etiketleri', en: 'Resolution tags' },
+    'close.noTags': { tr: 'Etiketler yüklenemedi.', en: 'The tags could not be loaded.' },
+    'close.note': { tr: 'Kapanış notu (isteğe bağlı)', en: 'Closing note (optional)' },
+    'close.confirm': { tr: 'Sohbeti kapat', en: 'Close the chat' },
+    'close.done': {
+      tr: 'Sohbet kapatıldı; asistan müşteriden puan isteyecek.',
+      en: 'Chat closed; the assistant will ask the customer for a rating.',
+    },
+    'transfer.title': { tr: 'Sohbeti aktar', en: 'Transfer the chat' },
+    'transfer.agent': { tr: 'Temsilci', en: 'Agent' },
+    'transfer.none': {
+      tr: 'Bu sohbetin dilini konuşan, çevrimiçi başka temsilci yok.',
+      en: 'No other agent who speaks this chat\'s language is online.',
+    },
+    'transfer.confirm': { tr: 'Aktar', en: 'Transfer' },
+    'transfer.option': {
+      tr: '{name} · {status} · {load}/{max} sohbet · {langs}',
+      en: '{name} · {status} · {load}/{max} chats · {langs}',
+    },
+    'transfer.available': { tr: 'müsait', en: 'available' },
+    'transfer.away': { tr: 'müsait değil', en: 'away' },
+    'transfer.full': { tr: 'dolu', en: 'full' },
+    'transfer.done': { tr: 'Sohbet {name} adlı temsilciye aktarıldı.', en: 'The chat was transferred to {name}.' },
+    'handBack.done': { tr: 'Sohbet asistana devredildi.', en: 'The chat was handed back to the assistant.' },
+    'common.cancel': { tr: 'Vazgeç', en: 'Cancel' },
+    'lang.tr': { tr: 'TR', en: 'TR' },
+    'lang.en': { tr: 'EN', en: 'EN' },
+    'langName.tr': { tr: 'Türkçe', en: 'Turkish' },
+    'langName.en': { tr: 'İngilizce', en: 'English' },
+    'hoursShort': { tr: '{h} sa {m} dk', en: '{h} h {m} min' },
+    'alert.proof': {
+      tr: 'Güvenlik uyarısı ({time}): {order} numaralı sipariş için son {minutes} dakikada {failures} hatalı doğrulama denemesi ({clients} farklı kaynaktan). Biri bu siparişin bilgilerini tahmin etmeye çalışıyor olabilir; müşteri bu siparişi sorarsa kimliğini dikkatle doğrulayın.',
+      en: 'Security alert ({time}): order {order} had {failures} failed ownership checks in the last {minutes} minutes (from {clients} different sources). Someone may be guessing this order\'s details; verify the customer carefully if they ask about it.',
+    },
+    'alert.dismiss': { tr: 'Uyarıyı kapat', en: 'Dismiss alert' },
+
+    // Errors. Acks ({ok:false, error:{code, message}}) are worded by code, and by code and event
+    // where the same code means different things (error.<code>.<event>); an unknown code shows
+    // the server's own message. The codes: DeskError(...) and failure(...) in bot/desk/*.py.
+    'error.generic': { tr: 'İşlem yapılamadı. Lütfen tekrar deneyin.', en: 'That did not work. Please try again.' },
+    'error.timeout': {
+      tr: 'Sunucu yanıt vermedi. Bağlantınızı kontrol edip tekrar deneyin.',
+      en: 'The server did not answer. Check your connection and try again.',
+    },
+    'error.canned': { tr: 'Hazır yanıtlar yüklenemedi.', en: 'The canned responses could not be loaded.' },
+    'error.invalid': { tr: 'Geçersiz istek.', en: 'Invalid request.' },
+    'error.invalid.send': { tr: 'Boş mesaj gönderilemez.', en: 'An empty message cannot be sent.' },
+    'error.invalid.note': { tr: 'Boş not eklenemez.', en: 'An empty note cannot be added.' },
+    'error.invalid.transfer': { tr: 'Aktarılacak temsilciyi seçin.', en: 'Choose the agent to transfer to.' },
+    'error.invalid.close': { tr: 'Etiketler ya da kapanış notu geçersiz.', en: 'The tags or the closing note are not valid.' },
+    'error.invalid.set_available': {
+      tr: 'Müsaitlik durumunuz değiştirilemedi.',
+      en: 'Your availability could not be changed.',
+    },
+    'error.invalid.suggest_knowledge': {
+      tr: 'Yalnızca bu sohbetteki müşteri mesajları işaretlenebilir.',
+      en: 'Only the customer\'s messages in this chat can be marked.',
+    },
+    'error.too_long': { tr: 'Mesaj çok uzun; lütfen kısaltın.', en: 'The message is too long; please shorten it.' },
+    'error.too_long.suggest_knowledge': {
+      tr: 'Önerdiğiniz cevap çok uzun; lütfen kısaltın.',
+      en: 'Your suggested answer is too long; please shorten it.',
+    },
+    'error.unknown_event': {
+      tr: 'Sunucu bu işlemi tanımıyor; sayfayı yenileyin.',
+      en: 'The server does not know this action; please reload the page.',
+    },
+    'error.unauthorized': {
+      tr: 'Oturum açmanız gerekiyor.',
+      en: 'You need to log in.',
+    },
+    'error.unknown_conversation': { tr: 'Böyle bir sohbet yok.', en: 'There is no such chat.' },
+    'error.server_error': {
+      tr: 'Beklenmeyen bir hata oluştu. Lütfen tekrar deneyin.',
+      en: 'An unexpected error occurred. Please try again.',
+    },
+    'error.chat_limit': {
+      tr: 'En fazla {max} sohbet yürütebilirsiniz; önce bir sohbeti kapatın ya da aktarın.',
+      en: 'You can handle at most {max} chats; close or transfer one first.',
+    },
+    'error.not_waiting': { tr: 'Bu sohbet artık sırada değil.', en: 'This chat is no longer in the queue.' },
+    'error.no_offer': { tr: 'Bu sohbet size teklif edilmemiş.', en: 'This chat was not offered to you.' },
+    'error.bad_target': { tr: 'Aktarılacak temsilci geçersiz.', en: 'That agent cannot take the transfer.' },
+    'error.not_available': { tr: 'Bu sohbet açık değil.', en: 'This chat is not open.' },
+    'error.not_yours': { tr: 'Bu sohbet sizde değil.', en: 'This chat is not yours.' },
+    'error.not_yours.open': { tr: 'Bu sohbet başka bir temsilcide.', en: 'Another agent has this chat.' },
+    'error.taken': { tr: 'Bu sohbet başka bir temsilcide.', en: 'Another agent has this chat.' },
+    'error.not_yours.suggest_knowledge': {
+      tr: 'Yalnızca şu an ya da daha önce sizde olan sohbetleri işaretleyebilirsiniz.',
+      en: 'You can only mark chats that are or were yours.',
+    },
+    'error.no_session': {
+      tr: 'Sohbet oturumu bulunamadı; sayfayı yenileyin.',
+      en: 'The chat session was not found; please reload the page.',
+    },
+
+    // Why a chat came to people (conversation.reason).
+    'reason.requested': { tr: 'Temsilci istedi', en: 'Asked for an agent' },
+    'reason.frustration': { tr: 'Müşteri sinirli', en: 'Customer is upset' },
+    'reason.repeated_fallback': { tr: 'Asistan anlamadı', en: 'Assistant did not understand' },
+    'reason.assistant_failed': { tr: 'Asistan hata verdi', en: 'Assistant failed' },
+    'reason.assistant_unavailable': { tr: 'Asistan hata verdi', en: 'Assistant failed' },
+    'reason.verification_locked': { tr: 'Doğrulama kilitlendi', en: 'Verification locked' },
+    'reason.store_unavailable': { tr: 'Mağaza sistemine ulaşılamadı', en: 'Store system unreachable' },
+    'reason.transfer': { tr: 'Aktarıldı', en: 'Transferred' },
+
+    // Why the frustration score is what it is (detail.signals). Unknown keys are shown readable.
+    'signal.insult': { tr: 'Hakaret ediyor', en: 'Insults' },
+    'signal.anger': { tr: 'Öfkeli ifadeler', en: 'Angry words' },
+    'signal.public_threat': { tr: 'Şikâyeti herkese duyurmaktan söz ediyor', en: 'Threatens to complain publicly' },
+    'signal.legal_threat': { tr: 'Yasal yola başvurmaktan söz ediyor', en: 'Threatens legal action' },
+    'signal.negative': { tr: 'Olumsuz ifadeler', en: 'Negative words' },
+    'signal.impatience': { tr: 'Sabırsızlanıyor', en: 'Impatient' },
+    'signal.long_wait': { tr: 'Uzun süredir beklediğini söylüyor', en: 'Says they have waited long' },
+    'signal.repetition': { tr: 'Aynı şeyi tekrar soruyor', en: 'Asks the same again' },
+    'signal.negative_trend': { tr: 'Giderek gerginleşiyor', en: 'Getting more tense' },
+    'signal.bot_failures': { tr: 'Asistan anlamadı', en: 'Assistant did not understand' },
+    'signal.capitals': { tr: 'Büyük harflerle yazıyor', en: 'Writes in capitals' },
+    'signal.exclamations': { tr: 'Çok ünlem ya da soru işareti', en: 'Many exclamation or question marks' },
+
+    // The store's status codes of orders and returns (unknown codes are shown readable).
+    'status.odeme_bekleniyor': { tr: 'Ödeme bekleniyor', en: 'Awaiting payment' },
+    'status.hazirlaniyor': { tr: 'Hazırlanıyor', en: 'Being prepared' },
+    'status.kargoya_verildi': { tr: 'Kargoya verildi', en: 'Shipped' },
+    'status.dagitimda': { tr: 'Dağıtımda', en: 'Out for delivery' },
+    'status.teslim_edildi': { tr: 'Teslim edildi', en: 'Delivered' },
+    'status.teslim_edilemedi': { tr: 'Teslim edilemedi', en: 'Delivery failed' },
+    'status.iptal_edildi': { tr: 'İptal edildi', en: 'Cancelled' },
+    'status.iade_surecinde': { tr: 'İade sürecinde', en: 'Return in progress' },
+    'status.iade_edildi': { tr: 'İade edildi', en: 'Refunded' },
+    'status.acildi': { tr: 'Açıldı', en: 'Opened' },
+    'status.kargo_bekleniyor': { tr: 'Kargo bekleniyor', en: 'Awaiting shipment' },
+    'status.depoya_ulasti': { tr: 'Depoya ulaştı', en: 'Reached the warehouse' },
+    'status.inceleniyor': { tr: 'İnceleniyor', en: 'Under review' },
+    'status.onaylandi': { tr: 'Onaylandı', en: 'Approved' },
+    'status.reddedildi': { tr: 'Reddedildi', en: 'Rejected' },
+
+    // Complaint categories.
+    'category.kargo': { tr: 'Kargo ve teslimat', en: 'Shipping and delivery' },
+    'category.urun': { tr: 'Ürün', en: 'Product' },
+    'category.iade': { tr: 'İade ve para iadesi', en: 'Returns and refunds' },
+    'category.odeme': { tr: 'Ödeme ve fatura', en: 'Payment and invoice' },
+    'category.hizmet': { tr: 'Müşteri hizmetleri', en: 'Customer service' },
+    'category.diger': { tr: 'Diğer', en: 'Other' },
+    'category.unknown': { tr: 'Belirtilmedi', en: 'Not given' },
+
+    // Conversation states.
+    'state.bot': { tr: 'Asistanda', en: 'With the assistant' },
+    'state.queued': { tr: 'Kuyrukta', en: 'Queued' },
+    'state.agent': { tr: 'Temsilcide', en: 'With an agent' },
+    'state.closed': { tr: 'Kapandı', en: 'Closed' },
+    'state.ticket': { tr: 'Talep açıldı', en: 'Ticket opened' },
+
+    // "The assistant should have known this" (see that section below).
+    'kb.chat': { tr: 'Asistan bunu bilmeliydi', en: 'Assistant should know this' },
+    'kb.chatTitle': {
+      tr: 'Bu sohbeti "asistan bunu bilmeliydi" diye editörlere işaretleyin',
+      en: 'Mark this chat for the editors as "the assistant should have known this"',
+    },
+    'kb.message': { tr: 'Asistan bilmeliydi', en: 'Assistant should know' },
+    'kb.messageTitle': {
+      tr: 'Bu mesajı "asistan bunu bilmeliydi" diye editörlere işaretleyin',
+      en: 'Mark this message for the editors as "the assistant should have known this"',
+    },
+    'kb.marked': { tr: 'İşaretlendi ✓', en: 'Marked ✓' },
+    'kb.dialogTitle': { tr: 'Asistan bunu bilmeliydi', en: 'The assistant should have known this' },
+    'kb.whatMessage': {
+      tr: 'Müşterinin bu mesajı editörlerin gelen kutusuna gidecek:',
+      en: 'This message of the customer goes to the editors\' inbox:',
+    },
+    'kb.whatChat': {
+      tr: 'Bu sohbet (müşterinin yazdıkları) editörlerin gelen kutusuna gidecek:',
+      en: 'This chat (what the customer wrote) goes to the editors\' inbox:',
+    },
+    'kb.answerLabel': { tr: 'Önerdiğiniz cevap (isteğe bağlı)', en: 'Your suggested answer (optional)' },
+    'kb.cancel': { tr: 'Vazgeç', en: 'Cancel' },
+    'kb.confirm': { tr: 'Editörlere gönder', en: 'Send to the editors' },
+    'kb.done': { tr: 'Teşekkürler; editörlere iletildi.', en: 'Thank you; it was sent to the editors.' },
+    'kb.updated': { tr: 'Önerdiğiniz cevap güncellendi.', en: 'Your suggested answer was updated.' },
+    'kb.listTitle': { tr: 'İşaretlediklerim', en: 'My marks' },
+    'kb.listEmpty': { tr: 'Henüz bir mesaj işaretlemediniz.', en: 'You have not marked any message yet.' },
+    'kb.listFailed': { tr: 'İşaretledikleriniz yüklenemedi:', en: 'Your marks could not be loaded:' },
+    'kb.noChat': { tr: 'Önce bir sohbet açın.', en: 'Open a chat first.' },
   };
 
-  // Why a chat came to people (conversation.reason).
-  const REASONS = {
-    tr: {
-      requested: 'Temsilci istedi',
-      frustration: 'Müşteri sinirli',
-      repeated_fallback: 'Asistan anlamadı',
-      assistant_failed: 'Asistan hata verdi',
-      assistant_unavailable: 'Asistan hata verdi',
-      verification_locked: 'Doğrulama kilitlendi',
-      store_unavailable: 'Mağaza sistemine ulaşılamadı',
-      transfer: 'Aktarıldı',
-    },
-  };
+  const LANGUAGES = ['tr', 'en'];
+  const LANG_KEY = 'kuzey.desk.lang';   // localStorage: the agent's choice, kept across logins
 
-  // Why the frustration score is what it is (detail.signals). Unknown keys are shown readable.
-  const SIGNALS = {
-    tr: {
-      insult: 'Hakaret ediyor',
-      anger: 'Öfkeli ifadeler',
-      public_threat: 'Şikâyeti herkese duyurmaktan söz ediyor',
-      legal_threat: 'Yasal yola başvurmaktan söz ediyor',
-      negative: 'Olumsuz ifadeler',
-      impatience: 'Sabırsızlanıyor',
-      long_wait: 'Uzun süredir beklediğini söylüyor',
-      repetition: 'Aynı şeyi tekrar soruyor',
-      negative_trend: 'Giderek gerginleşiyor',
-      bot_failures: 'Asistan anlamadı',
-      capitals: 'Büyük harflerle yazıyor',
-      exclamations: 'Çok ünlem ya da soru işareti',
-    },
-  };
+  /** The agent's choice, else the browser's first language we have, else Turkish. */
+  function initialLanguage() {
+    let saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (_) { saved = null; }
+    if (LANGUAGES.indexOf(saved) !== -1) return saved;
+    const wanted = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || '']);
+    for (let i = 0; i < wanted.length; i += 1) {
+      const code = String(wanted[i] || '').slice(0, 2).toLowerCase();
+      if (LANGUAGES.indexOf(code) !== -1) return code;
+    }
+    return 'tr';
+  }
 
-  // The store's status codes of orders and returns (unknown codes are shown readable).
-  const STORE_STATUSES = {
-    tr: {
-      odeme_bekleniyor: 'Ödeme bekleniyor',
-      hazirlaniyor: 'Hazırlanıyor',
-      kargoya_verildi: 'Kargoya verildi',
-      dagitimda: 'Dağıtımda',
-      teslim_edildi: 'Teslim edildi',
-      teslim_edilemedi: 'Teslim edilemedi',
-      iptal_edildi: 'İptal edildi',
-      iade_surecinde: 'İade sürecinde',
-      iade_edildi: 'İade edildi',
-      acildi: 'Açıldı',
-      kargo_bekleniyor: 'Kargo bekleniyor',
-      depoya_ulasti: 'Depoya ulaştı',
-      inceleniyor: 'İnceleniyor',
-      onaylandi: 'Onaylandı',
-      reddedildi: 'Reddedildi',
-    },
-  };
+  let LANG = initialLanguage();
 
-  const COMPLAINT_CATEGORIES = {
-    tr: {
-      kargo: 'Kargo ve teslimat',
-      urun: 'Ürün',
-      iade: 'İade ve para iadesi',
-      odeme: 'Ödeme ve fatura',
-      hizmet: 'Müşteri hizmetleri',
-      diger: 'Diğer',
-      unknown: 'Belirtilmedi',
-    },
-  };
-
-  const STATES = {
-    tr: { bot: 'Asistanda', queued: 'Kuyrukta', agent: 'Temsilcide', closed: 'Kapandı', ticket: 'Talep açıldı' },
-  };
-
-  /** A UI text with {placeholders} filled in. */
+  /** A UI text with {placeholders} filled in (Turkish when a text lacks the language, else the id). */
   function t(key, params) {
-    const table = STRINGS[LANG] || STRINGS.tr;
-    let text = key in table ? table[key] : (STRINGS.tr[key] || key);
+    const entry = STRINGS[key];
+    let text = entry ? (entry[LANG] || entry.tr) : key;
     if (params) {
       Object.keys(params).forEach(function (name) {
         text = text.split('{' + name + '}').join(String(params[name]));
@@ -231,19 +384,19 @@
     return text;
   }
 
-  function wordFrom(table, key) {
-    const words = table[LANG] || table.tr;
+  /** The word for `prefix.key` (reason., signal., …), else the key made readable. */
+  function wordFrom(prefix, key) {
     if (!key) return '';
-    return words[key] || String(key).replace(/_/g, ' ');
+    return STRINGS[prefix + '.' + key] ? t(prefix + '.' + key) : String(key).replace(/_/g, ' ');
   }
 
-  const reasonText = function (key) { return wordFrom(REASONS, key); };
-  const signalText = function (key) { return wordFrom(SIGNALS, key); };
-  const stateText = function (key) { return wordFrom(STATES, key); };
-  const storeStatusText = function (key) { return wordFrom(STORE_STATUSES, key); };
-  const categoryText = function (key) { return wordFrom(COMPLAINT_CATEGORIES, key); };
+  const reasonText = function (key) { return wordFrom('reason', key); };
+  const signalText = function (key) { return wordFrom('signal', key); };
+  const stateText = function (key) { return wordFrom('state', key); };
+  const storeStatusText = function (key) { return wordFrom('status', key); };
+  const categoryText = function (key) { return wordFrom('category', key); };
 
-  /** Fills the static page from STRINGS: data-i18n (text), -placeholder, -aria-label. */
+  /** Fills the static page from STRINGS: data-i18n (text), -aria-label; the language switch. */
   function applyStaticStrings() {
     document.documentElement.lang = LANG;
     document.title = t('app.title');
@@ -252,6 +405,9 @@
     });
     document.querySelectorAll('[data-i18n-aria-label]').forEach(function (node) {
       node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
+    });
+    document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === LANG));
     });
   }
 
@@ -290,6 +446,8 @@
     toastTimer: 0,
     flash: { timer: 0, text: '', cycles: 0 },
     logoutArmedUntil: 0, // see onLogoutClick
+    support: null,       // {support_open, support_hours} of the last desk state
+    connection: 'connecting',
   };
 
   // ===================================================================== DOM helpers
@@ -341,21 +499,33 @@
     return isNaN(ms) ? null : new Date(ms);
   }
 
-  const clockFormat = new Intl.DateTimeFormat('tr-TR', { hour: '2-digit', minute: '2-digit' });
-  const dayFormat = new Intl.DateTimeFormat('tr-TR', { day: '2-digit', month: '2-digit' });
-  const dateFormat = new Intl.DateTimeFormat('tr-TR', { day: '2-digit', month: '2-digit', year: '2-digit' });
+  const formatsByLanguage = {};
+
+  /** Clock, day and date formats of the console's language (en-GB: 24-hour clock, day first). */
+  function formats() {
+    if (!formatsByLanguage[LANG]) {
+      const locale = LANG === 'en' ? 'en-GB' : 'tr-TR';
+      formatsByLanguage[LANG] = {
+        clock: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }),
+        day: new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit' }),
+        date: new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: '2-digit' }),
+      };
+    }
+    return formatsByLanguage[LANG];
+  }
 
   /** "18:45" today, "22.11 18:45" on other days. */
   function formatTime(value) {
     const date = parseTime(value);
     if (!date) return '';
+    const format = formats();
     const sameDay = date.toDateString() === new Date().toDateString();
-    return sameDay ? clockFormat.format(date) : dayFormat.format(date) + ' ' + clockFormat.format(date);
+    return sameDay ? format.clock.format(date) : format.day.format(date) + ' ' + format.clock.format(date);
   }
 
   function formatDate(value) {
     const date = parseTime(value);
-    return date ? dateFormat.format(date) : '';
+    return date ? formats().date.format(date) : '';
   }
 
   /** A waiting time: "0:42", "12:05", "1 sa 3 dk". Clock skew never shows a negative wait. */
@@ -404,6 +574,23 @@
     if (!error) return t(fallbackKey || 'error.generic');
     if (typeof error === 'string') return error;
     return error.message || t(fallbackKey || 'error.generic');
+  }
+
+  /**
+   * An ack's error ({code, message}) in the console's language: error.<code>.<event> where the
+   * same code means different things per event, else error.<code>; the server's own message only
+   * for a code this table does not know.
+   */
+  function ackErrorText(event, error) {
+    if (!error || typeof error !== 'object' || !error.code) return errorMessage(error);
+    const code = String(error.code);
+    const given = error.params && typeof error.params === 'object' ? error.params : {};
+    const max = given.max_chats || (state.me && state.me.max_chats);
+    if (code === 'chat_limit' && !max) return errorMessage(error);
+    const params = Object.assign({}, given, { max: max });
+    if (STRINGS['error.' + code + '.' + event]) return t('error.' + code + '.' + event, params);
+    if (STRINGS['error.' + code]) return t('error.' + code, params);
+    return errorMessage(error);
   }
 
   function findChat(id) {
@@ -544,7 +731,7 @@
       }
       state.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (timeoutError, answer) {
         if (timeoutError) reject(new Error(t('error.timeout')));
-        else if (!answer || answer.ok !== true) reject(new Error(errorMessage(answer && answer.error)));
+        else if (!answer || answer.ok !== true) reject(new Error(ackErrorText(event, answer && answer.error)));
         else resolve(answer);
       });
     });
@@ -581,6 +768,7 @@
   }
 
   function setConnection(status) {
+    state.connection = status;
     const node = $('#connection');
     node.setAttribute('data-state', status);
     node.textContent = t('conn.' + status);
@@ -628,10 +816,12 @@
     Object.assign(state, {
       token: null, me: null, queue: [], chats: [], agents: [], unread: {}, openId: null, detail: null,
       pending: [], offer: null, drafts: {}, cannedPick: null, tickTimer: 0, logoutArmedUntil: 0,
-      typingOut: { active: false, id: null, sentAt: 0, idleTimer: 0 },
+      typingOut: { active: false, id: null, sentAt: 0, idleTimer: 0 }, support: null,
     });
     $('#reply').value = '';
     $('#note-toggle').checked = false;
+    renderSupportHours(null);
+    setView('list');
     renderOffer();
     showLogin(message);
   }
@@ -671,6 +861,7 @@
     if (state.offer && !state.queue.some(function (q) { return q.id === state.offer.conversation.id; })) {
       state.offer = null;
     }
+    renderSupportHours({ support_open: desk.support_open, support_hours: desk.support_hours });
     renderMe();
     renderQueue();
     renderChats();
@@ -957,6 +1148,7 @@
       if (!findChat(id)) state.chats.push(summaryOf(detail));
       renderQueue();
       switchTo(id);
+      setView('chat');
       showDetail(detail, { focusReply: true });
     } catch (error) {
       if (button && button.isConnected) button.disabled = false;
@@ -975,6 +1167,7 @@
   /** Shows a chat in the middle (and its context on the right) from the `open` ack. */
   async function openChat(id, options) {
     const opts = options || {};
+    if (!opts.keepFocus) setView('chat');
     if (!opts.force && state.openId === id && state.detail) {
       $('#reply').focus();
       return;
@@ -992,6 +1185,7 @@
       toast(error.message);
       if (state.openId === id && !state.detail) {
         switchTo(null);
+        setView('list');
         renderChats();
         renderChatPanel();
       }
@@ -1033,6 +1227,29 @@
     target.focus();
   }
 
+  // ===================================================================== one column at a time (phones)
+
+  /**
+   * Which column a narrow screen shows: 'list' (availability, queue, my chats), 'chat' or
+   * 'context'. console.css shows all three side by side on wider screens and ignores it there.
+   */
+  function setView(view) {
+    $('#app-view').setAttribute('data-view', view);
+  }
+
+  /** A back or forward control of the phone layout: the new column gets the keyboard. */
+  function goTo(view) {
+    setView(view);
+    if (view === 'list') {
+      const open = state.openId && document.querySelector('#my-chats [data-id="' + CSS.escape(state.openId) + '"] .chat-open');
+      (open || $('#availability')).focus();
+    } else if (view === 'context') {
+      $('#context-back').focus();
+    } else {
+      (canWrite() ? $('#reply') : $('#chat-back')).focus();
+    }
+  }
+
   function mergeMessages(messages, extra) {
     const byId = new Map();
     messages.concat(extra).forEach(function (message) { byId.set(message.id, message); });
@@ -1043,7 +1260,10 @@
   function forgetChat(id) {
     state.chats = state.chats.filter(function (chat) { return chat.id !== id; });
     delete state.unread[id];
-    if (state.openId === id) switchTo(null);
+    if (state.openId === id) {
+      switchTo(null);
+      setView('list');
+    }
     delete state.drafts[id];
     renderChats();
     renderChatPanel();
@@ -1070,6 +1290,7 @@
     ['#transfer', '#hand-back', '#close-chat', '#reply', '#send', '#note-toggle'].forEach(function (selector) {
       $(selector).disabled = !writable;
     });
+    $('#show-context').disabled = !detail;
     renderCannedOptions();
     renderComposerMode();
     renderTranscript(detail);
@@ -1155,11 +1376,20 @@
 
   // ===================================================================== composer
 
+  /** The composer says which way the next message goes: to the customer, or an internal note. */
   function renderComposerMode() {
     const asNote = $('#note-toggle').checked;
     $('#composer').classList.toggle('note-mode', asNote);
+    const mode = $('#composer-mode');
+    mode.setAttribute('data-mode', asNote ? 'note' : 'reply');
+    mode.textContent = t(asNote ? 'composer.modeNote' : 'composer.modeReply');
     $('#reply').placeholder = t(asNote ? 'composer.notePlaceholder' : 'composer.replyPlaceholder');
     $('#send').textContent = t(asNote ? 'composer.sendNote' : 'composer.send');
+  }
+
+  function setNoteMode(asNote) {
+    $('#note-toggle').checked = asNote;
+    renderComposerMode();
   }
 
   function onNoteToggle() {
@@ -1188,11 +1418,21 @@
     reply.value = '';
     resetCannedPick();
     stopTyping();
+    // A note is one message: what the agent writes next goes to the customer again, unless
+    // they switch the note on once more (a reply written as a note by mistake is worse than
+    // having to tick the box for every note).
+    if (asNote) {
+      setNoteMode(false);
+      announce(t('composer.backToReply'));
+    }
     try {
       const answer = await request(asNote ? 'note' : 'send', { conversation_id: id, text: text });
       if (answer.message) addMessage(id, answer.message);
     } catch (error) {
-      if (state.openId === id && !reply.value) reply.value = text;
+      if (state.openId === id && !reply.value) {
+        reply.value = text;
+        if (asNote) setNoteMode(true);
+      }
       toast(error.message);
     }
   }
@@ -1532,35 +1772,12 @@
   // Self-contained: an agent marks a shopper message (a button on the message) or the whole chat
   // (#suggest-chat) for the editors' inbox, with an optional suggested answer (`suggest_knowledge`),
   // and sees what became of their marks (#kb-marks, `my_suggestions`). It watches the transcript
-  // and the page rather than hooking into the rendering above; its texts are in KB_STRINGS.
-
-  const KB_STRINGS = {
-    tr: {
-      chat: 'Asistan bunu bilmeliydi',
-      chatTitle: 'Bu sohbeti "asistan bunu bilmeliydi" diye editörlere işaretleyin',
-      message: 'Asistan bilmeliydi',
-      messageTitle: 'Bu mesajı "asistan bunu bilmeliydi" diye editörlere işaretleyin',
-      marked: 'İşaretlendi ✓',
-      dialogTitle: 'Asistan bunu bilmeliydi',
-      whatMessage: 'Müşterinin bu mesajı editörlerin gelen kutusuna gidecek:',
-      whatChat: 'Bu sohbet (müşterinin yazdıkları) editörlerin gelen kutusuna gidecek:',
-      answerLabel: 'Önerdiğiniz cevap (isteğe bağlı)',
-      cancel: 'Vazgeç',
-      confirm: 'Editörlere gönder',
-      done: 'Teşekkürler; editörlere iletildi.',
-      updated: 'Önerdiğiniz cevap güncellendi.',
-      listTitle: 'İşaretlediklerim',
-      listEmpty: 'Henüz bir mesaj işaretlemediniz.',
-      listFailed: 'İşaretledikleriniz yüklenemedi:',
-      noChat: 'Önce bir sohbet açın.',
-    },
-  };
+  // and the page rather than hooking into the rendering above; its texts are STRINGS' kb.* ids.
 
   const kb = { target: null, marked: new Set() };  // target: {conversationId, messageId (null: the chat)}
 
   function kt(key) {
-    const table = KB_STRINGS[LANG] || KB_STRINGS.tr;
-    return key in table ? table[key] : KB_STRINGS.tr[key];
+    return t('kb.' + key);
   }
 
   function kbKey(conversationId, messageId) {
@@ -1572,9 +1789,6 @@
   }
 
   function bindKnowledgeMarks() {
-    document.querySelectorAll('[data-kb-i18n]').forEach(function (node) {
-      node.textContent = kt(node.getAttribute('data-kb-i18n'));
-    });
     $('#suggest-chat').title = kt('chatTitle');
     const transcript = $('#transcript');
     // The transcript is redrawn for every chat and grows with every message: decorate what is new.
@@ -1618,8 +1832,10 @@
 
   function refreshMarkButtons() {
     const detail = kbOpenDetail();
+    $('#suggest-chat').title = kt('chatTitle');
     document.querySelectorAll('#transcript .kb-mark').forEach(function (button) {
       const id = Number(button.getAttribute('data-message-id'));
+      button.title = kt('messageTitle');
       showMarked(button, !!detail && kb.marked.has(kbKey(detail.id, id)));
     });
   }
@@ -1707,6 +1923,46 @@
     if ($('#suggest-dialog').open) $('#suggest-dialog').close();
   }
 
+  // ===================================================================== support hours
+
+  /**
+   * The banner under the top bar when it is outside support hours: shoppers who ask for a
+   * person get a ticket, no chat is queued. From a desk state's `support_open` (a missing field
+   * counts as open) and `support_hours` (a text, or {tr, en}); null hides it. Kept, so that a
+   * change of language words it again.
+   */
+  function renderSupportHours(desk) {
+    state.support = desk || null;
+    const closed = !!desk && desk.support_open === false;
+    const hours = closed ? pickLanguage(desk.support_hours, LANG) : '';
+    const banner = $('#hours-banner');
+    $('#hours-banner-text').textContent = closed ? t('hours.closed') : '';
+    $('#hours-banner-schedule').textContent = hours ? t('hours.schedule', { hours: hours }) : '';
+    banner.hidden = !closed;
+  }
+
+  // ===================================================================== language
+
+  /** Switches the console's language, remembers it and puts every text in again. */
+  function setLanguage(language) {
+    if (LANGUAGES.indexOf(language) === -1) return;
+    try { localStorage.setItem(LANG_KEY, language); } catch (_) { /* not remembered, still switched */ }
+    if (language === LANG) return;
+    LANG = language;
+    applyStaticStrings();
+    stopFlashTitle();
+    if ($('#app-view').hidden) return;
+    setConnection(state.connection);
+    renderSupportHours(state.support);
+    renderMe();
+    renderQueue();
+    renderChats();
+    renderOffer();
+    renderChatPanel();
+    refreshMarkButtons();
+    if ($('#transfer-dialog').open) renderTransferOptions();
+  }
+
   // ===================================================================== the clock
 
   /** Once a second: waiting times in the queue and the offer's countdown. */
@@ -1748,6 +2004,12 @@
     $('#close-cancel').addEventListener('click', function () { $('#close-dialog').close(); });
 
     $('#toast').addEventListener('click', hideToast);
+    document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
+      button.addEventListener('click', function () { setLanguage(button.getAttribute('data-lang')); });
+    });
+    $('#chat-back').addEventListener('click', function () { goTo('list'); });
+    $('#show-context').addEventListener('click', function () { goTo('context'); });
+    $('#context-back').addEventListener('click', function () { goTo('chat'); });
     window.addEventListener('focus', stopFlashTitle);
     // Sound may only start after an interaction with the page.
     document.addEventListener('pointerdown', unlockAudio, true);
@@ -1768,4 +2030,7 @@
   }
 
   init();
+
+  // For browser tests: what a desk state with or without support hours looks like.
+  window.KuzeyConsole = Object.freeze({ renderSupportHours: renderSupportHours });
 })();

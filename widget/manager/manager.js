@@ -57,6 +57,9 @@
   const session = Login.session('kuzey.manager');
   const readJson = Login.readJson;
   const ZONE = 'Europe/Istanbul';
+  // Charts the page leaves out because a table below shows the same, with its exact numbers
+  // (the HTML report, which has no such tables, keeps them).
+  const CHARTS_SHOWN_AS_TABLES = ['resolution_tags'];
 
   const state = { token: null, user: null, charts: [], requestNo: 0 };
 
@@ -192,6 +195,8 @@
     const button = $('#csv');
     const params = filterParams();
     params.set('group', $('#f-group').value);
+    // The file in the page's language: Turkish Excel wants ";" and decimal commas, English "," and dots.
+    params.set('lang', document.documentElement.lang === 'en' ? 'en' : 'tr');
     button.disabled = true;
     button.textContent = t('csv.busy');
     try {
@@ -227,7 +232,9 @@
     renderOptions(data);
     renderSummary(data.summary || []);
     renderKpis(report.totals, report.previous_totals);
-    renderCharts(data.charts || []);
+    renderCharts((data.charts || []).filter(function (chart) {
+      return CHARTS_SHOWN_AS_TABLES.indexOf(chart.id) === -1;
+    }));
     renderNotUnderstood(report.not_understood);
     renderTable('#tags', ['Etiket', 'Sayı'], report.resolution_tags.map(function (row) {
       return [(labels.tags || {})[row.tag] || row.tag, number(row.count)];
