@@ -17,15 +17,18 @@ from typing import Awaitable, Callable, Dict, Optional, Tuple
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot.desk import texts
 from bot.desk.accounts import (Identity, LoginError, authenticate, end_session, identity_of, open_session, read_token,
                                session_user)
 from bot.desk.limits import LoginThrottle
 from bot.desk.shoppers import client_address
 from bot.privacy import audit
 
-NOT_LOGGED_IN = "Oturum açmanız gerekiyor."
-FORBIDDEN = "Bu sayfa için yetkiniz yok."
-WRONG_LOGIN = "Kullanıcı adı veya şifre hatalı."
+# The staff pages speak Turkish (the words are in locale/*/LC_MESSAGES/bridge.po).
+LANGUAGE = "tr"
+NOT_LOGGED_IN = texts.error_text("unauthorized", LANGUAGE)
+FORBIDDEN = texts.say("auth.forbidden", LANGUAGE)
+WRONG_LOGIN = texts.say("auth.wrong_login", LANGUAGE)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -72,14 +75,14 @@ async def login(request: web.Request) -> web.Response:
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         body = None
     if not isinstance(body, dict) or not all(is_plain_text(body.get(key)) for key in ("username", "password")):
-        return web.json_response({"error": "Kullanıcı adı ve şifre gerekli."}, status=400)
+        return web.json_response({"error": texts.say("auth.credentials_required", LANGUAGE)}, status=400)
     username, password = body["username"], body["password"]
     address = request_address(request, auth.trust_proxy)
     wait = auth.throttle.admit(address, username)
     if wait > 0:
         seconds = math.ceil(wait)
         return web.json_response(
-            {"error": f"Çok fazla hatalı deneme. Lütfen {wait_words(seconds)} sonra tekrar deneyin.",
+            {"error": texts.say("auth.too_many_attempts", LANGUAGE, wait=wait_words(seconds)),
              "retry_after": seconds},
             status=429, headers={"Retry-After": str(seconds), **NO_STORE})
     try:
@@ -132,9 +135,11 @@ def json_body(message: str) -> Dict[str, object]:
             "headers": NO_STORE}
 
 
-def wait_words(seconds: int) -> str:
+def wait_words(seconds: int, language: str = LANGUAGE) -> str:
     """3 → "3 saniye", 125 → "3 dakika" (rounded up: waiting a little longer is harmless)."""
-    return f"{seconds} saniye" if seconds < 60 else f"{math.ceil(seconds / 60)} dakika"
+    if seconds < 60:
+        return texts.say("auth.wait_seconds", language, seconds=seconds)
+    return texts.say("auth.wait_minutes", language, minutes=math.ceil(seconds / 60))
 
 
 def is_plain_text(value: object) -> bool:

@@ -11,7 +11,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from html import escape
 from typing import Optional
 
-from bot.followup.texts import text
+from bot.followup.texts import say
 from bot.settings import Settings
 
 SMTP_TIMEOUT = 30  # seconds; a hanging server must not hold the job forever
@@ -30,7 +30,7 @@ class Letter:
 
 
 def compose(settings: Settings, letter: Letter, now: Optional[datetime] = None) -> EmailMessage:
-    t = lambda key, **values: text(letter.language, key, **values)  # noqa: E731
+    t = lambda key, **values: say(key, letter.language, **values)  # noqa: E731
     message = EmailMessage()
     message["Subject"] = t("subject", order_no=letter.order_no)
     message["From"] = settings.mail_from
@@ -48,7 +48,7 @@ def compose(settings: Settings, letter: Letter, now: Optional[datetime] = None) 
 
 
 def plain_text(letter: Letter) -> str:
-    t = lambda key, **values: text(letter.language, key, **values)  # noqa: E731
+    t = lambda key, **values: say(key, letter.language, **values)  # noqa: E731
     return "\n\n".join([
         t("greeting", first_name=letter.first_name),
         t("delivered", order_no=letter.order_no),
@@ -61,7 +61,7 @@ def plain_text(letter: Letter) -> str:
 
 
 def html_text(letter: Letter) -> str:
-    t = lambda key, **values: escape(text(letter.language, key, **values))  # noqa: E731
+    t = lambda key, **values: escape(say(key, letter.language, **values))  # noqa: E731
     feedback, unsubscribe = escape(letter.feedback_url), escape(letter.unsubscribe_url)
     # The five numbers open the feedback page with that score chosen (GET changes nothing).
     scores = "".join(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from html import escape
 from typing import Optional
 
-from bot.followup.texts import BAD_LINK, BAD_LINK_TITLE, text
+from bot.followup.texts import bad_link as bad_link_texts, bad_link_title, say
 
 CSS = """
 *{box-sizing:border-box}
@@ -39,7 +39,7 @@ def layout(language: str, title: str, body: str) -> str:
 
 def feedback_form(language: str, order_no: str, action: str, order_score: Optional[int], service_score: Optional[int],
                   comment: str, error: Optional[str] = None, answered: bool = False, comment_limit: int = 2000) -> str:
-    t = lambda key, **values: escape(text(language, key, **values))  # noqa: E731
+    t = lambda key, **values: escape(say(key, language, **values))  # noqa: E731
     notice = f'<p class="error" role="alert">{escape(error)}</p>' if error else (
         f'<p class="note">{t("already_answered")}</p>' if answered else "")
     body = f"""<h1>{t("feedback_title")}</h1>
@@ -52,34 +52,34 @@ def feedback_form(language: str, order_no: str, action: str, order_score: Option
 <textarea id="comment" name="comment" maxlength="{comment_limit}">{escape(comment)}</textarea>
 <button type="submit">{t("submit")}</button>
 </form>"""
-    return layout(language, text(language, "feedback_title"), body)
+    return layout(language, say("feedback_title", language), body)
 
 
 def feedback_thanks(language: str, action: str) -> str:
-    t = lambda key: escape(text(language, key))  # noqa: E731
+    t = lambda key: escape(say(key, language))  # noqa: E731
     body = f"""<h1>{t("feedback_thanks_title")}</h1><p>{t("feedback_thanks")}</p>
 <p><a href="{escape(action)}">{t("change_answer")}</a></p>"""
-    return layout(language, text(language, "feedback_thanks_title"), body)
+    return layout(language, say("feedback_thanks_title", language), body)
 
 
 def unsubscribe_confirm(language: str, email: str, action: str) -> str:
-    t = lambda key, **values: escape(text(language, key, **values))  # noqa: E731
+    t = lambda key, **values: escape(say(key, language, **values))  # noqa: E731
     # A button, not the link itself: mail scanners open links, only a person presses it.
     body = f"""<h1>{t("unsubscribe_title")}</h1><p>{t("unsubscribe_question", email=email)}</p>
 <form method="post" action="{escape(action)}"><button type="submit">{t("unsubscribe_button")}</button></form>"""
-    return layout(language, text(language, "unsubscribe_title"), body)
+    return layout(language, say("unsubscribe_title", language), body)
 
 
 def unsubscribed(language: str, email: str) -> str:
-    t = lambda key, **values: escape(text(language, key, **values))  # noqa: E731
+    t = lambda key, **values: escape(say(key, language, **values))  # noqa: E731
     body = f"""<h1>{t("unsubscribed_title")}</h1><p>{t("unsubscribed", email=email)}</p>"""
-    return layout(language, text(language, "unsubscribed_title"), body)
+    return layout(language, say("unsubscribed_title", language), body)
 
 
 def bad_link() -> str:
-    body = f"""<h1>{escape(BAD_LINK_TITLE)}</h1>
-<p lang="tr">{escape(BAD_LINK["tr"])}</p><p lang="en">{escape(BAD_LINK["en"])}</p>"""
-    return layout("tr", BAD_LINK_TITLE, body)
+    title = bad_link_title()
+    paragraphs = "".join(f'<p lang="{language}">{escape(why)}</p>' for language, why in bad_link_texts().items())
+    return layout("tr", title, f"<h1>{escape(title)}</h1>\n{paragraphs}")
 
 
 def _scores(name: str, legend: str, chosen: Optional[int], language: str) -> str:
@@ -87,4 +87,4 @@ def _scores(name: str, legend: str, chosen: Optional[int], language: str) -> str
         f'<label><input type="radio" name="{name}" value="{score}"{" checked" if score == chosen else ""}'
         f' required><span>{score}</span></label>' for score in range(1, 6))
     return f"""<fieldset><legend>{legend}</legend><div class="scores">{options}</div>
-<div class="scale"><span>{escape(text(language, "scale_low"))}</span><span>{escape(text(language, "scale_high"))}</span></div></fieldset>"""
+<div class="scale"><span>{escape(say("scale_low", language))}</span><span>{escape(say("scale_high", language))}</span></div></fieldset>"""

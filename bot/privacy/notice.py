@@ -17,6 +17,7 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.desk.store import utcnow
 from bot.studio.models import KbChange, KbDocument
 from bot.studio.repository import Studio, StudioError
@@ -25,7 +26,9 @@ from bot.training import FAQ_DIR
 DOCUMENT = "privacy_notice"
 DEFAULTS = Path(__file__).resolve().with_name("notice_default.yml")
 LANGUAGES = ("tr", "en")
-LANGUAGE_NAMES = {"tr": "Türkçe", "en": "İngilizce"}
+# Admins' edits are refused in Turkish (the words are in locale/*/LC_MESSAGES/privacy.po).
+ADMIN_LANGUAGE = "tr"
+LANGUAGE_NAMES = {"tr": i18n.say("language.tr", ADMIN_LANGUAGE), "en": i18n.say("language.en", ADMIN_LANGUAGE)}
 # Limits for admins' edits: the short text must stay one readable paragraph in the widget.
 MAX_SHORT_CHARS = 800
 MAX_FULL_CHARS = 30_000
@@ -89,21 +92,25 @@ def check_content(raw: Any) -> Dict[str, Any]:
     """An admin's edit, cleaned (NUL and broken UTF-8 removed, trimmed); refuses a missing or
     oversized text in either language with a message in Turkish. `version` is not taken from it."""
     if not isinstance(raw, dict):
-        raise StudioError("İçerik geçersiz: Türkçe ve İngilizce metinler ('tr', 'en') bekleniyor.")
+        raise StudioError(i18n.say("privacy:notice.invalid_content", ADMIN_LANGUAGE))
     cleaned: Dict[str, Any] = {}
     for language in LANGUAGES:
         texts = raw.get(language)
         if not isinstance(texts, dict):
-            raise StudioError(f"{LANGUAGE_NAMES[language]} metinler ('{language}') eksik.")
+            raise StudioError(i18n.say("privacy:notice.missing_language", ADMIN_LANGUAGE,
+                                       language_name=LANGUAGE_NAMES[language], language=language))
         cleaned[language] = {}
-        for field, label, limit in (("short", "kısa metin", MAX_SHORT_CHARS), ("full", "metnin tamamı", MAX_FULL_CHARS)):
+        for field, label, limit in (("short", "privacy:notice.short", MAX_SHORT_CHARS),
+                                    ("full", "privacy:notice.full", MAX_FULL_CHARS)):
+            words = {"language_name": LANGUAGE_NAMES[language], "label": i18n.say(label, ADMIN_LANGUAGE),
+                     "language": language, "field": field}
             value = texts.get(field)
             if not isinstance(value, str) or not value.strip():
-                raise StudioError(f"{LANGUAGE_NAMES[language]} {label} ('{language}.{field}') boş olamaz.")
+                raise StudioError(i18n.say("privacy:notice.empty", ADMIN_LANGUAGE, **words))
             value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").replace("\r\n", "\n").strip()
             if len(value) > limit:
-                raise StudioError(f"{LANGUAGE_NAMES[language]} {label} en fazla {limit} karakter olabilir "
-                                  f"({len(value)} karakter gönderildi).")
+                raise StudioError(i18n.say("privacy:notice.too_long", ADMIN_LANGUAGE, limit=limit, length=len(value),
+                                           **words))
             cleaned[language][field] = value
     return cleaned
 
@@ -113,7 +120,7 @@ def save(studio: Studio, raw: Any, revision: Any, by: str) -> Dict[str, Any]:
     content = check_content(raw)
     notice_document(studio)  # seeded, so that there is a revision to edit
     if not isinstance(revision, int) or isinstance(revision, bool):
-        raise StudioError("Hangi sürümü düzenlediğiniz ('revision') eksik.")
+        raise StudioError(i18n.say("studio:revision_missing", ADMIN_LANGUAGE))
     # The save succeeds only over `revision`, so the new version is unique: it is the new revision.
     content["version"] = revision + 1
     return studio.save_document(content, revision, by, DOCUMENT)

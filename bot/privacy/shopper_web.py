@@ -16,6 +16,7 @@ from typing import Any, Dict, List
 
 from aiohttp import web
 
+from bot import i18n
 from bot.desk.auth import authorised
 from bot.desk.store import iso
 from bot.privacy import notice
@@ -26,12 +27,9 @@ ADMIN = ("admin",)
 MAX_BODY_BYTES = 256 * 1024
 HEADING_MAX_CHARS = 80
 PAGE_PATHS = {"tr": "/gizlilik", "en": "/en/privacy"}
-PAGE_TEXTS = {
-    "tr": {"title": "Aydınlatma metni", "store": "Kuzey Market", "other": "English", "version": "Sürüm",
-           "updated": "Son güncelleme", "back": "Alışverişe dön", "home": "/"},
-    "en": {"title": "Privacy notice", "store": "Kuzey Market", "other": "Türkçe", "version": "Version",
-           "updated": "Last updated", "back": "Back to the shop", "home": "/en"},
-}
+HOME_PATHS = {"tr": "/", "en": "/en"}  # the storefront in the page's language
+# The admins' API speaks Turkish (its words are in locale/*/LC_MESSAGES/privacy.po and studio.po).
+ADMIN_LANGUAGE = "tr"
 CSS = """
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -79,8 +77,17 @@ def notice_page(language: str):
     return handler
 
 
+def page_words(language: str) -> Dict[str, str]:
+    """The page's own words (not the notice's) in `language`, escaped for HTML."""
+    keys = {"title": "privacy:page.title", "store": "privacy:page.store", "other": "privacy:page.other_language",
+            "version": "privacy:page.version", "updated": "privacy:page.updated", "back": "privacy:page.back"}
+    words = {name: escape(i18n.say(key, language)) for name, key in keys.items()}
+    words["home"] = HOME_PATHS[language]
+    return words
+
+
 def render_page(language: str, content: Dict[str, Any], updated_at: Any = None) -> str:
-    words, other = PAGE_TEXTS[language], "en" if language == "tr" else "tr"
+    words, other = page_words(language), "en" if language == "tr" else "tr"
     version = escape(str(content.get("version", "")))
     updated = f" · {words['updated']}: {escape(str(updated_at)[:10])}" if updated_at else ""
     return f"""<!doctype html>
@@ -132,19 +139,19 @@ async def put_notice(request: web.Request) -> web.Response:
     version); 400 for a bad text, 409 with both versions when someone saved in between."""
     identity = await authorised(request, ADMIN)
     if request.content_length and request.content_length > MAX_BODY_BYTES:
-        return _error("İstek çok büyük.", 413)
+        return _error(i18n.say("studio:request.too_large", ADMIN_LANGUAGE), 413)
     try:
         body = await request.json()
     except (ValueError, RecursionError, UnicodeDecodeError):
-        return _error("Geçersiz istek (JSON bekleniyor).")
+        return _error(i18n.say("studio:request.not_json", ADMIN_LANGUAGE))
     if not isinstance(body, dict):
-        return _error("Geçersiz istek: {\"content\", \"revision\"} bekleniyor.")
+        return _error(i18n.say("privacy:notice.not_object", ADMIN_LANGUAGE))
     try:
         document = await asyncio.to_thread(notice.save, _studio(request), body.get("content"), body.get("revision"),
                                            identity.username)
     except Conflict as conflict:
-        return _error(f"Bu metni siz açtıktan sonra {conflict.by or 'başka biri'} değiştirdi. İki sürüm de aşağıda; "
-                      "sizinkini kaybetmeden birleştirip yeniden kaydedin.", 409,
+        by = conflict.by or i18n.say("studio:someone", ADMIN_LANGUAGE)
+        return _error(i18n.say("privacy:notice.conflict", ADMIN_LANGUAGE, by=by), 409,
                       conflict={"yours": conflict.yours, "theirs": conflict.theirs, "revision": conflict.revision,
                                 "by": conflict.by, "at": iso(conflict.at)})
     except StudioError as refused:

@@ -1,7 +1,8 @@
 """The self-contained HTML report of `python -m bot report`: one file that opens offline.
 
 Chart.js (widget/vendor/) and the chart configs are inlined; nothing is fetched from another
-host. Every text that comes from the data (shoppers' messages, agents' names) is escaped.
+host. Every text that comes from the data (shoppers' messages, agents' names) is escaped. The
+report's own words are in the `reports` domain of the text catalogue (Turkish by default).
 """
 from __future__ import annotations
 
@@ -9,35 +10,43 @@ import json
 from html import escape
 from typing import Any, Dict, List, Optional
 
+from bot import i18n
 from bot.reports.charts import contact_reason_label, duration, language_label, number, percent, tag_label
 from bot.settings import PROJECT_ROOT
 
 CHART_JS = PROJECT_ROOT / "widget" / "vendor" / "chart.umd.min.js"
-KIND_TITLES = {"day": "Günlük rapor", "week": "Haftalık rapor", "month": "Aylık rapor"}
+LANGUAGE = "tr"
+KIND_TITLES = {"day": "title.day", "week": "title.week", "month": "title.month"}  # catalogue keys
 
-# (key in TOTALS, label, how to show it, the key counted beside a rate, which way is better)
+# (key in TOTALS, the label's catalogue key, how to show it, the key counted beside a rate, which way is better)
 KPIS = [
-    ("contacts", "Sohbet", "count", None, None),
-    ("containment_rate", "Asistanın kendi çözdüğü", "rate", "contained", "up"),
-    ("handoff_rate", "Temsilciye aktarılan", "rate", "handoffs", "down"),
-    ("fallback_rate", "Anlaşılmayan mesaj", "rate", "not_understood", "down"),
-    ("turned_into_knowledge_rate", "Anlaşılmayıp bilgi bankasına eklenen", "rate", "turned_into_knowledge", "up"),
-    ("queue_seconds", "Kuyrukta bekleme (ort.)", "seconds", None, "down"),
-    ("first_response_seconds", "Temsilcinin ilk yanıtı (ort.)", "seconds", None, "down"),
-    ("handling_seconds", "İşlem süresi (ort.)", "seconds", None, None),
-    ("csat_mean", "CSAT (1–5)", "score", "csat_count", "up"),
-    ("csat_satisfied_rate", "Memnun müşteri (4–5 puan)", "rate", None, "up"),
-    ("nps", "NPS", "nps", "nps_count", "up"),
-    ("repeat_rate", "7 gün içinde yeniden gelen", "rate", "repeat_contacts", "down"),
+    ("contacts", "kpi.contacts", "count", None, None),
+    ("containment_rate", "kpi.containment_rate", "rate", "contained", "up"),
+    ("handoff_rate", "kpi.handoff_rate", "rate", "handoffs", "down"),
+    ("fallback_rate", "kpi.fallback_rate", "rate", "not_understood", "down"),
+    ("turned_into_knowledge_rate", "kpi.turned_into_knowledge_rate", "rate", "turned_into_knowledge", "up"),
+    ("queue_seconds", "kpi.queue_seconds", "seconds", None, "down"),
+    ("first_response_seconds", "kpi.first_response_seconds", "seconds", None, "down"),
+    ("handling_seconds", "kpi.handling_seconds", "seconds", None, None),
+    ("csat_mean", "kpi.csat_mean", "score", "csat_count", "up"),
+    ("csat_satisfied_rate", "kpi.csat_satisfied_rate", "rate", None, "up"),
+    ("nps", "kpi.nps", "nps", "nps_count", "up"),
+    ("repeat_rate", "kpi.repeat_rate", "rate", "repeat_contacts", "down"),
 ]
 
 
-def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: List[str]) -> str:
+def _say(key: str, language: str = LANGUAGE, /, **params: Any) -> str:
+    return i18n.say(f"reports:{key}", language, **params)
+
+
+def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: List[str],
+                language: str = LANGUAGE) -> str:
     period, previous = report["period"], report["previous"]
-    title = f"Kuzey Destek · {KIND_TITLES.get(period['kind'], 'Rapor')} · {period['label']}"
+    kind = _say(KIND_TITLES.get(period["kind"], "title.other"), language)
+    title = f"Kuzey Destek · {kind} · {period['label']}"
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="tr">',
+        f'<html lang="{escape(i18n.language_of(language))}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -47,16 +56,17 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
         "<body>",
         "<header>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="muted">Önceki dönem: {escape(previous["label"])}{escape(_filters_text(report))}</p>',
+        f'<p class="muted">{escape(_say("previous_period", language, period=previous["label"]))}'
+        f'{escape(_filters_text(report, language))}</p>',
         "</header>",
         "<main>",
-        _summary_section(summary),
-        _kpi_section(report),
-        _charts_section(charts),
-        _not_understood_section(report["not_understood"], report),
-        _reasons_section(report["contact_reasons"]),
-        _tags_section(report["resolution_tags"]),
-        _agents_section(report["agents"]),
+        _summary_section(summary, language),
+        _kpi_section(report, language),
+        _charts_section(charts, language),
+        _not_understood_section(report["not_understood"], report, language),
+        _reasons_section(report["contact_reasons"], language),
+        _tags_section(report["resolution_tags"], language),
+        _agents_section(report["agents"], language),
         "</main>",
         f'<script type="application/json" id="chart-data">{_script_json(charts)}</script>',
         f"<script>{_chart_js()}</script>",
@@ -69,40 +79,42 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
 
 # --------------------------------------------------------------------------- sections
 
-def _filters_text(report: dict) -> str:
+def _filters_text(report: dict, language: str = LANGUAGE) -> str:
     filters = report.get("filters") or {}
     parts = []
     if filters.get("agent_id") is not None:
         names = {row["agent_id"]: row["name"] for row in report["agents"]}
-        parts.append("temsilci: " + names.get(filters["agent_id"], f"#{filters['agent_id']}"))
+        parts.append(_say("filter.agent", language, name=names.get(filters["agent_id"], f"#{filters['agent_id']}")))
     if filters.get("language"):
-        parts.append("dil: " + language_label(filters["language"]))
-    return (" · Filtre: " + ", ".join(parts)) if parts else ""
+        parts.append(_say("filter.language", language, language=language_label(filters["language"])))
+    return (" · " + _say("filter.all", language, filters=", ".join(parts))) if parts else ""
 
 
-def _summary_section(summary: List[str]) -> str:
-    items = "".join(f"<li>{escape(line)}</li>" for line in summary) or "<li>Özet yok.</li>"
-    return f'<section><h2>Özet</h2><ul class="summary">{items}</ul></section>'
+def _summary_section(summary: List[str], language: str = LANGUAGE) -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in summary) or \
+        f"<li>{escape(_say('section.summary_empty', language))}</li>"
+    return f'<section><h2>{escape(_say("section.summary", language))}</h2><ul class="summary">{items}</ul></section>'
 
 
-def _kpi_section(report: dict) -> str:
+def _kpi_section(report: dict, language: str = LANGUAGE) -> str:
     this, before = report["totals"], report["previous_totals"]
     rows = []
     for key, label, kind, count_key, better in KPIS:
-        change, direction = _change(this.get(key), before.get(key), kind, better)
+        change, direction = _change(this.get(key), before.get(key), kind, better, language)
         rows.append(
-            f"<tr><th scope=\"row\">{escape(label)}</th>"
+            f"<tr><th scope=\"row\">{escape(_say(label, language))}</th>"
             f"<td>{escape(kpi_value(this, key, kind, count_key))}</td>"
             f"<td>{escape(kpi_value(before, key, kind, count_key))}</td>"
             f'<td class="{direction}">{escape(change)}</td></tr>'
         )
-    return ("<section><h2>Temel göstergeler</h2>"
-            '<table class="kpis"><thead><tr><th scope="col">Gösterge</th><th scope="col">Bu dönem</th>'
-            '<th scope="col">Önceki dönem</th><th scope="col">Değişim</th></tr></thead>'
+    head = "".join(f'<th scope="col">{escape(_say(key, language))}</th>'
+                   for key in ("column.indicator", "column.this", "column.before", "column.change"))
+    return (f"<section><h2>{escape(_say('section.kpis', language))}</h2>"
+            f'<table class="kpis"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 
 
-def _charts_section(charts: List[dict]) -> str:
+def _charts_section(charts: List[dict], language: str = LANGUAGE) -> str:
     figures = []
     for chart in charts:
         chart_id = escape(chart["id"])
@@ -113,55 +125,59 @@ def _charts_section(charts: List[dict]) -> str:
                     f'aria-label="{escape(chart["title"] + ": " + chart["summary"])}"></canvas></div>'
                     f'<figcaption>{escape(chart["summary"])}</figcaption>')
         figures.append(f'<figure class="chart"><h3>{escape(chart["title"])}</h3>{body}</figure>')
-    return f'<section><h2>Grafikler</h2><div class="charts">{"".join(figures)}</div></section>'
+    return (f'<section><h2>{escape(_say("section.charts", language))}</h2>'
+            f'<div class="charts">{"".join(figures)}</div></section>')
 
 
-def _not_understood_section(groups: List[dict], report: Optional[dict] = None) -> str:
+def _not_understood_section(groups: List[dict], report: Optional[dict] = None, language: str = LANGUAGE) -> str:
     rows = [(group["text"], number(group["count"]), " · ".join(group.get("examples") or [])) for group in groups]
-    section = _table_section("Asistanın anlamadığı mesajlar", ["Mesaj (sadeleştirilmiş)", "Sayı", "Örnekler"], rows,
-                             "Bu dönemde anlaşılmayan mesaj yok.")
-    lines = knowledge_lines(report) if report else []
+    section = _table_section("section.not_understood", ["column.message", "column.count", "column.examples"], rows,
+                             "section.not_understood_empty", language)
+    lines = knowledge_lines(report, language) if report else []
     if not lines:
         return section
     text = "".join(f'<p class="muted">{escape(line)}</p>' for line in lines)
     return section.replace("</h2>", "</h2>" + text, 1)
 
 
-def knowledge_lines(report: dict) -> List[str]:
+def knowledge_lines(report: dict, language: str = LANGUAGE) -> List[str]:
     """What became of what the assistant did not understand: how many messages came in, how many
     editors turned into knowledge (a question of a topic, or a new topic), and the inbox's work."""
     now, work = report["totals"], report.get("knowledge") or {}
     lines = []
     if now.get("not_understood"):
-        lines.append(f"Asistanın anlamadığı {now['not_understood']} mesajdan {now.get('turned_into_knowledge', 0)} "
-                     "tanesi bilgi bankasına eklendi (bir konuya soru olarak ya da yeni konu olarak).")
+        lines.append(_say("knowledge.turned", language, count=now["not_understood"],
+                          turned=now.get("turned_into_knowledge", 0)))
     if work.get("turned_into_knowledge") or work.get("dismissed") or work.get("agent_marks"):
-        lines.append(f"Bu dönemde editörler gelen kutusundan {work.get('turned_into_knowledge', 0)} mesajı bilgi "
-                     f"bankasına ekledi, {work.get('dismissed', 0)} mesajı eledi; temsilciler "
-                     f"{work.get('agent_marks', 0)} mesajı \"asistan bunu bilmeliydi\" diye işaretledi.")
+        lines.append(_say("knowledge.work", language, turned=work.get("turned_into_knowledge", 0),
+                          dismissed=work.get("dismissed", 0), marks=work.get("agent_marks", 0)))
     return lines
 
 
-def _reasons_section(reasons: List[dict]) -> str:
+def _reasons_section(reasons: List[dict], language: str = LANGUAGE) -> str:
     rows = [(contact_reason_label(row["reason"]), number(row["count"])) for row in reasons]
-    return _table_section("En sık başvuru nedenleri", ["Neden", "Sohbet"], rows, "Bu dönemde veri yok.")
+    return _table_section("section.reasons", ["column.reason", "column.contacts"], rows, "section.reasons_empty",
+                          language)
 
 
-def _tags_section(tags: List[dict]) -> str:
+def _tags_section(tags: List[dict], language: str = LANGUAGE) -> str:
     rows = [(tag_label(row["tag"]), number(row["count"])) for row in tags]
-    return _table_section("Temsilcilerin sonuç etiketleri", ["Etiket", "Sayı"], rows,
-                          "Bu dönemde etiketlenmiş sohbet yok.")
+    return _table_section("section.tags", ["column.tag", "column.count"], rows, "section.tags_empty", language)
 
 
-def _agents_section(agents: List[dict]) -> str:
+def _agents_section(agents: List[dict], language: str = LANGUAGE) -> str:
     rows = [(row["name"], number(row["handoffs"]), duration(row["queue_seconds"]),
              duration(row["first_response_seconds"]), duration(row["handling_seconds"]),
              kpi_value(row, "csat_mean", "score", "csat_count")) for row in agents]
-    return _table_section("Temsilciler", ["Temsilci", "Aktarma", "Kuyrukta bekleme", "İlk yanıt", "İşlem süresi",
-                                          "CSAT"], rows, "Bu dönemde temsilciye aktarılan sohbet yok.")
+    headers = ["column.agent", "column.handoffs", "column.queue", "column.first_response", "column.handling",
+               "column.csat"]
+    return _table_section("section.agents", headers, rows, "section.agents_empty", language)
 
 
-def _table_section(title: str, headers: List[str], rows: List[tuple], empty: str) -> str:
+def _table_section(title_key: str, header_keys: List[str], rows: List[tuple], empty_key: str,
+                   language: str = LANGUAGE) -> str:
+    """A titled table, or the title and why it is empty; the three texts are catalogue keys."""
+    title, headers, empty = _say(title_key, language), [_say(k, language) for k in header_keys], _say(empty_key, language)
     if not rows:
         return f'<section><h2>{escape(title)}</h2><p class="muted">{escape(empty)}</p></section>'
     head = "".join(f'<th scope="col">{escape(header)}</th>' for header in headers)
@@ -189,13 +205,14 @@ def kpi_value(totals: dict, key: str, kind: str, count_key: Optional[str] = None
     return text
 
 
-def _change(now: Optional[float], before: Optional[float], kind: str, better: Optional[str]) -> tuple:
+def _change(now: Optional[float], before: Optional[float], kind: str, better: Optional[str],
+            language: str = LANGUAGE) -> tuple:
     """The change as text ("+3,2 puan") and "better"/"worse"/"same" for its colour."""
     if now is None or before is None:
         return "—", "same"
     delta = now - before
     if kind == "rate":
-        text = _signed(delta * 100, 1) + " puan"
+        text = _say("change.rate_points", language, value=_signed(delta * 100, 1))
     elif kind == "seconds":
         text = ("+" if delta > 0 else "−" if delta < 0 else "") + duration(abs(delta))
     elif kind == "score":

@@ -1,13 +1,31 @@
-"""A short plain-Turkish summary of a report: what happened and what changed since the period before."""
+"""A short plain-language summary of a report (Turkish by default): what happened and what changed
+since the period before. The sentences are in the `reports` domain of the text catalogue
+(locale/<language>/LC_MESSAGES/reports.po); the figures' own formats and labels (percentages,
+durations, reasons, the period's label) come from bot/reports/charts.py and periods.py, in Turkish.
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from bot import i18n
 from bot.reports.charts import contact_reason_label, duration, handoff_reason_label, number
 from bot.reports.charts import percent as charts_percent
+from bot.text import turkish_lower
 
+LANGUAGE = "tr"
 # How the period and the one before are named in a sentence: "16–22 Kasım 2026 haftasında ... (önceki hafta 2)".
-PERIOD_NAMES = {"day": ("gününde", "önceki gün"), "week": ("haftasında", "önceki hafta"), "month": ("ayında", "önceki ay")}
+PERIOD_NAMES = {"day": ("reports:period.day.this", "reports:period.day.last"),
+                "week": ("reports:period.week.this", "reports:period.week.last"),
+                "month": ("reports:period.month.this", "reports:period.month.last")}
+
+
+def _say(key: str, language: str, /, **params: Any) -> str:
+    return i18n.say(f"reports:{key}", language, **params)
+
+
+def _aside(key: str, language: str, /, **params: Any) -> str:
+    """A bracketed remark after a figure, with the space before it."""
+    return " " + _say(key, language, **params)
 
 
 def percent(value: Optional[float]) -> str:
@@ -15,61 +33,77 @@ def percent(value: Optional[float]) -> str:
     return charts_percent(value, 0)
 
 
-def change_in_points(now: Optional[float], before: Optional[float], better_when_higher: bool = True) -> str:
+def change_in_points(now: Optional[float], before: Optional[float], better_when_higher: bool = True,
+                     language: str = LANGUAGE) -> str:
     """"(geçen dönem %60; 5 puan iyileşme)" for rates."""
     if now is None or before is None:
         return ""
     points = round((now - before) * 100)
     if points == 0:
-        return f" (öncekiyle aynı: {percent(before)})"
+        return _aside("change.points_same", language, before=percent(before))
     improved = (points > 0) == better_when_higher
-    return f" (önceki {percent(before)}; {abs(points)} puan {'iyileşme' if improved else 'kötüleşme'})"
+    return _aside("change.points_better" if improved else "change.points_worse", language, before=percent(before),
+                  points=abs(points))
 
 
-def summary_lines(report: Dict[str, Any]) -> List[str]:
+def summary_lines(report: Dict[str, Any], language: str = LANGUAGE) -> List[str]:
     now, before = report["totals"], report["previous_totals"]
-    within, last = PERIOD_NAMES[report["period"]["kind"]]
-    this = f"{report['period']['label']} {within}"
+    this_key, last_key = PERIOD_NAMES[report["period"]["kind"]]
+    this, last = i18n.say(this_key, language, label=report["period"]["label"]), i18n.say(last_key, language)
     if not now["contacts"]:
-        return [f"{this} hiç sohbet olmadı" + (f"; {last} {before['contacts']} sohbet vardı." if before["contacts"] else ".")]
-    lines = [f"{this} {now['contacts']} sohbet oldu" + count_change(now["contacts"], before["contacts"], last) + "."]
-    lines.append(f"Asistan sohbetlerin {percent(now['containment_rate'])} kadarını bir temsilciye gerek kalmadan çözdü"
-                 + change_in_points(now["containment_rate"], before["containment_rate"]) + ".")
+        if before["contacts"]:
+            return [_say("summary.no_chats_before", language, this=this, last=last, before=before["contacts"])]
+        return [_say("summary.no_chats", language, this=this)]
+    lines = [_say("summary.chats", language, this=this, count=now["contacts"],
+                  change=count_change(now["contacts"], before["contacts"], last, language))]
+    lines.append(_say("summary.containment", language, rate=percent(now["containment_rate"]),
+                      change=change_in_points(now["containment_rate"], before["containment_rate"], language=language)))
     if now["handoffs"]:
         reasons = report.get("handoff_reasons") or []
-        top = f"; en sık neden: {handoff_reason_label(reasons[0]['reason']).lower()}" if reasons else ""
-        lines.append(f"{now['handoffs']} sohbet bir temsilciye aktarıldı ({percent(now['handoff_rate'])}){top}.")
+        rate = percent(now["handoff_rate"])
+        if reasons:
+            label = handoff_reason_label(reasons[0]["reason"])
+            lines.append(_say("summary.handoffs_top", language, count=now["handoffs"], rate=rate,
+                              reason=turkish_lower(label) if language == "tr" else label.lower()))
+        else:
+            lines.append(_say("summary.handoffs", language, count=now["handoffs"], rate=rate))
         if now["first_response_seconds"] is not None:
-            lines.append(f"Temsilcinin ilk yanıtı ortalama {duration(now['first_response_seconds'])} sürdü"
-                         + time_change(now["first_response_seconds"], before["first_response_seconds"]) + ".")
+            lines.append(_say("summary.first_response", language, duration=duration(now["first_response_seconds"]),
+                              change=time_change(now["first_response_seconds"], before["first_response_seconds"],
+                                                 language)))
     if now["fallback_rate"] is not None:
-        lines.append(f"Asistan müşteri mesajlarının {percent(now['fallback_rate'])} kadarını anlayamadı"
-                     + change_in_points(now["fallback_rate"], before["fallback_rate"], better_when_higher=False) + ".")
+        lines.append(_say("summary.fallback", language, rate=percent(now["fallback_rate"]),
+                          change=change_in_points(now["fallback_rate"], before["fallback_rate"],
+                                                  better_when_higher=False, language=language)))
     if now["csat_count"]:
-        lines.append(f"Memnuniyet (CSAT) {now['csat_count']} yanıtla ortalama {decimal(now['csat_mean'])}/5"
-                     + (f" (önceki {decimal(before['csat_mean'])})" if before["csat_mean"] is not None else "") + ".")
+        change = _aside("change.before", language, before=decimal(before["csat_mean"])) \
+            if before["csat_mean"] is not None else ""
+        lines.append(_say("summary.csat", language, count=now["csat_count"], mean=decimal(now["csat_mean"]),
+                          change=change))
     if now["nps_count"]:
-        lines.append(f"NPS {now['nps_count']} yanıtla {now['nps']:+.0f}"
-                     + (f" (önceki {before['nps']:+.0f})" if before["nps"] is not None else "") + ".")
+        change = _aside("change.before", language, before=f"{before['nps']:+.0f}") if before["nps"] is not None else ""
+        lines.append(_say("summary.nps", language, count=now["nps_count"], nps=f"{now['nps']:+.0f}", change=change))
     contact_reasons = report.get("contact_reasons") or []
     if contact_reasons:
-        lines.append(f"En sık konu: {contact_reason_label(contact_reasons[0]['reason'])} ({contact_reasons[0]['count']} sohbet).")
+        lines.append(_say("summary.top_topic", language, topic=contact_reason_label(contact_reasons[0]["reason"]),
+                          count=contact_reasons[0]["count"]))
     return lines
 
 
-def count_change(now: int, before: int, last: str) -> str:
+def count_change(now: int, before: int, last: str, language: str = LANGUAGE) -> str:
     if not before:
         return ""
     change = round((now - before) / before * 100)
     if change == 0:
-        return f" ({last} ile aynı)"
-    return f" ({last} {before}; %{abs(change)} {'artış' if change > 0 else 'azalış'})"
+        return _aside("change.count_same", language, last=last)
+    return _aside("change.count_up" if change > 0 else "change.count_down", language, last=last, before=before,
+                  percent=abs(change))
 
 
-def time_change(now: Optional[float], before: Optional[float]) -> str:
+def time_change(now: Optional[float], before: Optional[float], language: str = LANGUAGE) -> str:
     if now is None or before is None or round(now) == round(before):
         return ""
-    return f" (önceki {duration(before)}; {'daha hızlı' if now < before else 'daha yavaş'})"
+    return _aside("change.faster" if now < before else "change.slower", language, before=duration(before))
 
 
 def decimal(value: Optional[float]) -> str:

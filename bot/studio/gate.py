@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.nlu_metrics import compute_metrics, load_cases, prediction_from_parse
 from bot.settings import PROJECT_ROOT, Settings
+from bot.studio.repository import studio_text
 from bot.training import RasaInputs, rasa_command, rasa_env
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -92,10 +93,8 @@ def compare(result: GateResult, candidate: Dict[str, float], live: Optional[Dict
     result.checks["heldout"] = {"candidate": candidate, "live": live}
     if live is None:
         return
-    for key, label in (("intent", "niyet"), ("topic", "konu")):
+    for key, label in (("intent", "gate.intent"), ("topic", "gate.topic")):
         drop = live[key] - candidate[key]
         if drop > MAX_DROP_POINTS:
-            result.reasons.append(
-                f"Ayrılmış test setinde {label} doğruluğu {live[key]:.1f}%'den {candidate[key]:.1f}%'e düştü "
-                f"({drop:.1f} puan; en fazla {MAX_DROP_POINTS:.0f} puan düşebilir). Yeni eklenen sorular başka bir "
-                "konunun sorularına çok benziyor olabilir.")
+            result.reasons.append(studio_text("gate.heldout_drop", measure=studio_text(label), live=live[key],
+                                              candidate=candidate[key], drop=drop, max_drop=MAX_DROP_POINTS))

@@ -32,12 +32,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import knowledge
+from bot import i18n, knowledge
 from bot.desk.models import Conversation, DeskUser, Handoff, Message
 from bot.desk.store import iso, utcnow
 from bot.patterns import find_entities
 from bot.studio.models import KbInboxItem, KbTopic
-from bot.studio.repository import Conflict, Studio, StudioError
+from bot.studio.repository import STUDIO_LANGUAGE, Conflict, Studio, StudioError, studio_text
 from bot.text import fold_words
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "request_
 NEAR_DUPLICATE = 0.6
 MAX_ITEMS = 5000  # grouped per status, newest first: enough for a store of this size
 MAX_ANSWER_CHARS = 2000
+MAX_QUESTION_CHARS = 300
 MAX_CHAT_TEXT = 1000
 MAX_DRAFT_QUESTIONS = 100
 TRANSCRIPT_AROUND = 8  # messages shown before and after the one in the inbox
@@ -199,12 +200,12 @@ def outcome_text(status: str, topic_title: Optional[str], by: Optional[str]) -> 
     """What became of an agent's mark, in the console's words."""
     who = f" ({by})" if by else ""
     if status == "added":
-        return f"'{topic_title}' konusuna soru olarak eklendi{who}; yayımlandığında asistan bu soruyu tanıyacak."
+        return studio_text("inbox.outcome_added", topic=topic_title, who=who)
     if status == "new_topic":
-        return f"Yeni bir konu oldu: '{topic_title}'{who}; yayımlandığında asistan bu soruyu tanıyacak."
+        return studio_text("inbox.outcome_new_topic", topic=topic_title, who=who)
     if status == "dismissed":
-        return f"Editörler bilgi bankasına eklemeye gerek görmedi{who}."
-    return "Editörlerin değerlendirmesini bekliyor."
+        return studio_text("inbox.outcome_dismissed", who=who)
+    return studio_text("inbox.outcome_waiting")
 
 
 # --- topic suggestions -------------------------------------------------------------------------
@@ -267,15 +268,14 @@ def suggested_topics(text: str, topics: Mapping[str, Mapping[str, Any]], parse: 
 def check_question(text: Any) -> str:
     """A shopper's words as a topic question, or a clear reason why they cannot be one as they are."""
     if not isinstance(text, str) or not text.strip():
-        raise StudioError("Eklenecek soru boş olamaz.")
+        raise StudioError(studio_text("question.empty"))
     text = " ".join(text.replace("\x00", "").split())
-    if len(text) > 300:
-        raise StudioError("Soru en fazla 300 karakter olabilir; kısaltıp öyle ekleyin.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise StudioError(studio_text("question.too_long", limit=MAX_QUESTION_CHARS))
     if knowledge.MARKUP_IN_QUESTION.search(text):
-        raise StudioError(f"'{text}': sorularda köşeli/süslü parantez ya da parantez kullanılmaz; düzeltip ekleyin.")
+        raise StudioError(studio_text("question.markup", text=text))
     if find_entities(text):
-        raise StudioError(f"'{text}': soruda sipariş numarası, e-posta ya da iade kodu var; onu çıkarıp genel bir soru "
-                          "olarak ekleyin.")
+        raise StudioError(studio_text("question.entities", text=text))
     return text
 
 
@@ -374,27 +374,27 @@ class Inbox:
         `message_id`) the whole chat. Marking the same thing again updates the suggested answer."""
         if message_id is not None and (not isinstance(message_id, int) or isinstance(message_id, bool)
                                        or not 0 < message_id < 2 ** 63):
-            raise InboxError("invalid", "Mesaj numarası geçersiz.")
+            raise InboxError("invalid", studio_text("inbox.bad_message_id"))
         if suggested_answer is not None and not isinstance(suggested_answer, str):
-            raise InboxError("invalid", "Önerilen cevap metin olmalı.")
+            raise InboxError("invalid", studio_text("inbox.answer_not_text"))
         answer = (suggested_answer or "").encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip() or None
         if answer and len(answer) > MAX_ANSWER_CHARS:
-            raise InboxError("too_long", f"Önerilen cevap en fazla {MAX_ANSWER_CHARS} karakter olabilir.")
+            raise InboxError("too_long", studio_text("inbox.answer_too_long", limit=MAX_ANSWER_CHARS))
         with self.sessions() as s:
             conversation = s.get(Conversation, conversation_id) if isinstance(conversation_id, str) else None
             if conversation is None:
-                raise InboxError("unknown_conversation", "Böyle bir sohbet yok.")
+                raise InboxError("unknown_conversation", i18n.say("bridge:error.unknown_conversation", STUDIO_LANGUAGE))
             if not self._may_mark(s, conversation, agent_id, role):
-                raise InboxError("not_yours", "Yalnızca şu an ya da daha önce sizde olan sohbetleri işaretleyebilirsiniz.")
+                raise InboxError("not_yours", studio_text("inbox.not_yours"))
             if message_id is not None:
                 message = s.get(Message, message_id)
                 if message is None or message.conversation_id != conversation.id or message.sender != "shopper":
-                    raise InboxError("invalid", "Yalnızca bu sohbetteki müşteri mesajları işaretlenebilir.")
+                    raise InboxError("invalid", studio_text("inbox.not_shopper_message"))
                 text = message.text
             else:
                 text = self._chat_text(s, conversation)
                 if not text:
-                    raise InboxError("invalid", "Bu sohbette müşterinin bir mesajı yok.")
+                    raise InboxError("invalid", studio_text("inbox.no_shopper_message"))
             existing = s.execute(select(KbInboxItem).where(
                 KbInboxItem.source == "agent", KbInboxItem.agent_id == agent_id,
                 KbInboxItem.conversation_id == conversation.id, KbInboxItem.status == "new",
@@ -465,9 +465,9 @@ class Inbox:
 
     def groups(self, status: str = "new", query: str = "", sort: str = "frequent", limit: int = 100) -> Dict[str, Any]:
         if status not in STATUSES:
-            raise StudioError("Durum new, added, new_topic ya da dismissed olmalı.")
+            raise StudioError(studio_text("inbox.bad_status"))
         if sort not in SORTS:
-            raise StudioError("Sıralama frequent (en sık) ya da recent (en yeni) olmalı.")
+            raise StudioError(studio_text("inbox.bad_order"))
         needle = fold_words(query) if query else ""
         with self.sessions() as s:
             items = self._items(s, status)
@@ -492,7 +492,7 @@ class Inbox:
             chosen = next((item for item in members if item.id == item_id), None) if item_id is not None else \
                 next((item for item in members if item.conversation_id), None)
             if chosen is None or not chosen.conversation_id:
-                raise StudioError("Bu grupta böyle bir mesaj yok.", 404)
+                raise StudioError(studio_text("inbox.no_such_message"), 404)
             base = select(Message).where(Message.conversation_id == chosen.conversation_id, Message.sender != "note")
             # The message and the ones before it (newest first), then the ones after; one more
             # than shown on each side tells whether there is more.
@@ -535,14 +535,14 @@ class Inbox:
         if self.studio is None:
             raise RuntimeError("the inbox needs the studio to change topics")
         if not isinstance(topic, str) or not topic:
-            raise StudioError("Sorunun ekleneceği konuyu seçin.")
+            raise StudioError(studio_text("inbox.pick_topic"))
         with self.sessions() as s:
             members = self._open_members(s, group_id, item_ids)
             view = group_view(members, {})
         question = check_question(view["text"] if text is None else text)
         language = language if language is not None else view["language"]
         if language not in knowledge.LANGUAGES:
-            raise StudioError("Dil tr ya da en olmalı.")
+            raise StudioError(studio_text("inbox.bad_language"))
         saved, added = self._add_question(topic, language, question, by)
         # Someone deciding the same group meanwhile does not undo the question: no error then.
         group = self._resolve(members, "added", topic, by, must_change=False)
@@ -555,12 +555,12 @@ class Inbox:
         for attempt in (1, 2):
             topic = self.studio.topic(name)
             if topic["retired"]:
-                raise StudioError(f"'{name}' konusu kaldırılmış; önce geri alın ya da başka bir konu seçin.")
+                raise StudioError(studio_text("inbox.topic_retired", name=name))
             if key in {fold_words(q) for q in topic["content"]["questions"].get(language, [])}:
                 return topic, False
             other = self._topic_with_question(key, name)
             if other:
-                raise StudioError(f"Bu soru zaten '{other}' konusunda var; oraya bakın ya da soruyu değiştirin.")
+                raise StudioError(studio_text("inbox.duplicate_question", topic=other))
             content = copy.deepcopy(topic["content"])
             content["questions"].setdefault(language, []).append(question)
             try:
@@ -581,7 +581,7 @@ class Inbox:
         """After the editor created the topic from the draft: the group went there."""
         with self.sessions() as s:
             if not isinstance(topic, str) or s.get(KbTopic, topic) is None:
-                raise StudioError("Böyle bir konu yok; önce taslaktan konuyu oluşturun.", 404)
+                raise StudioError(studio_text("inbox.no_topic"), 404)
             members = self._open_members(s, group_id, item_ids)
         return {"group": self._resolve(members, "new_topic", topic, by)}
 
@@ -595,7 +595,7 @@ class Inbox:
         with self.sessions() as s:
             members = self._group_of(s, group_id)
             if members[0].status != "dismissed":
-                raise StudioError("Yalnızca elenmiş bir grup gelen kutusuna geri alınabilir.", 409)
+                raise StudioError(studio_text("inbox.not_dismissed"), 409)
         return {"group": self._resolve(members, "new", None, None, from_status="dismissed")}
 
     def _resolve(self, members: Sequence[KbInboxItem], status: str, topic: Optional[str], by: Optional[str],
@@ -607,7 +607,7 @@ class Inbox:
                                 .values(status=status, topic=topic, resolved_by=by, resolved_at=now)).rowcount
             s.commit()
             if not changed and must_change:
-                raise StudioError("Bu gruba bu arada başka bir editör karar verdi; listeyi yenileyin.", 409)
+                raise StudioError(studio_text("inbox.decided_meanwhile"), 409)
             items = s.execute(select(KbInboxItem).where(KbInboxItem.id.in_(ids))).scalars().all()
             return group_view(items, self._names(s))
 
@@ -621,7 +621,7 @@ class Inbox:
         """The group (of the item's status) that holds the item now."""
         item = s.get(KbInboxItem, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
         if item is None:
-            raise StudioError("Böyle bir grup yok.", 404)
+            raise StudioError(studio_text("inbox.no_group"), 404)
         items = self._items(s, item.status)
         if all(other.id != item.id for other in items):
             items.append(item)
@@ -631,14 +631,14 @@ class Inbox:
         """The open group's items, or those of them the editor chose."""
         members = self._group_of(s, group_id)
         if members[0].status != "new":
-            raise StudioError("Bu gruba zaten karar verilmiş; listeyi yenileyin.", 409)
+            raise StudioError(studio_text("inbox.already_decided"), 409)
         if item_ids is None:
             return members
         if not isinstance(item_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in item_ids):
-            raise StudioError("Seçilen mesajlar ('items') bir numara listesi olmalı.")
+            raise StudioError(studio_text("inbox.items_not_list"))
         chosen = [item for item in members if item.id in set(item_ids)]
         if not chosen:
-            raise StudioError("Seçilen mesajlar bu grupta değil; listeyi yenileyin.", 409)
+            raise StudioError(studio_text("inbox.items_not_in_group"), 409)
         return chosen
 
     @staticmethod

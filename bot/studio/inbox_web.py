@@ -33,7 +33,7 @@ from aiohttp import web
 
 from bot.desk.accounts import Identity
 from bot.studio.inbox import Inbox, suggested_topics
-from bot.studio.repository import StudioError
+from bot.studio.repository import StudioError, studio_text
 from bot.studio.web import STUDIO, STUDIO_SETTINGS, _run, body, editor_only
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _inbox(request: web.Request) -> Inbox:
 def _group_id(request: web.Request) -> int:
     raw = request.match_info["group"]
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
-        raise StudioError("Böyle bir grup yok.", 404)
+        raise StudioError(studio_text("inbox.no_group"), 404)
     return int(raw)
 
 

@@ -23,7 +23,7 @@ from bot import knowledge
 from bot.desk.store import utcnow
 from bot.processes import Service, ServiceGroup, free_port
 from bot.settings import PROJECT_ROOT, Settings
-from bot.studio.repository import Studio, StudioError, carry_answers
+from bot.studio.repository import Studio, StudioError, carry_answers, studio_text
 from bot.training import (KnowledgeBaseError, data_hash, model_path, prepare, rasa_command, train,
                           training_report)
 
@@ -103,9 +103,9 @@ def swap_model(settings: Settings, model: Path) -> float:
         response = requests.post(f"{settings.rasa_url}/pool/model", params={"token": settings.rasa_api_token()},
                                  json={"model_file": str(model.resolve())}, timeout=SWAP_TIMEOUT_SECONDS)
     except requests.RequestException:
-        raise StudioError("Asistana ulaşılamadı; yeni model yüklenemedi, yayındaki sürüm değişmedi.")
+        raise StudioError(studio_text("publish.unreachable"))
     if response.status_code >= 300:
-        raise StudioError(f"Asistan yeni modeli yükleyemedi ({response.status_code}); yayındaki sürüm değişmedi.")
+        raise StudioError(studio_text("publish.swap_failed", status=response.status_code))
     return time.monotonic() - started
 
 
@@ -125,7 +125,7 @@ def publish_candidate(settings: Settings, studio: Studio, version_id: int, by: s
                       override_reason: Optional[str] = None) -> Dict[str, Any]:
     version = studio.version(version_id)
     if version.model is None:
-        raise StudioError("Bu sürümün modeli yok; önce eğitim tamamlanmalı.")
+        raise StudioError(studio_text("publish.no_model"))
     live = studio.live_version()
     if live is not None and version.based_on and live.id != version.based_on:
         merged = carry_answers(version.content, studio.version(version.based_on).content, live.content)
@@ -143,7 +143,7 @@ def rollback(settings: Settings, studio: Studio, version_id: int, by: str) -> Di
     if copy.model and (live is None or copy.model != live.model):
         if not Path(copy.model).exists():
             studio.set_version(copy.id, status="failed")
-            raise StudioError("Bu sürümün model dosyası bulunamadı; dönülemiyor.")
+            raise StudioError(studio_text("publish.model_missing"))
         swap_seconds = swap_model(settings, Path(copy.model))
     studio.go_live(copy.id, by, action="rollback")
     studio.reset_drafts(copy.content, by)
@@ -227,11 +227,11 @@ def run_job(settings: Settings, studio: Studio, job_id: int, auto_publish: bool 
         progress.phase("validating")
         result.checks["validate"] = gate.validate_data(settings, prepare(faq, work / "build"))
         if not result.checks["validate"]["ok"]:
-            result.reasons.append("Rasa'nın veri denetimi (rasa data validate) sorun buldu; ayrıntı aşağıda.")
+            result.reasons.append(studio_text("gate.validate_failed"))
         progress.phase("stories")
         result.checks["stories"] = gate.story_tests(settings, model, work / "stories", _empty_endpoints(work))
         if not result.checks["stories"]["ok"]:
-            result.reasons.append("Konuşma testlerinden bazıları geçmedi: " + ", ".join(result.checks["stories"]["failed"][:5]))
+            result.reasons.append(studio_text("gate.stories_failed", stories=", ".join(result.checks["stories"]["failed"][:5])))
         progress.phase("evaluating")
         candidate_server = parse_only_server(settings, model, work, "candidate rasa")
         ServiceGroup(settings, [candidate_server]).start(progress=lambda _: None)
@@ -249,16 +249,14 @@ def run_job(settings: Settings, studio: Studio, job_id: int, auto_publish: bool 
         _serve_try_it_until_decided(studio, version.id, candidate_server)
         return status
     except KnowledgeBaseError as error:
-        return _fail(studio, job_id, version.id, f"Bilgi bankasında sorun var: {error}")
+        return _fail(studio, job_id, version.id, studio_text("job.kb_problem", error=error))
     except subprocess.CalledProcessError:
-        return _fail(studio, job_id, version.id, "Eğitim tamamlanamadı; yayındaki sürüm değişmedi. "
-                     f"Teknik ayrıntı: {work / 'training.log'}")
+        return _fail(studio, job_id, version.id, studio_text("job.training_failed", log=work / "training.log"))
     except StudioError as error:
         return _fail(studio, job_id, version.id, error.message)
     except Exception as error:  # noqa: BLE001 — whatever broke, the editor gets words and nothing live changes
         log.exception("studio job %s failed", job_id)
-        return _fail(studio, job_id, version.id, f"Beklenmeyen bir hata oluştu ({type(error).__name__}); "
-                     "yayındaki sürüm değişmedi.")
+        return _fail(studio, job_id, version.id, studio_text("job.unexpected", error=type(error).__name__))
     finally:
         if candidate_server is not None:
             candidate_server.stop()

@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import knowledge
+from bot import i18n, knowledge
 from bot.desk.store import iso, utcnow
 from bot.studio.models import KbChange, KbDocument, KbJob, KbTopic, KbVersion
 from bot.studio.diff import document_diff
@@ -27,10 +27,20 @@ DESK_DOCUMENT = "desk"
 # Far beyond any real topic; a request over these is refused outright and stores nothing.
 MAX_QUESTIONS_PER_LANGUAGE = 400
 MAX_TEXT_CHARS = 2000
+MAX_TOPIC_NAME_CHARS = 64
+
+
+# The studio speaks Turkish to editors; its words are in locale/*/LC_MESSAGES/studio.po (English too).
+STUDIO_LANGUAGE = "tr"
+
+
+def studio_text(key: str, /, **params: Any) -> str:
+    """A text of the studio's catalogue domain, in the studio's language."""
+    return i18n.say(f"studio:{key}", STUDIO_LANGUAGE, **params)
 
 
 class StudioError(Exception):
-    """Bad input or a forbidden step, in plain Turkish for the editor."""
+    """Bad input or a forbidden step, in plain Turkish for the editor (words from `studio_text`)."""
 
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
@@ -53,39 +63,38 @@ def clean_content(raw: Any) -> Dict[str, Any]:
     """The shape of a topic document, with text normalised (NUL and broken UTF-8 removed).
     Refuses what cannot be a topic at all; everything else is stored and checked by the rules."""
     if not isinstance(raw, dict):
-        raise StudioError("Konu içeriği geçersiz.")
+        raise StudioError(studio_text("topic.invalid_content"))
     cleaned: Dict[str, Any] = {}
     for field in TOPIC_FIELDS:
         value = raw.get(field) or {}
         if not isinstance(value, dict):
-            raise StudioError(f"'{field}' alanı geçersiz.")
+            raise StudioError(studio_text("topic.invalid_field", field=field))
         cleaned[field] = {}
         for language in knowledge.LANGUAGES:
             item = value.get(language, [] if field == "questions" else "")
             if field == "questions":
                 if not isinstance(item, list) or not all(isinstance(q, str) for q in item):
-                    raise StudioError("Sorular bir metin listesi olmalı.")
+                    raise StudioError(studio_text("topic.questions_not_list"))
                 if len(item) > MAX_QUESTIONS_PER_LANGUAGE:
-                    raise StudioError(f"Bir dilde en fazla {MAX_QUESTIONS_PER_LANGUAGE} soru yazılabilir; "
-                                      f"bu taslakta {len(item)} var.")
+                    raise StudioError(studio_text("topic.too_many_questions", limit=MAX_QUESTIONS_PER_LANGUAGE,
+                                                  count=len(item)))
                 cleaned[field][language] = [_text(q) for q in item]
             else:
                 if not isinstance(item, str):
-                    raise StudioError(f"'{field}' metin olmalı.")
+                    raise StudioError(studio_text("topic.field_not_text", field=field))
                 cleaned[field][language] = _text(item)
     return cleaned
 
 
 def _text(value: str) -> str:
     if len(value) > MAX_TEXT_CHARS:
-        raise StudioError(f"Bir metin en fazla {MAX_TEXT_CHARS} karakter olabilir ({len(value)} karakter gönderildi).")
+        raise StudioError(studio_text("topic.text_too_long", limit=MAX_TEXT_CHARS, length=len(value)))
     return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
 
 
 def check_topic_name(name: Any) -> str:
-    if not isinstance(name, str) or not knowledge.TOPIC_NAME.match(name) or len(name) > 64:
-        raise StudioError("Konu adı küçük harf, rakam ve alt çizgiden oluşmalı ve harfle başlamalı "
-                          "(ör. gift_wrapping); en fazla 64 karakter.")
+    if not isinstance(name, str) or not knowledge.TOPIC_NAME.match(name) or len(name) > MAX_TOPIC_NAME_CHARS:
+        raise StudioError(studio_text("topic.bad_name", limit=MAX_TOPIC_NAME_CHARS))
     return name
 
 
@@ -143,7 +152,7 @@ class Studio:
         with self.sessions() as s:
             row = s.get(KbTopic, name)
             if row is None:
-                raise StudioError("Böyle bir konu yok.", 404)
+                raise StudioError(studio_text("topic.not_found"), 404)
             live = self.live_version(s)
             return self._full(row, (live.content if live else {}).get(name))
 
@@ -164,7 +173,7 @@ class Studio:
         content = clean_content(content)
         with self.sessions() as s:
             if s.get(KbTopic, name) is not None:
-                raise StudioError(f"'{name}' adlı bir konu zaten var; başka bir ad seçin.")
+                raise StudioError(studio_text("topic.exists", name=name))
             row = KbTopic(name=name, content=content, revision=1, retired=False, problems=[], updated_by=by, updated_at=utcnow())
             s.add(row)
             s.add(KbChange(subject=name, action="create", revision=1, after=content, by=by, at=row.updated_at))
@@ -179,8 +188,7 @@ class Studio:
 
     def retire_topic(self, name: str, revision: Any, by: str) -> Dict[str, Any]:
         if name in knowledge.REQUIRED_TOPICS:
-            raise StudioError(f"'{name}' asistanın her zaman cevaplaması gereken konulardan; kaldırılamaz, "
-                              "cevabını değiştirebilirsiniz.")
+            raise StudioError(studio_text("topic.required", name=name))
         return self._change(name, revision, by, "retire", lambda row: setattr(row, "retired", True), None)
 
     def restore_topic(self, name: str, revision: Any, by: str) -> Dict[str, Any]:
@@ -189,11 +197,11 @@ class Studio:
     def _change(self, name: str, revision: Any, by: str, action: str, apply: Callable[[KbTopic], None],
                 yours: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         if not isinstance(revision, int) or isinstance(revision, bool):
-            raise StudioError("Hangi sürümü düzenlediğiniz ('revision') eksik.")
+            raise StudioError(studio_text("revision_missing"))
         with self.sessions() as s:
             row = s.get(KbTopic, name)
             if row is None:
-                raise StudioError("Böyle bir konu yok.", 404)
+                raise StudioError(studio_text("topic.not_found"), 404)
             before = {"content": row.content, "retired": row.retired}
             # The conditional update is the lock: it changes the row only if nobody saved since.
             claimed = s.execute(update(KbTopic).where(KbTopic.name == name, KbTopic.revision == revision)
@@ -246,13 +254,13 @@ class Studio:
         with self.sessions() as s:
             row = s.get(KbDocument, name)
             if row is None:
-                raise StudioError("Böyle bir belge yok.", 404)
+                raise StudioError(studio_text("document.not_found"), 404)
             return {"content": row.content, "revision": row.revision, "updated_by": row.updated_by,
                     "updated_at": iso(row.updated_at)}
 
     def save_document(self, content: Dict[str, Any], revision: Any, by: str, name: str = DESK_DOCUMENT) -> Dict[str, Any]:
         if not isinstance(revision, int) or isinstance(revision, bool):
-            raise StudioError("Hangi sürümü düzenlediğiniz ('revision') eksik.")
+            raise StudioError(studio_text("revision_missing"))
         with self.sessions() as s:
             row = s.get(KbDocument, name)
             before = row.content
@@ -288,17 +296,16 @@ class Studio:
         with self.sessions() as s:
             version = s.get(KbVersion, version_id)
             if version is None:
-                raise StudioError("Böyle bir sürüm yok.", 404)
+                raise StudioError(studio_text("version.not_found"), 404)
             return version
 
     def make_version(self, kind: str, by: str, note: Optional[str] = None) -> KbVersion:
         """A candidate of the current drafts; refused while any draft is invalid or nothing changed."""
         pending = self.pending()
         if pending["invalid"]:
-            raise StudioError("Şu konularda düzeltilmesi gereken sorunlar var, yayımlanamaz: "
-                              + ", ".join(pending["invalid"]) + ".")
+            raise StudioError(studio_text("version.invalid_drafts", topics=", ".join(pending["invalid"])))
         if not pending["changed"]:
-            raise StudioError("Yayımdaki sürümle aynı; yayımlanacak bir değişiklik yok.")
+            raise StudioError(studio_text("version.unchanged"))
         with self.sessions() as s:
             live = self.live_version(s)
             version = KbVersion(kind=kind, status="candidate", content=self.drafts(s), note=note, created_by=by,
@@ -329,10 +336,10 @@ class Studio:
         with self.sessions() as s:
             old = s.get(KbVersion, version_id)
             if old is None or old.status in ("candidate", "failed", "blocked") or not old.published_at:
-                raise StudioError("Yalnızca daha önce yayımlanmış bir sürüme dönülebilir.")
+                raise StudioError(studio_text("version.not_published"))
             live = self.live_version(s)
             copy = KbVersion(kind="rollback", status="candidate", content=old.content, model=old.model, gate=old.gate,
-                             note=f"{old.id}. sürüme dönüş", created_by=by, created_at=utcnow(),
+                             note=studio_text("version.rollback_note", version=old.id), created_by=by, created_at=utcnow(),
                              based_on=live.id if live else None)
             s.add(copy)
             s.commit()

@@ -13,22 +13,26 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 import aiohttp
 from aiohttp import web
 
+from bot import i18n
 from bot.desk.accounts import Identity
 from bot.desk.auth import authorised
 from bot.desk.store import iso, utcnow
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio import publishing
-from bot.studio.repository import Conflict, Studio, StudioError, job_summary, version_summary
+from bot.studio.repository import (STUDIO_LANGUAGE, Conflict, Studio, StudioError, job_summary, studio_text,
+                                   version_summary)
 
 log = logging.getLogger(__name__)
 
 STUDIO = web.AppKey("studio", Studio)
 STUDIO_SETTINGS = web.AppKey("studio_settings", Settings)
 EDITOR_ROLES = ("editor", "admin")
-EDITORS_ONLY = "Bu sayfa içerik editörleri içindir; hesabınızın buna yetkisi yok."
+EDITORS_ONLY = studio_text("editors_only")
 PAGE = PROJECT_ROOT / "widget" / "editor" / "index.html"
 JOB_POLL_SECONDS = 2.0
 MAX_BODY_BYTES = 512 * 1024
+MAX_DESK_ITEMS = 200  # canned responses, and tags
+MAX_TRY_CHARS = 1000
 
 Handler = Callable[[web.Request, Identity], Awaitable[web.Response]]
 
@@ -43,8 +47,7 @@ def editor_only(handler: Handler, roles: tuple = EDITOR_ROLES) -> Callable[[web.
         try:
             return await handler(request, identity)
         except Conflict as conflict:
-            return error(f"Bu içeriği siz açtıktan sonra {conflict.by or 'başka biri'} değiştirdi. İki sürüm de aşağıda; "
-                         "sizinkini kaybetmeden birleştirip yeniden kaydedin.", 409,
+            return error(studio_text("conflict", by=conflict.by or studio_text("someone")), 409,
                          conflict={"yours": conflict.yours, "theirs": conflict.theirs, "revision": conflict.revision,
                                    "by": conflict.by, "at": iso(conflict.at)})
         except StudioError as failure:
@@ -55,13 +58,13 @@ def editor_only(handler: Handler, roles: tuple = EDITOR_ROLES) -> Callable[[web.
 
 async def body(request: web.Request) -> Dict[str, Any]:
     if request.content_length and request.content_length > MAX_BODY_BYTES:
-        raise StudioError("İstek çok büyük.", 413)
+        raise StudioError(studio_text("request.too_large"), 413)
     try:
         data = await request.json()
     except (ValueError, RecursionError, UnicodeDecodeError):
-        raise StudioError("Geçersiz istek (JSON bekleniyor).")
+        raise StudioError(studio_text("request.not_json"))
     if not isinstance(data, dict):
-        raise StudioError("Geçersiz istek.")
+        raise StudioError(studio_text("request.invalid"))
     return data
 
 
@@ -129,37 +132,37 @@ async def save_desk(request: web.Request, who: Identity) -> web.Response:
 def check_desk_content(content: Any) -> Dict[str, Any]:
     """Canned responses and tags: unique keys, both languages, plain short text."""
     if not isinstance(content, dict):
-        raise StudioError("İçerik geçersiz.")
+        raise StudioError(studio_text("desk.invalid_content"))
     checked: Dict[str, Any] = {"responses": [], "tags": []}
     for kind, text_field in (("responses", "text"), ("tags", None)):
         items = content.get(kind) or []
-        if not isinstance(items, list) or len(items) > 200:
-            raise StudioError("En fazla 200 hazır cevap ve 200 etiket olabilir.")
+        if not isinstance(items, list) or len(items) > MAX_DESK_ITEMS:
+            raise StudioError(studio_text("desk.too_many", limit=MAX_DESK_ITEMS))
         keys = set()
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not item["key"].strip():
-                raise StudioError("Her hazır cevabın ve etiketin bir anahtarı ('key') olmalı.")
+                raise StudioError(studio_text("desk.key_missing"))
             key = item["key"].strip()[:64]
             if key in keys:
-                raise StudioError(f"'{key}' anahtarı iki kez kullanılmış; anahtarlar benzersiz olmalı.")
+                raise StudioError(studio_text("desk.duplicate_key", key=key))
             keys.add(key)
-            entry: Dict[str, Any] = {"key": key, "title": _both_languages(item.get("title"), f"'{key}' başlığı", 80)}
+            entry: Dict[str, Any] = {"key": key, "title": _both_languages(item.get("title"), studio_text("desk.title_of", key=key), 80)}
             if text_field:
-                entry["text"] = _both_languages(item.get(text_field), f"'{key}' metni", 1000)
+                entry["text"] = _both_languages(item.get(text_field), studio_text("desk.text_of", key=key), 1000)
             checked[kind].append(entry)
     return checked
 
 
 def _both_languages(value: Any, what: str, limit: int) -> Dict[str, str]:
     if not isinstance(value, dict):
-        raise StudioError(f"{what} Türkçe ve İngilizce yazılmalı.")
+        raise StudioError(studio_text("desk.both_languages", what=what))
     out = {}
-    for language, name in (("tr", "Türkçe"), ("en", "İngilizce")):
-        text = value.get(language)
+    for language, key in (("tr", "bridge:language.tr"), ("en", "bridge:language.en")):
+        text, name = value.get(language), i18n.say(key, STUDIO_LANGUAGE)
         if not isinstance(text, str) or not text.strip():
-            raise StudioError(f"{what}: {name} metin eksik.")
+            raise StudioError(studio_text("desk.language_missing", what=what, language_name=name))
         if len(text) > limit:
-            raise StudioError(f"{what}: {name} metin en fazla {limit} karakter olabilir.")
+            raise StudioError(studio_text("desk.language_too_long", what=what, language_name=name, limit=limit))
         out[language] = text.replace("\x00", "").strip()
     return out
 
@@ -187,7 +190,7 @@ async def publish(request: web.Request, who: Identity) -> web.Response:
 async def get_job(request: web.Request, who: Identity) -> web.Response:
     job = await _run(_studio(request).job, _int(request.match_info["id"]))
     if job is None:
-        return error("Böyle bir eğitim yok.", 404)
+        return error(studio_text("job.not_found"), 404)
     return web.json_response({"job": job_summary(job), "version": version_summary(await _run(_studio(request).version, job.version_id))})
 
 
@@ -197,16 +200,16 @@ async def publish_job(request: web.Request, who: Identity) -> web.Response:
     studio = _studio(request)
     job = await _run(studio.job, _int(request.match_info["id"]))
     if job is None:
-        return error("Böyle bir eğitim yok.", 404)
+        return error(studio_text("job.not_found"), 404)
     version = await _run(studio.version, job.version_id)
     reason = data.get("reason") if isinstance(data.get("reason"), str) else ""
     if version.status == "blocked":
         if who.role != "admin":
-            return error("Denetimden geçmeyen bir sürümü yalnızca yönetici, gerekçe yazarak yayımlayabilir.", 403)
+            return error(studio_text("publish.blocked_admin_only"), 403)
         if len(reason.strip()) < 5:
-            return error("Denetime rağmen yayımlamak için bir gerekçe yazın.")
+            return error(studio_text("publish.reason_needed"))
     elif version.status != "candidate":
-        return error("Bu sürüm yayımlanmaya hazır değil.")
+        return error(studio_text("publish.not_ready"))
     outcome = await _run(publishing.publish_candidate, request.app[STUDIO_SETTINGS], studio, version.id, who.username,
                          reason.strip()[:500] if version.status == "blocked" else None)
     await _run(lambda: studio.update_job(job.id, status="published"))
@@ -227,8 +230,8 @@ async def try_it(request: web.Request, who: Identity) -> web.Response:
     """What the candidate (else the live model) makes of a question, and the answer it would give."""
     data = await body(request)
     text, language = data.get("text"), data.get("language") if data.get("language") in ("tr", "en") else "tr"
-    if not isinstance(text, str) or not text.strip() or len(text) > 1000:
-        return error("Denemek için 1000 karakteri geçmeyen bir soru yazın.")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TRY_CHARS:
+        return error(studio_text("try.bad_question", limit=MAX_TRY_CHARS))
     studio, settings = _studio(request), request.app[STUDIO_SETTINGS]
     job = await _run(studio.current_job)
     version = await _run(studio.version, job.version_id) if job and job.candidate_url else None
@@ -243,7 +246,7 @@ async def try_it(request: web.Request, who: Identity) -> web.Response:
                                  json={"text": text.strip()}) as response:
                 parse = await response.json()
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-        return error("Asistana şu an ulaşılamadı; biraz sonra tekrar deneyin.", 503)
+        return error(studio_text("try.unreachable"), 503)
     intent = (parse.get("intent") or {})
     topic = _topic(parse)
     answer = ((content.get(topic) or {}).get("answer") or {}).get(language) if topic else None
@@ -263,7 +266,7 @@ def _int(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise StudioError("Geçersiz numara.", 404)
+        raise StudioError(studio_text("bad_number"), 404)
 
 
 # --- the job watcher -------------------------------------------------------------------------
@@ -282,7 +285,7 @@ def _step(studio: Studio, settings: Settings) -> None:
     job = studio.current_job()
     if job is not None and job.status == "running" and job.pid and not _alive(job.pid):
         studio.update_job(job.id, status="failed", phase="done", finished_at=utcnow(),
-                          error="Eğitim süreci beklenmedik şekilde durdu; yayındaki sürüm değişmedi. Tekrar yayımlamayı deneyin.")
+                          error=studio_text("job.process_died"))
         studio.set_version(job.version_id, status="failed")
     claimed = studio.claim_next_job()
     if claimed is not None:
