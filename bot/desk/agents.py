@@ -11,9 +11,11 @@ from typing import Any, Callable, Dict, Optional
 import socketio
 
 from bot.desk.accounts import Identity, read_token, session_user
-from bot.desk.desk import AGENTS, Desk, DeskError, agent_room
+from bot.desk.delivery import AGENTS, agent_room
+from bot.desk.errors import DeskError, failure
 from bot.desk.presence import OnlineAgent
-from bot.desk.shoppers import is_session_id
+from bot.desk.wiring import Desk
+from bot.desk.shoppers import forged_reserved_event, is_session_id
 from bot.privacy import audit
 from bot.privacy.audit import Actor
 from bot.privacy.masking import mask_text
@@ -31,16 +33,12 @@ def login_room(session_id: str) -> str:
     return f"login:{session_id}"
 
 
-def failure(code: str, message: str) -> Dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
 def text_field(data: Dict[str, Any], key: str = "text") -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise DeskError("invalid", "Boş mesaj gönderilemez.")
+        raise DeskError("invalid", "empty")
     if len(value) > MAX_TEXT:
-        raise DeskError("too_long", f"Mesaj en fazla {MAX_TEXT} karakter olabilir.")
+        raise DeskError("too_long", max=MAX_TEXT)
     # Masked like the shoppers' texts: an agent's message or note never stores a card number either.
     return mask_text(value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip())
 
@@ -57,15 +55,14 @@ class AgentNamespace(socketio.AsyncNamespace):
         claimed = read_token(auth.get("token") if isinstance(auth, dict) else None, self.secret)
         user = await asyncio.to_thread(session_user, self.desk.store.session, claimed) if claimed else None
         if user is None or user.role not in CHAT_ROLES:
-            raise socketio.exceptions.ConnectionRefusedError({"code": "unauthorized", "message": "Oturum açmanız gerekiyor."})
+            raise socketio.exceptions.ConnectionRefusedError(DeskError("unauthorized").answer()["error"])
         await self.save_session(sid, {"user_id": user.id, "claimed": claimed})
         await self.enter_room(sid, agent_room(user.id))
         await self.enter_room(sid, login_room(claimed.session_id))
         agent = self.desk.presence.connect(user, sid)
-        await self.emit("desk", self.desk.desk_state(agent), to=sid)
-        for alert in await asyncio.to_thread(self.desk.customers.recent_proof_alerts):  # raised before this login
-            await self.emit("alert", alert, to=sid)
-        await self.desk.agent_connected(agent)
+        alerts = await asyncio.to_thread(self.desk.customers.recent_proof_alerts)  # raised before this login
+        await self.desk.delivery.welcome(agent, sid, alerts)
+        await self.desk.assignment.agent_connected(agent)
 
     def _still_allowed(self, claimed: Identity) -> bool:
         """The account as it is now, on every event (one query by primary keys): a disabled account,
@@ -85,13 +82,16 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         if session and self.desk.presence.disconnect(session["user_id"], sid):
-            await self.desk.agent_disconnected(session["user_id"])
+            self.desk.delivery.agent_gone(session["user_id"])
+            await self.desk.assignment.agent_disconnected(session["user_id"])
 
     async def on_open(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"conversation": self._audited(agent, self.desk.open_for(agent, data.get("conversation_id")), data)}
+        conversation = self.desk.agent_actions.open_for(agent, data.get("conversation_id"))
+        return {"conversation": self._audited(agent, self.desk.panels.detail(conversation), data)}
 
     async def on_accept(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"conversation": self._audited(agent, await self.desk.accept(agent, data.get("conversation_id")), data)}
+        conversation = await self.desk.assignment.accept(agent, data.get("conversation_id"))
+        return {"conversation": self._audited(agent, self.desk.panels.detail(conversation), data)}
 
     def _audited(self, agent: OnlineAgent, conversation: Dict[str, Any], data: Dict[str, Any]) -> Dict[str, Any]:
         """A verified customer's panel is personal data: who opened it is written to the audit log."""
@@ -103,38 +103,38 @@ class AgentNamespace(socketio.AsyncNamespace):
         return conversation
 
     async def on_decline(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        await self.desk.decline(agent, data.get("conversation_id"))
+        await self.desk.assignment.decline(agent, data.get("conversation_id"))
         return {}
 
     async def on_send(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"message": await self.desk.agent_send(agent, data.get("conversation_id"), text_field(data))}
+        return {"message": await self.desk.agent_actions.send(agent, data.get("conversation_id"), text_field(data))}
 
     async def on_note(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        return {"message": await self.desk.agent_note(agent, data.get("conversation_id"), text_field(data))}
+        return {"message": await self.desk.agent_actions.note(agent, data.get("conversation_id"), text_field(data))}
 
     async def on_typing(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        await self.desk.agent_typing(agent, data.get("conversation_id"), bool(data.get("active")))
+        await self.desk.agent_actions.typing(agent, data.get("conversation_id"), bool(data.get("active")))
         return {}
 
     async def on_transfer(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         target = data.get("agent_id")
         if not isinstance(target, int) or isinstance(target, bool):  # true is 1 to Python: not an agent
-            raise DeskError("invalid", "Aktarılacak temsilciyi seçin.")
-        await self.desk.transfer(agent, data.get("conversation_id"), target)
+            raise DeskError("invalid", "pick_target")
+        await self.desk.assignment.transfer(agent, data.get("conversation_id"), target)
         return {}
 
     async def on_close(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         tags = data.get("tags") or []
         note = data.get("note") or ""
         if not isinstance(tags, list) or not all(isinstance(t, str) and len(t) <= 64 for t in tags) or len(tags) > 20:
-            raise DeskError("invalid", "Etiketler geçersiz.")
+            raise DeskError("invalid", "bad_tags")
         if not isinstance(note, str) or len(note) > MAX_TEXT:
-            raise DeskError("invalid", "Not geçersiz.")
-        await self.desk.close(agent, data.get("conversation_id"), tags, mask_text(note.strip()))
+            raise DeskError("invalid", "bad_note")
+        await self.desk.agent_actions.close(agent, data.get("conversation_id"), tags, mask_text(note.strip()))
         return {}
 
     async def on_hand_back(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
-        await self.desk.hand_back(agent, data.get("conversation_id"))
+        await self.desk.agent_actions.hand_back(agent, data.get("conversation_id"))
         return {}
 
     async def on_suggest_knowledge(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
@@ -146,7 +146,7 @@ class AgentNamespace(socketio.AsyncNamespace):
                                                      data.get("message_id"),
                                                      mask_text(answer) if isinstance(answer, str) else answer)}
         except InboxError as error:
-            raise DeskError(error.code, error.message) from None
+            return failure(error.code, error.message)
 
     async def on_my_suggestions(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         """The agent's marks, newest first, with what the editors made of them."""
@@ -154,39 +154,37 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def on_set_available(self, agent: OnlineAgent, data: Dict[str, Any]) -> Dict[str, Any]:
         if not isinstance(data.get("available"), bool):  # "no" or a missing field must not change anything
-            raise DeskError("invalid", "Müsaitlik true ya da false olmalı.")
-        agent.available = data["available"]
-        (self.desk.presence.away.discard if agent.available else self.desk.presence.away.add)(agent.user_id)
-        await self.desk.dispatch()
+            raise DeskError("invalid", "bad_available")
+        await self.desk.assignment.set_available(agent, data["available"])
         return {"available": agent.available}
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Connect/disconnect as usual; every other event gets the agent, checked data and an ack."""
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
-        handler: Optional[Callable] = getattr(self, f"on_{event}", None)
         sid = args[0]
+        if event in ("connect", "disconnect"):
+            return None if forged_reserved_event(self, sid) else await super().trigger_event(event, *args)
+        handler: Optional[Callable] = getattr(self, f"on_{event}", None)
         session = await self.get_session(sid)
         agent = self.desk.presence.online.get(session["user_id"]) if session else None
         if handler is None:
-            return failure("unknown_event", f"Bilinmeyen olay: {event}")
+            return DeskError("unknown_event", event=event[:64]).answer()
         if agent is None or not self._still_allowed(session["claimed"]):
             if agent is not None:  # logged out elsewhere, disabled or no longer a chat role: this socket ends
                 self.server.start_background_task(self._disconnect_after_ack, sid)
-            return failure("unauthorized", "Oturum açmanız gerekiyor.")
+            return DeskError("unauthorized").answer()
         data = args[1] if len(args) > 1 else None
         if not isinstance(data, dict):
-            return failure("invalid", "Geçersiz istek.")
+            return DeskError("invalid").answer()
         conversation_id = data.get("conversation_id")
         if conversation_id is not None and not is_session_id(conversation_id):  # a list, 42, "1' OR '1'='1"
-            return failure("unknown_conversation", "Böyle bir sohbet yok.")
+            return DeskError("unknown_conversation").answer()
         try:
             if isinstance(conversation_id, str):
-                async with self.desk.lock(conversation_id):  # not at the same time as the shopper's messages
+                async with self.desk.conversations.lock(conversation_id):  # not at the same time as the shopper's messages
                     return {"ok": True, **(await handler(agent, data))}
             return {"ok": True, **(await handler(agent, data))}
         except DeskError as error:
-            return failure(error.code, error.message)
+            return error.answer()
         except Exception:
             log.exception("agent event %s failed", event)
-            return failure("server_error", "Beklenmeyen bir hata oluştu.")
+            return DeskError("server_error").answer()

@@ -1,27 +1,33 @@
 """The bridge's aiohttp application: Socket.IO for shoppers and agents, the pages, the console's REST.
 
-`create_app(settings)` builds everything; resources open and close in `cleanup_ctx`.
+`create_app(settings)` builds everything; tests pass their own collaborators (a fake Rasa, a
+clock, a store). Resources open and close in `cleanup_ctx`; every background task is cancelled
+and awaited at shutdown.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable, Optional
 
 import socketio
 from aiohttp import web
 
+from actions.store.sql_store import SqlStore
 from bot.desk import auth
 from bot.desk.accounts import ROLES, ensure_demo_accounts
 from bot.desk.agents import AgentNamespace
 from bot.desk.auth import AUTH, DeskAuth, authorised
+from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
-from bot.desk.desk import Desk
-from bot.desk.limits import LoginThrottle, MemoryLoginThrottle
+from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS
+from bot.desk.limits import MemoryLoginThrottle
+from bot.desk.pages import WIDGET_DIR, page
 from bot.desk.rasa_client import RasaClient
 from bot.desk.shoppers import ShopperNamespace
 from bot.desk.store import DeskStore, utcnow
+from bot.desk.wiring import build_desk
 from bot.followup import web as followup_web
 from bot.followup.job import start_followup_job
 from bot.privacy import web as privacy_web
@@ -35,29 +41,17 @@ from bot.training import FAQ_DIR
 
 log = logging.getLogger(__name__)
 
-WIDGET_DIR = PROJECT_ROOT / "widget"
 DESK_CONFIG = PROJECT_ROOT / "data" / "desk.yml"
 DEMO_STORE = PROJECT_ROOT / "data" / "demo_store.json"
-DESK = web.AppKey("desk", Desk)
-SETTINGS = web.AppKey("settings", Settings)
-LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 # A 1 MB message must reach us so that the shopper gets a clear "too long", not a dropped socket.
 MAX_SOCKET_PAYLOAD = 2 * 1024 * 1024
+__all__ = ["create_app", "run", "DESK", "SETTINGS", "page", "WIDGET_DIR", "DEMO_STORE"]
 
 
-class DeskServer(socketio.AsyncServer):
-    """python-socketio passes a client's event named "connect" or "disconnect" to those handlers;
-    a client must not fake them (they count connections and take agents offline)."""
-
-    async def _handle_event(self, eio_sid, namespace, id, data):
-        if data and data[0] in self.reserved_events:
-            return None
-        return await super()._handle_event(eio_sid, namespace, id, data)
-
-
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: Optional[DeskStore] = None,
+               clock: Optional[Clock] = None, scorer_factory: Optional[Callable[[], object]] = None) -> web.Application:
     manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
-    sio = DeskServer(async_mode="aiohttp", cors_allowed_origins="*", client_manager=manager,
+    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", client_manager=manager,
                                max_http_buffer_size=MAX_SOCKET_PAYLOAD)
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
@@ -65,35 +59,35 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
-        from bot.desk.frustration import FrustrationScorer
-
-        store = DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
-        generated = ensure_demo_accounts(store.session(), DEMO_STORE, utcnow())
-        print_generated_passwords(generated)
-        rasa = RasaClient(settings.rasa_url, settings.rasa_api_token())
-        await rasa.start()
-        desk = Desk(settings, store, rasa, sio, CustomerDirectory(settings.store_database_url), FrustrationScorer())
+        desk_store = store or DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
+        print_generated_passwords(ensure_demo_accounts(desk_store.session(), DEMO_STORE, utcnow()))
+        rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_api_token())
+        await rasa_client.start()
+        shop = SqlStore.on(desk_store.engine)  # one engine, one pool: the shop's tables are in the same database
+        desk = build_desk(settings, desk_store, rasa_client, sio, CustomerDirectory(shop),
+                          (scorer_factory or default_scorer)(), clock)
         agents = AgentNamespace(desk, settings)
         sio.register_namespace(ShopperNamespace(desk, settings))
         sio.register_namespace(agents)
         app[DESK] = desk
-        app[AUTH] = DeskAuth(store.session, settings.desk_signing_secret(), settings.login_token_hours,
+        app[AUTH] = DeskAuth(desk_store.session, settings.desk_signing_secret(), settings.login_token_hours,
                              settings.trust_proxy, app[LOGIN_THROTTLE], on_logout=agents.end_session)
-        studio = Studio(store.session, FAQ_DIR)
+        studio = Studio(desk_store.session, FAQ_DIR)
         studio.seed_if_empty(DESK_CONFIG)
         app[studio_web.STUDIO], app[studio_web.STUDIO_SETTINGS] = studio, settings
-        app[privacy_web.PRIVACY] = privacy_web.PrivacyContext(store.session, settings)
+        app[privacy_web.PRIVACY] = privacy_web.PrivacyContext(desk_store.session, settings)
         await desk.start()
-        followups = start_followup_job(settings, store)
-        trainings = asyncio.create_task(studio_web.watch_jobs(studio, settings))
-        retention = start_retention_job(settings, store.session)
-        yield
-        retention.cancel()
-        trainings.cancel()
+        jobs = BackgroundTasks()  # the app's own periodic jobs, beside the desk's timers
+        followups = start_followup_job(settings, desk_store, shop)
         if followups is not None:
-            followups.cancel()
-        await rasa.close()
-        store.engine.dispose()
+            jobs.start(followups, name="follow-up e-mails")
+        jobs.start(studio_web.watch_jobs(studio, settings), name="training jobs")
+        jobs.start(start_retention_job(settings, desk_store.session), name="retention")
+        yield
+        await jobs.close()
+        await desk.close()
+        await rasa_client.close()
+        desk_store.engine.dispose()
 
     app.cleanup_ctx.append(desk_context)
     app.router.add_get("/", page("storefront/index.html"))
@@ -112,21 +106,18 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+def default_scorer():
+    from bot.desk.frustration import FrustrationScorer  # spaCy: loaded once the app starts
+
+    return FrustrationScorer()
+
+
 def print_generated_passwords(generated: dict) -> None:
     if not generated:
         return
     lines = [f"  {username}: {password}" for username, password in generated.items()]
     print("Desk accounts created with generated passwords (shown once; set KUZEY_PASSWORD_<NAME> to choose them,\n"
           "or change one later with `python -m bot users password <name>`):\n" + "\n".join(lines), flush=True)
-
-
-def page(relative: str):
-    path = WIDGET_DIR / relative
-
-    async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
-
-    return handler
 
 
 async def health(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from typing import Iterable, Optional, Sequence
 
 DEFAULT_HANDLING_SECONDS = 240.0  # until there is history to average
 MIN_HANDLING_SECONDS = 60.0       # never promise "0 minutes": a person needs a moment to read the story
+MIN_PROMPT_SECONDS = 5.0          # even a free agent needs a moment to see the offer
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,13 @@ def pick_agent(agents: Iterable[AgentLoad], language: str, skip: Sequence[int] =
     return best.agent_id
 
 
-def estimated_wait_seconds(position: int, agents_for_language: int, mean_handling_seconds: Optional[float]) -> int:
-    """Position 1 waits about one handling time divided among the agents who can take it."""
+def estimated_wait_seconds(position: int, agents_for_language: int, mean_handling_seconds: Optional[float],
+                           recent_wait_seconds: Optional[float] = None, free_places: int = 0) -> int:
+    """A shopper within the free places of the agents who can take the chat waits about as long as
+    recent chats waited (measured); beyond them, one handling time per round of those agents."""
+    if position <= free_places and agents_for_language:
+        measured = recent_wait_seconds if recent_wait_seconds is not None else MIN_HANDLING_SECONDS
+        return int(math.ceil(max(measured, MIN_PROMPT_SECONDS)))
     handling = max(mean_handling_seconds or DEFAULT_HANDLING_SECONDS, MIN_HANDLING_SECONDS)
-    return int(math.ceil(position / max(agents_for_language, 1)) * handling)
+    rounds = math.ceil(max(position - free_places, 1) / max(agents_for_language, 1))
+    return int(rounds * handling + (recent_wait_seconds or 0))

@@ -15,12 +15,11 @@ from typing import Any, Dict, Optional
 import socketio
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.desk import texts
-from bot.desk.desk import Desk
+from bot.desk import events, texts
 from bot.desk.limits import ConnectionCount, MessageRate
 from bot.desk.store import new_session_id
+from bot.desk.wiring import Desk
 from bot.privacy import consent, shopper_choices
-from bot.privacy.ending import end_conversation
 from bot.privacy.masking import mask_sensitive, mask_url, mask_values
 from bot.settings import Settings
 
@@ -35,6 +34,12 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_SESSION_ID)
 
 def is_session_id(value: Any) -> bool:
     return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+def forged_reserved_event(namespace: socketio.AsyncNamespace, sid: str) -> bool:
+    """A real connect or disconnect runs while python-socketio holds the socket half-connected; an
+    event a client sends under those names comes from a connected socket and must not count."""
+    return namespace.server.manager.is_connected(sid, namespace.namespace)
 
 
 def chosen_language(data: Any, fallback: str) -> str:
@@ -107,7 +112,7 @@ class ShopperNamespace(socketio.AsyncNamespace):
         self.sockets[conversation_id] -= 1
         if self.sockets[conversation_id] <= 0:
             del self.sockets[conversation_id]
-            self.desk.forget_lock(conversation_id)
+            self.desk.forget(conversation_id)
             self.warned.discard(conversation_id)
         self.rate.sweep()  # a bucket goes only once refilled: reconnecting does not reset the rate
 
@@ -135,8 +140,8 @@ class ShopperNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, conversation_id)
         await self.emit("session_confirm", conversation_id, to=sid)
         if conversation:
-            await self.emit("history", self.desk.shopper_history(conversation), to=sid)
-            await self.emit("handoff_status", self.desk.shopper_status(conversation), to=sid)
+            await self.emit("history", self.desk.panels.shopper_history(conversation), to=sid)
+            await self.emit("handoff_status", self.desk.panels.shopper_status(conversation), to=sid)
 
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
@@ -157,8 +162,8 @@ class ShopperNamespace(socketio.AsyncNamespace):
             return await self._error(sid, "rate_limited", language)
         metadata = clean_metadata(data)
         masked = mask_sensitive(text)
-        async with self.desk.lock(conversation_id):
-            await self.desk.receive(conversation_id, masked.text, metadata, language)
+        async with self.desk.conversations.lock(conversation_id):
+            await self.desk.inbound.receive(conversation_id, masked.text, metadata, language, session["address"])
             if masked.changed:
                 await self._warn_once(conversation_id, metadata.get("language", language))
         session["language"] = metadata.get("language", language)
@@ -176,16 +181,15 @@ class ShopperNamespace(socketio.AsyncNamespace):
                 return
             if not any(m.sender == "system" and m.text in notices
                        for m in self.desk.store.messages(conversation_id, include_notes=False)):
-                await self.desk.system_message(conversation, texts.say("sensitive_data_masked", conversation.language))
+                await self.desk.conversations.system_message(conversation, "sensitive_data_masked")
         except SQLAlchemyError:  # the message went to the spool: the notice is only delivered
-            await self.desk.emit_unstored(conversation_id, texts.say("sensitive_data_masked", language))
+            await self.desk.bus.publish(events.MessageUnstored(conversation_id, texts.say("sensitive_data_masked", language)))
         self.warned.add(conversation_id)
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
-        conversation = self.desk.store.conversation(session["conversation_id"]) if session["conversation_id"] else None
-        if conversation is not None and isinstance(data, dict):
-            await self.desk.shopper_typing(conversation, bool(data.get("active")))
+        if session["conversation_id"] and isinstance(data, dict):
+            await self.desk.bus.publish(events.Typing(session["conversation_id"], "shopper", bool(data.get("active"))))
 
     # --- privacy: the notice, marketing e-mails, "end chat" (bot/privacy/, docs/live-chat.md) ---
     async def on_privacy_state(self, sid: str, data: Any = None) -> Dict[str, Any]:
@@ -204,7 +208,7 @@ class ShopperNamespace(socketio.AsyncNamespace):
         if conversation_id is None:
             return consent.failure("no_session", language)
         try:
-            async with self.desk.lock(conversation_id):
+            async with self.desk.conversations.lock(conversation_id):
                 return shopper_choices.choose(self.desk.store.session, self.desk.customers.session, conversation_id, data)
         except consent.ConsentError as refused:
             return refused.answer(language)
@@ -219,8 +223,8 @@ class ShopperNamespace(socketio.AsyncNamespace):
         requested = data.get("session_id") if isinstance(data, dict) else None
         if conversation_id is None or requested not in (None, conversation_id):
             return consent.failure("no_session", language)
-        async with self.desk.lock(conversation_id):
-            await end_conversation(self.desk, conversation_id, language)
+        async with self.desk.conversations.lock(conversation_id):
+            await self.desk.conversations.end(conversation_id, language)
         await self.emit("session_ended", {"session_id": conversation_id}, room=conversation_id)
         for other, _ in list(self.server.manager.get_participants(self.namespace, conversation_id)):
             other_session = await self.get_session(other)
@@ -232,6 +236,8 @@ class ShopperNamespace(socketio.AsyncNamespace):
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Unknown events are ignored, and a handler's failure never closes the socket."""
+        if event in ("connect", "disconnect") and forged_reserved_event(self, args[0]):
+            return None
         if not hasattr(self, f"on_{event}"):
             log.debug("ignored unknown shopper event %r", event)
             return None

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from actions.store.database import make_engine, make_sessionmaker
+from actions.store.database import engine_for, make_sessionmaker
 from actions.store.migrate import upgrade
 from bot.desk.models import Contact, Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
 
@@ -45,7 +45,7 @@ class DeskStore:
 
     @classmethod
     def open(cls, url: str, contact_idle_minutes: float = 30.0) -> "DeskStore":
-        engine = make_engine(url)
+        engine = engine_for(url)  # the process's one pool for this database (the shop's store shares it)
         migrate(engine)
         return cls(engine, contact_idle_minutes)
 
@@ -251,6 +251,18 @@ class DeskStore:
         durations = [(closed - accepted).total_seconds() for accepted, closed in rows]
         return sum(durations) / len(durations) if durations else None
 
+    def recent_wait_seconds(self, last: int = 20) -> Optional[float]:
+        """The median time recent chats waited in the queue for an agent (None before any)."""
+        with self.session() as s:
+            rows = s.execute(select(Handoff.requested_at, Handoff.accepted_at)
+                             .where(Handoff.accepted_at.is_not(None))
+                             .order_by(Handoff.id.desc()).limit(last)).all()
+        waits = sorted(max((accepted - requested).total_seconds(), 0.0) for requested, accepted in rows)
+        if not waits:
+            return None
+        middle = len(waits) // 2
+        return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+
     # --- ratings -------------------------------------------------------------------------
     def add_rating(self, conversation_id: str, score: int, kind: str = "csat", contact_id: Optional[int] = None,
                    handoff_id: Optional[int] = None) -> Rating:
@@ -289,7 +301,3 @@ class DeskStore:
             return list(s.execute(select(DeskUser).where(DeskUser.active.is_(True), DeskUser.max_chats > 0,
                                                          DeskUser.role.in_(("agent", "admin")))
                                   .order_by(DeskUser.id)).scalars())
-
-    def count_messages(self) -> int:
-        with self.session() as s:
-            return s.execute(select(func.count(Message.id))).scalar_one()

@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-from bot.desk import texts
+from bot import contract
+from bot.desk import events, texts
+from bot.desk.clock import Clock
+from bot.desk.conversations import Conversations
 from bot.desk.models import Contact, Conversation
-from bot.desk.store import utcnow
-from bot.privacy.consent import apply_pending_marketing_consent
-
-if TYPE_CHECKING:
-    from bot.desk.desk import Desk
 
 # Intents after which the assistant has given an answer of substance (plus every faq/<topic>).
 ANSWERING_INTENTS = {"order_status", "return_status", "cancel_order", "return_request", "complaint"}
 CLOSING_INTENTS = {"thank", "goodbye"}
 # Not a reason to contact a store: these never become a contact's reason.
 NOT_A_REASON = {"greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "nlu_fallback"}
-DELIVERED = "teslim_edildi"
 
 CSAT = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[^\w\s]*\s*$")
 NPS = re.compile(r"^\s*(10|[0-9])\s*(?:/\s*10)?\s*[^\w\s]*\s*$")
@@ -61,9 +58,14 @@ def nps_replies() -> List[Dict[str, str]]:
 
 
 class Surveys:
-    def __init__(self, desk: "Desk"):
-        self.desk = desk
-        self.store = desk.store
+    def __init__(self, conversations: Conversations, slots: Callable[[str], Awaitable[Dict[str, Any]]],
+                 customers: Any, nps_interval_days: int, clock: Clock):
+        self.conversations = conversations
+        self.store = conversations.store
+        self.slots = slots  # what the assistant knows of the conversation (the proven order)
+        self.customers = customers
+        self.nps_interval = timedelta(days=nps_interval_days)
+        self.clock = clock
 
     # --- asking --------------------------------------------------------------------------
     def csat_due(self, conversation: Conversation) -> Optional[Contact]:
@@ -71,17 +73,26 @@ class Surveys:
         contact = self.store.contact(conversation.contact_id)
         return contact if contact is not None and contact.csat_asked_at is None else None
 
-    async def after_assistant_turn(self, conversation_id: str, intent: Optional[str]) -> None:
+    async def on_assistant_answered(self, event: events.AssistantAnswered) -> None:
         """The shopper thanked or said goodbye after an answer, with no person involved: ask for CSAT."""
-        if intent not in CLOSING_INTENTS:
+        if event.intent not in CLOSING_INTENTS:
             return
-        conversation = self.store.conversation(conversation_id)
+        conversation = self.store.conversation(event.conversation_id)
         contact = self.csat_due(conversation)
         if contact is not None and contact.answered and not self.store.contact_has_handoff(contact.id):
             await self.ask_csat(conversation, contact, "ask_csat")
 
+    async def on_closed_by_agent(self, event: events.ClosedByAgent) -> None:
+        """CSAT once per contact; a contact already asked only hears that the chat was closed."""
+        conversation = self.store.conversation(event.conversation_id)
+        contact = self.csat_due(conversation)
+        if contact is not None:
+            await self.ask_csat(conversation, contact, "closed")
+        else:
+            await self.conversations.system_message(conversation, "closed_no_survey")
+
     async def ask_csat(self, conversation: Conversation, contact: Contact, key: str) -> None:
-        self.store.update_contact(contact.id, csat_asked_at=utcnow())
+        self.store.update_contact(contact.id, csat_asked_at=self.clock.now())
         await self._ask(conversation, "rating", key, texts.rating_replies())
 
     # --- answers -------------------------------------------------------------------------
@@ -105,7 +116,7 @@ class Surveys:
         contact = self._asked_contact(conversation, "csat_asked_at")
         last = self.store.last_rating(conversation.id, "csat")
         if contact is not None and last is not None and last.score >= 4 and await self._nps_due(conversation, contact):
-            self.store.update_contact(contact.id, nps_asked_at=utcnow())
+            self.store.update_contact(contact.id, nps_asked_at=self.clock.now())
             await self._ask(conversation, "nps", "ask_nps", nps_replies())
         else:
             await self._ask(conversation, None, "thanks_rating")
@@ -143,23 +154,21 @@ class Surveys:
                    quick_replies: List[Dict[str, str]] = ()) -> None:
         """Says `key` and waits for the answer `awaiting` (None: the survey is over)."""
         self.store.update_conversation(conversation.id, awaiting=awaiting)
-        await self.desk.system_message(conversation, texts.say(key, conversation.language), quick_replies)
+        await self.conversations.system_message(conversation, key, quick_replies)
 
     # --- NPS eligibility -----------------------------------------------------------------
     async def _nps_due(self, conversation: Conversation, contact: Contact) -> bool:
         """A known customer, a delivered order talked about, and no NPS question in the last 90 days."""
-        order_no = contact.order_no or (await self.desk.rasa.slots(conversation.id)).get("verified_order_no")
+        order_no = contact.order_no or (await self.slots(conversation.id)).get("verified_order_no")
         if not order_no:
             return False
-        customer_id = conversation.customer_id or self.desk.customers.customer_of_order(order_no)
-        if customer_id is None or self.desk.customers.order_status(order_no) != DELIVERED:
+        customer_id = conversation.customer_id or self.customers.customer_of_order(order_no)
+        if customer_id is None or self.customers.order_status(order_no) != contract.ORDER_DELIVERED:
             return False
         self.store.update_contact(contact.id, order_no=str(order_no))
         if conversation.customer_id is None:
-            self.store.update_conversation(conversation.id, customer_id=customer_id)
-            apply_pending_marketing_consent(self.store.session, self.desk.customers.session, conversation.id, customer_id)
-        since = utcnow() - timedelta(days=self.desk.settings.nps_interval_days)
-        return not self.store.nps_asked_since(customer_id, since)
+            self.conversations.set_customer(conversation.id, customer_id)
+        return not self.store.nps_asked_since(customer_id, self.clock.now() - self.nps_interval)
 
     def _asked_contact(self, conversation: Conversation, asked: str) -> Optional[Contact]:
         """The contact the question was asked in (the shopper may answer after a pause)."""

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.desk.keys import DESK, SETTINGS
 from bot.desk.models import EmailOptOut, EmailSend
 from bot.privacy.erasure import optout_key
 from bot.privacy.masking import mask_text
@@ -121,14 +122,10 @@ def _field(form, name: str) -> str:
 
 
 def _store(request: web.Request) -> DeskStore:
-    from bot.desk.app import DESK  # the app module imports this one
-
     return request.app[DESK].store
 
 
 def _secret(request: web.Request) -> str:
-    from bot.desk.app import SETTINGS
-
     return request.app[SETTINGS].desk_signing_secret()
 
 

@@ -1,7 +1,7 @@
 """The manager's dashboard: the page (/manager), its JSON (/api/reports) and CSV (/api/reports.csv).
 
-Admins only (`authorised`: a logged-in account whose role is admin now). bot/desk/app.py imports this module while it is
-being loaded, so its app keys and `page` are imported inside the functions, not at the top.
+Admins only (`authorised`: a logged-in account whose role is admin now). The app keys come from
+bot/desk/keys.py, so this module never imports the app that mounts it.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from aiohttp import web
 
 from bot.desk.auth import authorised
+from bot.desk.keys import DESK, SETTINGS
+from bot.desk.pages import page
 from bot.language import SUPPORTED
 from bot.reports.charts import charts, contact_reason_label, handoff_reason_label, language_label, tag_label
 from bot.reports.html import knowledge_lines
@@ -69,7 +71,6 @@ class BadQuery(ValueError):
 
 
 def add_routes(app: web.Application) -> None:
-    from bot.desk.app import page
 
     app.router.add_get("/manager", page("manager/index.html"))
     app.router.add_get("/api/reports", reports_json)
@@ -118,7 +119,6 @@ async def reports_csv(request: web.Request) -> web.Response:
 
 def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optional[str]]:
     """period, date, agent, language from the query string; defaults: this week (Istanbul)."""
-    from bot.desk.app import SETTINGS
 
     query = request.query
     kind = query.get("period") or "week"
@@ -145,7 +145,6 @@ def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optiona
 
 
 async def _build(request: web.Request, query: tuple) -> Dict[str, Any]:
-    from bot.desk.app import DESK, SETTINGS
 
     kind, day, agent_id, language = query
     store, zone = request.app[DESK].store, request.app[SETTINGS].report_timezone
@@ -155,7 +154,6 @@ async def _build(request: web.Request, query: tuple) -> Dict[str, Any]:
 
 def _agents(request: web.Request, report: dict) -> List[dict]:
     """The people to filter by: today's agents, plus anyone who took chats in the period."""
-    from bot.desk.app import DESK
 
     agents = {user.id: user.display_name for user in request.app[DESK].store.agents()}
     for row in report["agents"]:

@@ -6,16 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-import socketio
 from sqlalchemy import select
 
 from actions.store.database import make_engine, make_sessionmaker
 from actions.store.models import Customer
-from bot.desk.customers import CustomerDirectory
 from bot.desk.models import Conversation, DeskUser, Handoff, HandoffEvent, Message
 from bot.desk.rasa_client import RasaClient, RasaUnavailable
 from bot.desk.store import DeskStore, utcnow
-from bot.privacy import consent, ending, notice, shopper_choices
+from bot.privacy import consent, notice, shopper_choices
 from bot.privacy.models import Consent
 from bot.privacy.shopper_web import render_page, render_text
 from bot.settings import Settings
@@ -220,34 +218,13 @@ def test_the_full_text_is_escaped_with_paragraphs_lines_and_headings():
 
 # --- "end chat" ---------------------------------------------------------------------------------
 
-class RecordingRasa(RasaClient):
-    def __init__(self, failing: int = 0):
-        super().__init__("http://rasa.invalid", "token")
-        self.calls, self.failing = [], failing
-
-    async def restart(self, sender_id):
-        self.calls.append(("restart", sender_id))
-        if self.failing:
-            self.failing -= 1
-            raise RasaUnavailable("down")
-
-    async def resume(self, sender_id):
-        self.calls.append(("resume", sender_id))
-
-    async def pause(self, sender_id):
-        self.calls.append(("pause", sender_id))
-
-
 @pytest.fixture
-def desk(desk_store, tmp_path):
-    from bot.desk.desk import Desk
+def harness(tmp_path):
+    from tests.unit.desk_harness import build
 
-    with desk_store.session() as s:
-        s.add(DeskUser(username="ayse", display_name="Ayşe K.", role="agent", password_hash="x", languages=["tr"],
-                       max_chats=3, active=True, created_at=utcnow()))
-        s.commit()
-    return Desk(Settings(state_dir=tmp_path), desk_store, RecordingRasa(), socketio.AsyncServer(async_mode="aiohttp"),
-                CustomerDirectory("sqlite://"), scorer=None)
+    h = build(tmp_path)
+    h.add_agent("ayse")
+    return h
 
 
 def handoff_of(desk_store, conversation_id):
@@ -259,14 +236,15 @@ def handoff_of(desk_store, conversation_id):
 
 
 @pytest.mark.parametrize("state_before", ["queued", "agent"])
-def test_ending_a_chat_with_people_closes_it_for_them(desk, desk_store, state_before):
+def test_ending_a_chat_with_people_closes_it_for_them(harness, state_before):
+    desk_store = harness.store
     conversation = desk_store.create_conversation()
     desk_store.add_message(conversation.id, "shopper", "bir temsilci lütfen")
     desk_store.open_handoff(conversation.id, "requested", 0.0)
     agent_id = 1 if state_before == "agent" else None
     desk_store.update_conversation(conversation.id, state=state_before, agent_id=agent_id, queued_at=utcnow())
 
-    assert run_async(lambda: ending.end_conversation(desk, conversation.id, "tr")) is True
+    assert run_async(lambda: harness.desk.conversations.end(conversation.id, "tr")) is True
 
     ended = desk_store.conversation(conversation.id)
     assert ended.ended_at is not None and (ended.state, ended.agent_id, ended.queued_at) == ("bot", None, None)
@@ -274,29 +252,32 @@ def test_ending_a_chat_with_people_closes_it_for_them(desk, desk_store, state_be
     assert handoff.status == "closed" and handoff.closed_at is not None and handoff.close_note == "Müşteri sohbeti bitirdi."
     assert events[-1] == ("closed" if state_before == "agent" else "shopper_ended")
     assert [m.text for m in desk_store.messages(conversation.id, include_notes=False)][-1] == "Müşteri sohbeti bitirdi."
-    assert ("restart", conversation.id) in desk.rasa.calls
+    assert ("restart", conversation.id) in harness.rasa.calls
+    assert harness.shopper_saw(conversation.id) == []  # their devices are reset, not told
+    if state_before == "agent":
+        assert harness.sio.to("agent:1", "conversation_closed") == [{"conversation_id": conversation.id}]
 
 
-def test_ending_twice_or_before_any_message_is_harmless(desk, desk_store):
-    assert run_async(lambda: ending.end_conversation(desk, "never-wrote", "en")) is True
-    assert desk_store.conversation("never-wrote").ended_at is not None  # remembered as ended
-    assert run_async(lambda: ending.end_conversation(desk, "never-wrote", "en")) is False
-    assert desk.rasa.calls == [("restart", "never-wrote")]
-    with desk_store.session() as s:
+def test_ending_twice_or_before_any_message_is_harmless(harness):
+    assert run_async(lambda: harness.desk.conversations.end("never-wrote", "en")) is True
+    assert harness.store.conversation("never-wrote").ended_at is not None  # remembered as ended
+    assert run_async(lambda: harness.desk.conversations.end("never-wrote", "en")) is False
+    assert harness.rasa.calls == [("restart", "never-wrote")]
+    with harness.store.session() as s:
         assert s.execute(select(Message)).first() is None
 
 
-def test_rasa_forgets_the_ended_chat_once_it_answers_again(desk, desk_store, monkeypatch):
-    monkeypatch.setattr(ending, "FORGET_RETRY_SECONDS", (0.01, 0.01))
-    desk.rasa = RecordingRasa(failing=2)
+def test_rasa_forgets_the_ended_chat_once_it_answers_again(harness):
+    from bot.desk.assistant_turn import FORGET_RETRY_SECONDS
 
-    async def end_and_wait():
-        await ending.end_conversation(desk, "rasa-was-down", "tr")
-        for _ in range(100):
-            if len(desk.rasa.calls) == 3:
-                break
-            await asyncio.sleep(0.01)
+    async def end_while_rasa_is_down_then_wait():
+        harness.rasa.down = True
+        await harness.desk.conversations.end("rasa-was-down", "tr")
+        await harness.clock.advance(FORGET_RETRY_SECONDS[0])  # still down: tried again, failed
+        harness.rasa.down = False
+        await harness.clock.advance(FORGET_RETRY_SECONDS[1])
 
-    run_async(end_and_wait)
-    assert desk.rasa.calls == [("restart", "rasa-was-down")] * 3 and desk.rasa.failing == 0
-    assert desk_store.conversation("rasa-was-down").ended_at is not None
+    run_async(end_while_rasa_is_down_then_wait)
+    assert harness.rasa.calls == [("restart", "rasa-was-down")] * 3
+    assert harness.store.conversation("rasa-was-down").ended_at is not None
+    assert len(harness.desk.tasks) == 0

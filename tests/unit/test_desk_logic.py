@@ -139,7 +139,7 @@ def test_the_client_address_comes_from_a_proxy_only_when_trusted():
 
 
 def test_slash_commands_reach_the_assistant_as_text():
-    from bot.desk.desk import neutralise_commands
+    from bot.desk.assistant_turn import neutralise_commands
 
     assert neutralise_commands('/inform{"order_no": "400142"}') == 'inform{"order_no": "400142"}'
     assert neutralise_commands("/\t/restart") == "restart"

@@ -1,0 +1,120 @@
+"""The desk assembled from its parts, and every event subscription in one place.
+
+    shoppers.py / agents.py (sockets, checks)
+        -> inbound.py (a shopper's message)  -> assistant_turn.py (Rasa -> a typed Turn)
+        -> agent_actions.py, assignment.py (routing: queue, offers, timers, transfers)
+        -> conversations.py (state: writes the store, publishes events.py)
+    subscribers: delivery.py (the only emitter), surveys.py, recovery.py, the assistant's pause/resume
+
+`build_desk` takes its collaborators (settings, store, Rasa client, socket server, shop directory,
+frustration scorer, clock), so tests build a desk with a fake Rasa and a fake clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import socketio
+
+from bot.desk import events
+from bot.desk.agent_actions import AgentActions
+from bot.desk.assignment import Assignment
+from bot.desk.assistant_turn import Assistant
+from bot.desk.clock import BackgroundTasks, Clock, SystemClock
+from bot.desk.conversations import Conversations
+from bot.desk.delivery import Delivery
+from bot.desk.hours import SupportHours
+from bot.desk.inbound import ShopperMessages
+from bot.desk.panels import AgentDirectory, Panels
+from bot.desk.presence import Presence
+from bot.desk.rasa_client import RasaClient
+from bot.desk.recovery import Recovery
+from bot.desk.spool import Spool
+from bot.desk.store import DeskStore
+from bot.desk.surveys import Surveys
+from bot.settings import Settings
+
+
+@dataclass
+class Desk:
+    """The parts, for the namespaces and web routes that use them; no logic of its own."""
+    settings: Settings
+    store: DeskStore
+    rasa: RasaClient
+    customers: Any
+    bus: events.EventBus
+    clock: Clock
+    tasks: BackgroundTasks
+    presence: Presence
+    directory: AgentDirectory
+    panels: Panels
+    conversations: Conversations
+    assistant: Assistant
+    surveys: Surveys
+    inbound: ShopperMessages
+    assignment: Assignment
+    agent_actions: AgentActions
+    delivery: Delivery
+    recovery: Recovery
+
+    async def start(self) -> None:
+        await self.assignment.start()
+        await self.recovery.resume_spool()
+
+    async def close(self) -> None:
+        """Every timer, watcher and retry is cancelled and awaited."""
+        await self.tasks.close()
+
+    def forget(self, conversation_id: str) -> None:
+        """The shopper's last socket is gone: drop what is kept in memory for the conversation
+        (unless a message of theirs is still being answered)."""
+        if self.conversations.forget_lock(conversation_id):
+            self.inbound.forget(conversation_id)
+
+
+def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient, sio: socketio.AsyncServer, customers: Any,
+               scorer: Any, clock: Optional[Clock] = None) -> Desk:
+    clock = clock or SystemClock()
+    bus, tasks, presence = events.EventBus(), BackgroundTasks(), Presence()
+    hours = SupportHours.parse(settings.support_hours)
+    directory = AgentDirectory(store)
+    panels = Panels(store, presence, directory, customers, hours, settings.support_hours, clock)
+    conversations = Conversations(store, bus, clock, customers.session)
+    assistant = Assistant(rasa, store, clock, tasks)
+    surveys = Surveys(conversations, assistant.slots, customers, settings.nps_interval_days, clock)
+    inbound = ShopperMessages(conversations, assistant, surveys, panels, customers, scorer, hours, clock, bus)
+    assignment = Assignment(conversations, panels, presence, directory, bus, clock, tasks, settings)
+    recovery = Recovery(conversations, panels, presence.offers, inbound.escalate, rasa.healthy,
+                        settings.action_server_url, Spool(settings.state_dir / "spool" / "messages.jsonl"),
+                        bus, clock, tasks)
+    desk = Desk(settings, store, rasa, customers, bus, clock, tasks, presence, directory, panels, conversations,
+                assistant, surveys, inbound, assignment, AgentActions(conversations, panels, bus),
+                Delivery(sio, store, panels, presence, tasks), recovery)
+    subscribe(desk)
+    return desk
+
+
+def subscribe(desk: Desk) -> None:
+    """Who reacts to what, in order. Handlers run one after the other inside the publisher's lock."""
+    on = desk.bus.subscribe
+    on(events.MessageStored, desk.delivery.on_message_stored)
+    on(events.MessageNotStored, desk.recovery.on_message_not_stored)
+    on(events.MessageUnstored, desk.delivery.on_message_unstored)
+    on(events.Typing, desk.delivery.on_typing)
+    on(events.StateChanged, desk.delivery.on_state_changed)
+    on(events.Queued, desk.assignment.dispatch)            # an agent is offered the chat first,
+    on(events.Queued, desk.assistant.on_queued)            # then Rasa pauses (bookkeeping)
+    on(events.BackToAssistant, desk.assistant.on_back_to_assistant)
+    on(events.BackToAssistant, desk.inbound.on_back_to_assistant)
+    on(events.Released, desk.delivery.on_released)
+    on(events.QueueChanged, desk.assignment.dispatch)
+    on(events.OfferCancelled, desk.assignment.on_offer_cancelled)
+    on(events.OfferMade, desk.delivery.on_offer_made)
+    on(events.OfferWithdrawn, desk.delivery.on_offer_withdrawn)
+    on(events.DeskChanged, desk.delivery.on_desk_changed)
+    on(events.AssistantAnswered, desk.surveys.on_assistant_answered)
+    on(events.ClosedByAgent, desk.surveys.on_closed_by_agent)
+    on(events.PartFailed, desk.recovery.on_part_failed)
+    on(events.AgentAlert, desk.delivery.on_agent_alert)
+    on(events.Ended, desk.assistant.on_ended)
+    on(events.Ended, desk.inbound.on_ended)
