@@ -14,11 +14,12 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot import i18n
 from bot.patterns import find_entities
 from bot.text import fold_words
 
 LANGUAGES = ("tr", "en")
-LANGUAGE_NAMES = {"tr": "Türkçe", "en": "İngilizce"}
+MESSAGES_LANGUAGE = "tr"  # the language the validation's messages are in
 REQUIRED_TOPICS = (
     "shipping_cost", "shipping_time", "return_policy", "refund_time", "payment_methods",
     "installments", "invoice", "warranty", "change_address", "exchange", "carriers",
@@ -36,6 +37,12 @@ HTML = re.compile(r"</?[a-zA-Z][^<>]*>|&(?:[a-zA-Z]+|#[0-9]+|#x[0-9a-fA-F]+);")
 
 # Web addresses in answers (also without a scheme: "www.kuzeymarket.com/iade").
 LINK = re.compile(r"(?:https?://|www\.)[^\s)]+", re.IGNORECASE)
+
+
+def language_label(language: str) -> str:
+    """A language as the (Turkish) validation messages name it: "Türkçe", "İngilizce" (the text
+    catalogue's `language.<code>`)."""
+    return i18n.say(f"language.{language}", MESSAGES_LANGUAGE)
 
 
 def _link_opens(link: str) -> bool:
@@ -124,7 +131,7 @@ def topic_from_mapping(raw: object, path: Path, problems: List[Problem]) -> Opti
 
     title, questions, answer = {}, {}, {}
     for language in LANGUAGES:
-        language_name = LANGUAGE_NAMES[language]
+        language_name = language_label(language)
         title_text = (raw.get("title") or {}).get(language) if isinstance(raw.get("title"), dict) else None
         if not isinstance(title_text, str) or not title_text.strip():
             problem(f"{language_name} başlık ('title: {language}:') eksik.", f"title.{language}")
@@ -142,7 +149,7 @@ def topic_from_mapping(raw: object, path: Path, problems: List[Problem]) -> Opti
 
 
 def _check_questions(listed: List[str], language: str, problem) -> List[str]:
-    language_name = LANGUAGE_NAMES[language]
+    language_name = language_label(language)
     seen: Dict[str, str] = {}
     kept: List[str] = []
     for question in listed:

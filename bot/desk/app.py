@@ -15,7 +15,7 @@ import socketio
 from aiohttp import web
 
 from actions.store.sql_store import SqlStore
-from bot.desk import auth
+from bot.desk import auth, texts_web
 from bot.desk.accounts import ROLES, ensure_demo_accounts
 from bot.desk.agents import AgentNamespace
 from bot.desk.auth import AUTH, DeskAuth, authorised
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
     app.router.add_static("/widget/", WIDGET_DIR, append_version=False)
     app.router.add_get("/health", health)
     auth.add_routes(app)
+    texts_web.add_routes(app)
     app.router.add_get("/api/desk/canned", canned)
     reports_web.add_routes(app)
     followup_web.add_routes(app)

@@ -15,11 +15,6 @@ def say(key: str, language: str, /, **values: object) -> str:
     return i18n.say(f"{DOMAIN}:{key}", language, **values)
 
 
-def text(language: str, key: str, /, **values: object) -> str:
-    """The old argument order (language first), kept for bot/followup/web.py; prefer `say`."""
-    return say(key, language, **values)
-
-
 def bad_link_title() -> str:
     """A link that does not check out: we cannot know the reader's language, so both."""
     return " / ".join(say("bad_link_title", language) for language in i18n.LANGUAGES)

@@ -19,7 +19,7 @@ from bot.privacy.masking import mask_text
 from bot.desk.store import DeskStore, utcnow
 from bot.followup import pages
 from bot.followup.links import read_feedback, read_unsubscribe
-from bot.followup.texts import text
+from bot.followup.texts import say
 
 COMMENT_LIMIT = 2000
 SCORES = {str(score): score for score in range(1, 6)}
@@ -65,9 +65,9 @@ async def feedback_answer(request: web.Request) -> web.Response:
     comment = _field(form, "comment").replace("\x00", "").strip()  # PostgreSQL cannot store NUL
     error = None
     if order_score is None or service_score is None:
-        error = text(language, "invalid_scores")
+        error = say("invalid_scores", language)
     elif len(comment) > COMMENT_LIMIT:
-        error = text(language, "comment_too_long", limit=COMMENT_LIMIT)
+        error = say("comment_too_long", language, limit=COMMENT_LIMIT)
     if error:
         page = pages.feedback_form(language, send.order_no, request.path, order_score, service_score, comment, error=error,
                                    comment_limit=COMMENT_LIMIT)

@@ -2,6 +2,12 @@
 
 Admins only (`authorised`: a logged-in account whose role is admin now). The app keys come from
 bot/desk/keys.py, so this module never imports the app that mounts it.
+
+Both answers are worded in the reader's language, `lang` (tr or en; Turkish by default): the
+charts, the summary, the names of codes (reasons, tags, languages) and the period, the CSV's
+headers and number format, and the errors, which also carry a `code` (`{"error": words, "code":
+"period"}`). The words are in the `reports` domain of the text catalogue. `language` is another
+thing: the shoppers' language the figures are filtered by.
 """
 from __future__ import annotations
 
@@ -13,17 +19,18 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
+from bot import i18n
 from bot.desk.auth import authorised
 from bot.desk.keys import DESK, SETTINGS
 from bot.desk.pages import page
 from bot.language import SUPPORTED
-from bot.reports.charts import charts, contact_reason_label, handoff_reason_label, language_label, tag_label
+from bot.reports.charts import (charts, contact_reason_label, handoff_reason_label, language_label, period_label,
+                                speaking, tag_label)
 from bot.reports.html import knowledge_lines
 from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
 from bot.reports.summary import summary_lines
 
-ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
 CSV_GROUPS = ("series", "trend", "agents", "languages")
 CSV_LANGUAGES = ("tr", "en")
 # How a spreadsheet in that language reads a CSV: Turkish Excel expects ";" between cells and a
@@ -33,41 +40,57 @@ CSV_FORMATS = {"tr": {"delimiter": ";", "decimal": ","}, "en": {"delimiter": ","
 
 # The row's own columns per group, then TOTALS in this fixed order: (key, {language: header}, format).
 GROUP_COLUMNS = {
-    "series": [("start", {"tr": "Başlangıç", "en": "Start"}, "text"), ("label", {"tr": "Dilim", "en": "Slice"}, "text")],
-    "trend": [("start", {"tr": "Başlangıç", "en": "Start"}, "text"), ("label", {"tr": "Dönem", "en": "Period"}, "text")],
-    "agents": [("agent_id", {"tr": "Temsilci no", "en": "Agent id"}, "text"),
-               ("name", {"tr": "Temsilci", "en": "Agent"}, "text")],
-    "languages": [("language", {"tr": "Dil", "en": "Language"}, "text")],
+    "series": [("start", i18n.by_language("reports:csv.start"), "text"),
+               ("label", i18n.by_language("reports:csv.slice"), "text")],
+    "trend": [("start", i18n.by_language("reports:csv.start"), "text"),
+              ("label", i18n.by_language("reports:csv.period"), "text")],
+    "agents": [("agent_id", i18n.by_language("reports:csv.agent_id"), "text"),
+               ("name", i18n.by_language("reports:csv.agent"), "text")],
+    "languages": [("language", i18n.by_language("reports:csv.language"), "text")],
 }
 TOTALS_COLUMNS = [
-    ("contacts", {"tr": "Sohbet", "en": "Contacts"}, "count"),
-    ("contained", {"tr": "Asistanın çözdüğü", "en": "Contained"}, "count"),
-    ("containment_rate", {"tr": "Asistanın çözdüğü (%)", "en": "Containment (%)"}, "rate"),
-    ("handoffs", {"tr": "Temsilciye aktarılan", "en": "Handoffs"}, "count"),
-    ("handoff_rate", {"tr": "Temsilciye aktarılan (%)", "en": "Handoff rate (%)"}, "rate"),
-    ("shopper_messages", {"tr": "Müşteri mesajı", "en": "Shopper messages"}, "count"),
-    ("not_understood", {"tr": "Anlaşılmayan mesaj", "en": "Not understood"}, "count"),
-    ("fallback_rate", {"tr": "Anlaşılmayan mesaj (%)", "en": "Fallback rate (%)"}, "rate"),
-    ("turned_into_knowledge", {"tr": "Bilgi bankasına eklenen anlaşılmayan mesaj",
-                               "en": "Not understood, added to the knowledge base"}, "count"),
-    ("queue_seconds", {"tr": "Kuyrukta bekleme (sn, ort.)", "en": "Time in queue (s, avg.)"}, "seconds"),
-    ("first_response_seconds", {"tr": "İlk yanıt (sn, ort.)", "en": "First response (s, avg.)"}, "seconds"),
-    ("handling_seconds", {"tr": "İşlem süresi (sn, ort.)", "en": "Handling time (s, avg.)"}, "seconds"),
-    ("csat_count", {"tr": "CSAT yanıtı", "en": "CSAT answers"}, "count"),
-    ("csat_mean", {"tr": "CSAT ortalaması (1-5)", "en": "CSAT average (1-5)"}, "score"),
-    ("csat_satisfied_rate", {"tr": "Memnun (4-5) (%)", "en": "Satisfied (4-5) (%)"}, "rate"),
-    ("nps_count", {"tr": "NPS yanıtı", "en": "NPS answers"}, "count"),
-    ("nps", {"tr": "NPS", "en": "NPS"}, "nps"),
-    ("promoters", {"tr": "Destekçi (9-10)", "en": "Promoters (9-10)"}, "count"),
-    ("passives", {"tr": "Pasif (7-8)", "en": "Passives (7-8)"}, "count"),
-    ("detractors", {"tr": "Kötüleyen (0-6)", "en": "Detractors (0-6)"}, "count"),
-    ("repeat_contacts", {"tr": "7 günde yeniden gelen", "en": "Repeat contacts (7 days)"}, "count"),
-    ("repeat_rate", {"tr": "7 günde yeniden gelen (%)", "en": "Repeat contacts (7 days) (%)"}, "rate"),
+    ("contacts", i18n.by_language("reports:csv.contacts"), "count"),
+    ("contained", i18n.by_language("reports:csv.contained"), "count"),
+    ("containment_rate", i18n.by_language("reports:csv.containment_rate"), "rate"),
+    ("handoffs", i18n.by_language("reports:csv.handoffs"), "count"),
+    ("handoff_rate", i18n.by_language("reports:csv.handoff_rate"), "rate"),
+    ("shopper_messages", i18n.by_language("reports:csv.shopper_messages"), "count"),
+    ("not_understood", i18n.by_language("reports:csv.not_understood"), "count"),
+    ("fallback_rate", i18n.by_language("reports:csv.fallback_rate"), "rate"),
+    ("turned_into_knowledge", i18n.by_language("reports:csv.turned_into_knowledge"), "count"),
+    ("queue_seconds", i18n.by_language("reports:csv.queue_seconds"), "seconds"),
+    ("first_response_seconds", i18n.by_language("reports:csv.first_response_seconds"), "seconds"),
+    ("handling_seconds", i18n.by_language("reports:csv.handling_seconds"), "seconds"),
+    ("csat_count", i18n.by_language("reports:csv.csat_count"), "count"),
+    ("csat_mean", i18n.by_language("reports:csv.csat_mean"), "score"),
+    ("csat_satisfied_rate", i18n.by_language("reports:csv.csat_satisfied_rate"), "rate"),
+    ("nps_count", i18n.by_language("reports:csv.nps_count"), "count"),
+    ("nps", i18n.by_language("reports:csv.nps"), "nps"),
+    ("promoters", i18n.by_language("reports:csv.promoters"), "count"),
+    ("passives", i18n.by_language("reports:csv.passives"), "count"),
+    ("detractors", i18n.by_language("reports:csv.detractors"), "count"),
+    ("repeat_contacts", i18n.by_language("reports:csv.repeat_contacts"), "count"),
+    ("repeat_rate", i18n.by_language("reports:csv.repeat_rate"), "rate"),
 ]
 
 
 class BadQuery(ValueError):
-    """A parameter the API cannot use; its message is shown to the manager."""
+    """A parameter the API cannot use: `key` names its words in the reports domain (`error.period`),
+    and the code the answer carries is the key's last part (`period`)."""
+
+    def __init__(self, key: str, **params: Any):
+        super().__init__(key)
+        self.key, self.params = key, params
+
+    @property
+    def code(self) -> str:
+        return self.key.rpartition(".")[2]
+
+    def worded(self, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+        return i18n.say(f"reports:{self.key}", language, **self.params)
+
+    def __str__(self) -> str:
+        return self.worded()
 
 
 def add_routes(app: web.Application) -> None:
@@ -79,33 +102,41 @@ def add_routes(app: web.Application) -> None:
 
 # --------------------------------------------------------------------------- handlers
 
+def reader_language(request: web.Request) -> str:
+    """The language the answer is worded in (`lang`); Turkish for none or one we do not have."""
+    return i18n.language_of(request.query.get("lang"))
+
+
 async def reports_json(request: web.Request) -> web.Response:
-    await authorised(request, ("admin",), refusal=ADMINS_ONLY)
+    lang = reader_language(request)
+    await authorised(request, ("admin",), refusal=i18n.say("reports:error.admins_only", lang))
     try:
         query = parse_query(request)
     except BadQuery as error:
-        return _error(str(error), 400)
+        return _error(error, lang)
     report = await _build(request, query)
-    return web.json_response(
-        {"report": report, "charts": charts(report), "summary": summary_lines(report) + knowledge_lines(report),
-         "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report)},
-        headers={"Cache-Control": "no-store"},
-    )
+    with speaking(lang):
+        # The summary names the period as the reader does; the report itself keeps its own labels.
+        worded = {**report, "period": {**report["period"], "label": period_label(report["period"])}}
+        body = {"report": report, "charts": charts(report, lang),
+                "summary": summary_lines(worded, lang) + knowledge_lines(report, lang),
+                "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report, lang)}
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
 async def reports_csv(request: web.Request) -> web.Response:
-    await authorised(request, ("admin",), refusal=ADMINS_ONLY)
-    group = request.query.get("group", "series")
-    if group not in CSV_GROUPS:
-        return _error("Tablo series, trend, agents ya da languages olmalı.", 400)
     # The file's language (headers, separator, decimal mark); `language` is the conversations' filter.
     lang = request.query.get("lang") or "tr"
-    if lang not in CSV_LANGUAGES:
-        return _error("CSV dili (lang) tr ya da en olmalı.", 400)
+    await authorised(request, ("admin",), refusal=i18n.say("reports:error.admins_only", i18n.language_of(lang)))
     try:
+        group = request.query.get("group", "series")
+        if group not in CSV_GROUPS:
+            raise BadQuery("error.group")
+        if lang not in CSV_LANGUAGES:
+            raise BadQuery("error.csv_language")
         query = parse_query(request)
     except BadQuery as error:
-        return _error(str(error), 400)
+        return _error(error, i18n.language_of(lang))
     report = await _build(request, query)
     filename = f"kuzey-rapor-{report['period']['kind']}-{report['period']['start']}-{group}.csv"
     # The BOM makes Excel read the file as UTF-8 (Turkish letters) instead of the local code page.
@@ -123,24 +154,24 @@ def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optiona
     query = request.query
     kind = query.get("period") or "week"
     if kind not in KINDS:
-        raise BadQuery("Dönem day (gün), week (hafta) ya da month (ay) olmalı.")
+        raise BadQuery("error.period")
     raw_day = query.get("date")
     if raw_day:
         try:
             day = date.fromisoformat(raw_day)
         except ValueError:
-            raise BadQuery("Tarih YYYY-AA-GG biçiminde olmalı (ör. 2026-11-23).") from None
+            raise BadQuery("error.date") from None
         if not 2000 <= day.year <= 2100:  # far dates would overflow the eight-period trend
-            raise BadQuery("Tarih 2000 ile 2100 yılları arasında olmalı.")
+            raise BadQuery("error.date_range")
     else:
         day = local_today(request.app[SETTINGS].report_timezone)
     raw_agent = query.get("agent") or ""
     # At most 9 digits: int() refuses a 4300-digit string, and no agent id is that long.
     if raw_agent and not (raw_agent.isascii() and raw_agent.isdigit() and len(raw_agent) <= 9):
-        raise BadQuery("Temsilci numarası bir sayı olmalı.")
+        raise BadQuery("error.agent")
     language = query.get("language") or None
     if language is not None and language not in SUPPORTED:
-        raise BadQuery("Dil " + " ya da ".join(SUPPORTED) + " olmalı.")
+        raise BadQuery("error.language", languages=", ".join(SUPPORTED))
     return kind, day, int(raw_agent) if raw_agent else None, language
 
 
@@ -161,13 +192,18 @@ def _agents(request: web.Request, report: dict) -> List[dict]:
     return [{"id": agent_id, "name": name} for agent_id, name in agents.items()]
 
 
-def labels(report: dict) -> Dict[str, Dict[str, str]]:
-    """Turkish names of the codes in this report, for the page's tables (same as the charts')."""
+def labels(report: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Dict[str, Any]:
+    """The names of the codes in this report for the page's tables (the same as the charts'), and the
+    period and the one before as the reader names them, in `language`."""
     return {
-        "handoff_reasons": {row["reason"]: handoff_reason_label(row["reason"]) for row in report["handoff_reasons"]},
-        "contact_reasons": {row["reason"]: contact_reason_label(row["reason"]) for row in report["contact_reasons"]},
-        "tags": {row["tag"]: tag_label(row["tag"]) for row in report["resolution_tags"]},
-        "languages": {code: language_label(code) for code in SUPPORTED},
+        "handoff_reasons": {row["reason"]: handoff_reason_label(row["reason"], language)
+                            for row in report["handoff_reasons"]},
+        "contact_reasons": {row["reason"]: contact_reason_label(row["reason"], language)
+                            for row in report["contact_reasons"]},
+        "tags": {row["tag"]: tag_label(row["tag"], language) for row in report["resolution_tags"]},
+        "languages": {code: language_label(code, language) for code in SUPPORTED},
+        "period": period_label(report["period"], language),
+        "previous": period_label(report["previous"], language),
     }
 
 
@@ -201,5 +237,6 @@ def csv_cell(value: Any, kind: str, lang: str = "tr") -> str:
     return number.replace(".", CSV_FORMATS[lang]["decimal"])
 
 
-def _error(message: str, status: int) -> web.Response:
-    return web.json_response({"error": message}, status=status, headers={"Cache-Control": "no-store"})
+def _error(error: BadQuery, language: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": error.worded(language), "code": error.code}, status=status,
+                             headers={"Cache-Control": "no-store"})

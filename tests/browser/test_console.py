@@ -5,8 +5,8 @@ reads what was said before, answers, writes an internal note (after which the bo
 again), uses a canned response and closes the chat with a resolution tag; another test covers
 offers, unread badges, typing, transfer and hand back across two chats and two agents. On a phone
 the console shows one column at a time. The agent picks the console's language (TR/EN, remembered;
-by default the browser's), and errors from the server are worded in it; outside support hours a
-banner says so. Shoppers are python-socketio clients (tests/live_chat.py). Selectors are the
+by default the browser's), and errors from the server are worded in it; in English nothing on the
+console is Turkish but what people wrote; outside support hours a banner says so. Shoppers are python-socketio clients (tests/live_chat.py). Selectors are the
 stable ones documented in widget/console/README.md. Console errors fail every test (the
 `new_page` fixture)."""
 import re
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bot.desk.models import Handoff
 from tests.browser.conftest import LAPTOP, PHONE
+from tests.browser.visible_text import seen_texts, turkish
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +32,11 @@ ASK_FOR_A_PERSON = "bir temsilciyle görüşmek istiyorum"
 # The console follows the browser's language unless the agent chose one: these agents' browsers are Turkish.
 TURKISH = {"locale": "tr-TR"}
 NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
+# What people wrote and their names: the only Turkish an English console may show. Canned responses
+# are in the chat's language (the placeholder option is the console's own).
+PEOPLES_WORDS = ("#transcript .msg-text, #transcript .msg-replies, #transcript .msg-agent .msg-who, "
+                 "#transcript .msg-note .msg-who, #me-name, .item-preview, .offer-preview, "
+                 '#canned option:not([value=""]), #transfer-agent, .kb-mark-text, #suggest-quote')
 
 
 def log_in(page, bridge, username="ayse"):
@@ -447,6 +453,58 @@ def test_the_agent_chooses_the_language_and_server_errors_are_worded_in_it(runni
         page.locator("#reply").press("Enter")
         expect(page.locator("#toast")).to_have_text("Mesaj çok uzun; lütfen kısaltın.")
         assert page.evaluate("localStorage.getItem('kuzey.desk.lang')") == "tr"
+    finally:
+        shopper.disconnect()
+        release(running_bridge, shopper.session_id)
+
+
+def test_in_english_the_console_says_nothing_in_turkish(running_bridge, new_page, screenshot):
+    """An English browser: every label, button, heading, status and dialog of the login, the queue, a
+    taken chat with its context and the close dialog is English; only people's words may be Turkish."""
+    page = new_page(viewport=LAPTOP, locale="en-US")
+    page.goto(running_bridge.url + "/agent")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    login = seen_texts(page)
+    assert {"Log in with your agent account.", "Username", "Password", "Log in"} <= {t["text"] for t in login}
+    assert turkish(login) == []
+
+    page.locator("#login-username").fill("ayse")
+    page.locator("#login-password").fill(running_bridge.passwords["ayse"])
+    page.locator("#login-password").press("Enter")
+    expect(page.locator("#connection")).to_have_text("Connected")
+    shopper = running_bridge.shopper()
+    try:
+        shopper.say(ASK_FOR_A_PERSON)
+        item = queue_item(page, shopper.session_id)
+        expect(item).to_contain_text("Asked for an agent")
+        listed = seen_texts(page, PEOPLES_WORDS)
+        assert {"Waiting", "My chats", "Take", "No chat selected", "Log out"} <= {t["text"] for t in listed}
+        assert turkish(listed) == [], listed
+
+        item.locator(".accept").click()
+        expect(page.locator("#context-customer")).to_contain_text("Unverified customer")
+        expect(page.locator(SHOPPER).last).to_contain_text(ASK_FOR_A_PERSON)
+        expect(page.locator("#chat-meta")).to_contain_text("Turkish · With an agent")
+        chat = seen_texts(page, PEOPLES_WORDS)
+        assert {"Transfer", "Hand back to bot", "Close", "Customer", "Why it came to an agent",
+                "Reply to the customer"} <= {t["text"] for t in chat}
+        assert len(chat) > 40 and turkish(chat) == [], chat
+        # The shopper's and the assistant's Turkish words are there, and left as they are.
+        assert turkish(seen_texts(page)), "the transcript should hold the Turkish chat"
+        screenshot(page, "english-chat")
+
+        page.locator("#close-chat").click()
+        expect(page.locator("#close-dialog")).to_be_visible()
+        closing = seen_texts(page, PEOPLES_WORDS)
+        assert {"Close the chat", "Resolution tags", "Solved"} <= {t["text"] for t in closing}
+        assert turkish(closing) == [], closing
+        page.locator("#close-cancel").click()
+
+        # The check sees Turkish where there is some: the same views in Turkish.
+        page.locator('#app-view .lang-switch [data-lang="tr"]').click()
+        expect(page.locator("#logout")).to_have_text("Çıkış yap")
+        assert {"Çıkış yap", "Müşteriye yanıt"} <= {t["text"] for t in turkish(seen_texts(page, PEOPLES_WORDS))}
     finally:
         shopper.disconnect()
         release(running_bridge, shopper.session_id)

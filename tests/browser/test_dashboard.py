@@ -3,7 +3,9 @@
 The admin logs in through the form and lands on today; sees the key figures and the charts of
 the week of the report fixtures (tests/report_fixtures.py), switches to the month, downloads a
 CSV that Turkish Excel reads (";" and decimal commas); on a phone the page still fits; an agent
-who logs in is told the page is for managers only."""
+who logs in is told the page is for managers only. An English browser gets the whole dashboard in
+English (the page's words, the server's charts, summary and names, the CSV); only names and what
+shoppers wrote may be Turkish."""
 import csv
 import io
 import re
@@ -15,10 +17,19 @@ from bot.reports.periods import local_today, period_of
 from tests import report_fixtures as fx
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.browser.login import log_in_at
+from tests.browser.visible_text import seen_texts, turkish
 
 pytestmark = pytest.mark.integration
 
 ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
+# Names and what shoppers wrote: the only Turkish an English dashboard may show.
+PEOPLES_WORDS = '#me-name, #not-understood td, #agents td:first-child, #f-agent option:not([value=""])'
+# The words Chart.js draws on the canvases: categories, legends, axis titles.
+CHART_WORDS = """() => Array.from(document.querySelectorAll('#charts canvas')).flatMap((canvas) => {
+  const chart = Chart.getChart(canvas);
+  const axes = Object.values(chart.options.scales || {}).map((axis) => axis.title && axis.title.display ? axis.title.text : '');
+  return [...chart.data.labels.map(String), ...chart.data.datasets.map((set) => set.label), ...axes].filter(Boolean);
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +127,65 @@ def test_an_agent_is_told_the_page_is_for_managers(bridge, new_page, screenshot)
     expect(page.locator("#app-view")).to_be_hidden()
     assert page.evaluate("sessionStorage.length") == 0
     screenshot(page, "agent-refused")
+
+
+def test_in_english_the_dashboard_says_nothing_in_turkish(bridge, new_page, screenshot, tmp_path):
+    page = new_page(viewport=LAPTOP, locale="en-US", expected_error="403")  # as for the agent below
+    page.goto(bridge.url + "/manager")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    login = seen_texts(page)
+    assert {"Kuzey Support · Manager dashboard", "Log in with your manager account.", "Username"} <= {
+        t["text"] for t in login}
+    assert turkish(login) == []
+    # An agent is told in English that the page is not theirs (the check happens in the page).
+    page.get_by_label("Username", exact=True).fill("ayse")
+    page.get_by_label("Password", exact=True).fill(bridge.passwords["ayse"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-error")).to_have_text("This page is for managers only.")
+    expect(page.locator("#login-home")).to_contain_text("Your page: Agent console (/agent)")
+
+    page.get_by_label("Username", exact=True).fill("yonetici")
+    page.get_by_label("Password", exact=True).fill(bridge.passwords["yonetici"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".kpi")).to_have_count(10)
+    page.get_by_label("Period", exact=True).select_option("week")
+    page.get_by_label("Date", exact=True).fill(fx.WEEK.isoformat())
+    expect(page.locator("#period-title")).to_have_text("Weekly report · 16–22 November 2026")
+    expect(page.locator("#period-sub")).to_have_text("Period before: 9–15 November 2026")
+    expect(page.locator('.kpi[data-key="contacts"] .kpi-label')).to_have_text("Chats")
+    expect(page.locator("#summary li").first).to_contain_text("16–22 November 2026")
+    expect(page.locator("#charts canvas").first).to_be_visible()
+    expect(page.locator("#agents")).to_contain_text("Ayşe K.")
+    expect(page).to_have_title("16–22 November 2026 · Kuzey Support · Manager dashboard")
+
+    names = page.eval_on_selector_all('#f-agent option:not([value=""])', "options => options.map(o => o.textContent)")
+    assert "Ayşe K." in names
+    shown = seen_texts(page, PEOPLES_WORDS)
+    assert {"Key figures", "Charts", "Agents' resolution tags", "Solved by the assistant", "Time in queue",
+            "Download CSV", "Why chats were handed to agents"} <= {t["text"] for t in shown}
+    # Agents' names also stand in the charts' sentences ("Ayşe K.: first response 3 min ...").
+    assert len(shown) > 80 and turkish(shown, names) == [], turkish(shown, names)
+    drawn = [{"where": "chart", "text": word} for word in page.evaluate(CHART_WORDS)]
+    assert {"Solved by the assistant", "Handed to an agent", "Chats"} <= {t["text"] for t in drawn}
+    assert turkish(drawn, names) == [], turkish(drawn, names)
+    screenshot(page, "english-week")
+
+    # The CSV in English: "," and decimal points, English headers.
+    page.get_by_label("CSV table", exact=True).select_option("agents")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    text = path.read_bytes().decode("utf-8-sig")
+    assert text.startswith("Agent id,Agent,Contacts,")
+    ayse = next(row for row in csv.DictReader(io.StringIO(text)) if row["Agent"] == "Ayşe K.")
+    assert re.fullmatch(r"\d+\.\d\d", ayse["CSAT average (1-5)"])
+
+    # The check sees Turkish where there is some: the same report in Turkish.
+    page.locator('#app-view .lang-switch [data-lang="tr"]').click()
+    expect(page.locator("#period-title")).to_have_text("Haftalık rapor · 16–22 Kasım 2026")
+    expect(page.locator('[data-chart="handoff_reasons"] figcaption')).to_contain_text("Müşteri")
+    words = {t["text"] for t in turkish(seen_texts(page, PEOPLES_WORDS), names)}
+    assert {"Çıkış yap", "Temsilcilerin sonuç etiketleri", "Dönem"} <= words
+    assert turkish([{"text": word} for word in page.evaluate(CHART_WORDS)], names)

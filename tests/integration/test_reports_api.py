@@ -1,5 +1,6 @@
 """The dashboard's API (/api/reports, /api/reports.csv) on the running bridge: admins only, clear
-errors for bad parameters, the same figures as `build_report` on the same database."""
+errors for bad parameters (worded in the reader's language, with a code), the same figures as
+`build_report` on the same database, and everything it words in English when asked (`lang=en`)."""
 import csv
 import io
 import re
@@ -8,6 +9,7 @@ import pytest
 import requests
 
 from bot.reports.metrics import build_report
+from tests.browser.visible_text import TURKISH_ONLY
 from tests import report_fixtures as fx
 
 pytestmark = pytest.mark.integration
@@ -39,16 +41,38 @@ def test_only_a_logged_in_admin_gets_reports(bridge, path):
         assert response.json() == {"error": "Bu sayfa yalnızca yöneticiler içindir."}
 
 
-@pytest.mark.parametrize("params, words", [
-    ({"period": "year"}, "Dönem"), ({"date": "2026-13-45"}, "Tarih"), ({"date": "23.11.2026"}, "Tarih"),
-    ({"agent": "ayse"}, "Temsilci"), ({"language": "de"}, "Dil"), ({"group": "customers"}, "Tablo"),
-    ({"group": "series", "lang": "de"}, "CSV dili"),
-])
-def test_bad_parameters_get_a_clear_turkish_answer(bridge, params, words):
+BAD_PARAMETERS = [
+    ({"period": "year"}, "Dönem", "The period", "period"),
+    ({"date": "2026-13-45"}, "Tarih", "The date", "date"), ({"date": "23.11.2026"}, "Tarih", "The date", "date"),
+    ({"date": "1999-12-31"}, "Tarih 2000", "The date must be between", "date_range"),
+    ({"agent": "ayse"}, "Temsilci", "The agent", "agent"), ({"language": "de"}, "Dil", "The language", "language"),
+    ({"group": "customers"}, "Tablo", "The table", "group"),
+]
+
+
+@pytest.mark.parametrize("params, words, _, code", BAD_PARAMETERS + [
+    ({"group": "series", "lang": "de"}, "CSV dili", None, "csv_language")])
+def test_bad_parameters_get_a_clear_turkish_answer(bridge, params, words, _, code):
     path = "/api/reports.csv" if "group" in params else "/api/reports"
     response = get(bridge, path, bridge.token("yonetici"), **params)
     assert response.status_code == 400
     assert response.json()["error"].startswith(words)
+    assert response.json()["code"] == code
+
+
+@pytest.mark.parametrize("params, _, words, code", BAD_PARAMETERS)
+def test_bad_parameters_are_worded_in_english_for_an_english_page(bridge, params, _, words, code):
+    path = "/api/reports.csv" if "group" in params else "/api/reports"
+    response = get(bridge, path, bridge.token("yonetici"), lang="en", **params)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(words) and response.json()["code"] == code
+    assert not TURKISH_ONLY.search(response.json()["error"])
+
+
+def test_a_refusal_in_english(bridge):
+    response = get(bridge, "/api/reports", bridge.token("ayse"), lang="en")
+    assert response.status_code == 403
+    assert response.json() == {"error": "This page is for managers only."}
 
 
 def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
@@ -68,6 +92,38 @@ def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
     assert body["languages"] == ["tr", "en"]
     assert {"id": bridge.agent_ids["ayse"], "name": "Ayşe K."} in body["agents"]
     assert body["labels"]["handoff_reasons"]["frustration"] == "Müşteri sinirliydi"
+
+
+def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
+    token = bridge.token("yonetici")
+    turkish = get(bridge, "/api/reports", token, period="week", date="2026-11-18").json()
+    english = get(bridge, "/api/reports", token, period="week", date="2026-11-18", lang="en").json()
+    assert english["report"] == turkish["report"]  # the figures and the report's own labels do not change
+    assert english["labels"]["period"] == "16–22 November 2026" and english["labels"]["previous"] == "9–15 November 2026"
+    assert turkish["labels"]["period"] == "16–22 Kasım 2026"
+    assert english["labels"]["handoff_reasons"]["frustration"] == "The customer was upset"
+    assert english["labels"]["languages"] == {"tr": "Turkish", "en": "English"}
+    assert english["summary"][0].startswith("In the week of 16–22 November 2026 there were")
+    assert [chart["id"] for chart in english["charts"]] == [chart["id"] for chart in turkish["charts"]]
+    names = [row["name"] for row in english["report"]["agents"]]
+    assert "Ayşe K." in names
+
+    def words(body):
+        """Every word the page shows from the answer but the agents' names and what shoppers wrote."""
+        found = [*body["summary"], *(v for group in ("handoff_reasons", "contact_reasons", "tags", "languages")
+                                     for v in body["labels"][group].values()), body["labels"]["period"]]
+        for chart in body["charts"]:
+            config = chart["config"]
+            found += [chart["title"], chart["summary"], *map(str, config["data"]["labels"]),
+                      *(dataset["label"] for dataset in config["data"]["datasets"]),
+                      *(axis["title"]["text"] for axis in config["options"].get("scales", {}).values()
+                        if "title" in axis)]
+        for name in names:
+            found = [text.replace(name, "") for text in found]
+        return found
+
+    assert [text for text in words(english) if TURKISH_ONLY.search(text)] == []
+    assert [text for text in words(turkish) if TURKISH_ONLY.search(text)]  # the same check finds Turkish
 
 
 def test_filters_by_agent_and_language(bridge):

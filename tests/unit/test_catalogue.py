@@ -9,6 +9,12 @@ Keys that code builds at run time cannot be found as literals. They are listed h
 `error.<code>` a DeskError code or detail (or an InboxError code, or `error_text("<code>")`) in bot/,
 `shopper_error.<code>` a code the shopper socket sends (`texts.error("<code>")`, `self._error(sid,
 "<code>")`). The other way round, every such code raised must have its text.
+
+The browser domains (`console`, `manager`: bot/desk/texts_web.py serves them to their pages) are
+used only by their own page: a key must appear in that page's JS or HTML (BROWSER_SOURCES), or be
+one of a family the page builds from a code (`t('reason.' + code)`: the literal `'reason.'` is in
+the page) whose code is a quoted literal of the page or of the Python in bot/ and actions/ (the
+codes the server sends). They have no plural forms: the pages have no rule to pick one.
 """
 from __future__ import annotations
 
@@ -20,7 +26,9 @@ import pytest
 
 from bot import i18n
 from bot.desk import texts
+from bot.desk.texts_web import BROWSER_DOMAINS
 from bot.followup import texts as email_texts
+from tests.unit.test_console_strings import TURKISH_LETTERS, without_comments
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_FOLDERS = ("bot", "actions", "widget")
@@ -36,6 +44,13 @@ DESK_CODES = [re.compile(r"""\bDeskError\(\s*["'](\w+)["'](?:\s*,\s*["'](\w+)["'
 SHOPPER_CODES = [re.compile(r"""\btexts\.error\(\s*["'](\w+)["']"""),
                  re.compile(r"""\b_error\(\s*[\w.\[\]]+\s*,\s*["'](\w+)["']""")]
 DYNAMIC_PREFIXES = {("bridge", "error."): DESK_CODES, ("bridge", "shopper_error."): SHOPPER_CODES}
+# The files of each browser domain's page (the shared login form asks the page for its login.* words).
+BROWSER_SOURCES = {
+    "console": ["widget/console/console.js", "widget/console/index.html", "widget/shared/login.js",
+                "widget/shared/texts.js"],
+    "manager": ["widget/manager/manager.js", "widget/manager/index.html", "widget/shared/login.js",
+                "widget/shared/texts.js"],
+}
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -104,6 +119,27 @@ def unused_keys(keys: Iterable[Tuple[str, str]], literals: Set[str],
     return unused
 
 
+def unused_browser_keys(keys: Iterable[str], page_literals: Set[str], server_literals: Set[str]) -> List[str]:
+    """Keys of a browser domain its page never names: neither as a literal nor as a family
+    (`prefix.` literal in the page) whose code (each dotted part after the prefix) is a literal of
+    the page or of the server."""
+    families = sorted((literal for literal in page_literals if literal.endswith(".")), key=len, reverse=True)
+    codes = page_literals | server_literals
+    unused = []
+    for key in keys:
+        if key in page_literals:
+            continue
+        prefix = next((family for family in families if key.startswith(family) and len(key) > len(family)), None)
+        if prefix is not None and all(part in codes for part in key[len(prefix):].split(".")):
+            continue
+        unused.append(key)
+    return unused
+
+
+def plural_keys(entries: Mapping[str, i18n.Entry]) -> List[str]:
+    return [key for key, entry in entries.items() if entry.plural]
+
+
 # --- reading ours ---------------------------------------------------------------------------------
 
 def source_files() -> List[Path]:
@@ -123,6 +159,15 @@ def bot_python(sources: Dict[Path, str]) -> List[str]:
 
 def dynamic_codes(sources: Dict[Path, str]) -> Dict[Tuple[str, str], Set[str]]:
     return {prefix: raised_codes(bot_python(sources), patterns) for prefix, patterns in DYNAMIC_PREFIXES.items()}
+
+
+def server_literals(sources: Dict[Path, str]) -> Set[str]:
+    """The quoted literals of the Python in bot/ and actions/: among them every code the server sends."""
+    return used_literals(text for path, text in sources.items() if path.suffix == ".py")
+
+
+def page_literals(domain: str) -> Set[str]:
+    return used_literals((ROOT / name).read_text(encoding="utf-8") for name in BROWSER_SOURCES[domain])
 
 
 def catalogue_keys(catalogues: i18n.Catalogues = CATALOGUES) -> List[Tuple[str, str]]:
@@ -184,16 +229,41 @@ def test_an_unused_key_is_found():
 
 def test_the_unused_key_check_runs_on_our_sources(sources):
     """The real scan flags a key that nothing uses (and none of ours)."""
-    keys = catalogue_keys() + [("bridge", "never_said_anywhere"), ("bridge", "error.never_raised")]
+    keys = server_keys() + [("bridge", "never_said_anywhere"), ("bridge", "error.never_raised")]
     assert unused_keys(keys, used_literals(sources.values()), dynamic_codes(sources)) == [
         "bridge:never_said_anywhere", "bridge:error.never_raised"]
+
+
+def test_an_unused_browser_key_is_found():
+    page = used_literals(["t('app.title')", "t('reason.' + code)", "t('error.' + code + '.' + event)",
+                          "request('send', payload)"])
+    server = used_literals(['DeskError("invalid")', 'reason = "requested"'])
+    keys = ["app.title", "app.gone", "reason.requested", "reason.retired_code", "error.invalid.send",
+            "error.invalid.dance", "state.bot"]
+    assert unused_browser_keys(keys, page, server) == ["app.gone", "reason.retired_code", "error.invalid.dance",
+                                                       "state.bot"]
+
+
+def test_the_browser_key_check_runs_on_our_pages(sources):
+    """A console key is used by the console, not by the dashboard (nor the other way round)."""
+    server = server_literals(sources)
+    assert unused_browser_keys(["chat.transfer", "kb.chatTitle", "status.kargoya_verildi", "status.kayboldu"],
+                               page_literals("console"), server) == ["status.kayboldu"]
+    assert unused_browser_keys(["chat.transfer", "kpi.nps"], page_literals("manager"), server) == ["chat.transfer"]
+
+
+def test_a_plural_message_is_found(bad):
+    write_po(bad.root, "tr", "page", '#. count: n\nmsgid "wait"\nmsgid_plural "wait.plural"\nmsgstr[0] "{n} dakika"\n\n'
+                                     'msgid "hello"\nmsgstr "Merhaba"\n')
+    assert plural_keys(bad.entries("page", "tr")) == ["wait"]
 
 
 # --- our catalogue ----------------------------------------------------------------------------------
 
 def test_every_domain_has_turkish_and_english():
     assert set(CATALOGUES.languages()) == set(i18n.LANGUAGES)
-    assert set(CATALOGUES.domains()) >= {"bridge", "emails", "reports", "privacy", "studio"}
+    assert set(CATALOGUES.domains()) >= {"bridge", "emails", "reports", "privacy", "studio", "console", "manager"}
+    assert set(BROWSER_DOMAINS) == set(BROWSER_SOURCES) == {"console", "manager"}
     for domain in CATALOGUES.domains():
         for language in i18n.LANGUAGES:
             assert CATALOGUES.path(domain, language).is_file(), (domain, language)
@@ -211,8 +281,40 @@ def test_every_language_has_the_same_placeholders(domain):
     assert placeholder_differences(by_language(CATALOGUES, domain)) == []
 
 
+def server_keys() -> List[Tuple[str, str]]:
+    return [(domain, key) for domain, key in catalogue_keys() if domain not in BROWSER_DOMAINS]
+
+
 def test_every_key_is_used(sources):
-    assert unused_keys(catalogue_keys(), used_literals(sources.values()), dynamic_codes(sources)) == []
+    assert unused_keys(server_keys(), used_literals(sources.values()), dynamic_codes(sources)) == []
+
+
+@pytest.mark.parametrize("domain", BROWSER_DOMAINS)
+def test_every_browser_key_is_used_by_its_page(sources, domain):
+    keys = [key for (name, key) in catalogue_keys() if name == domain]
+    assert len(keys) > 50
+    assert unused_browser_keys(keys, page_literals(domain), server_literals(sources)) == []
+
+
+@pytest.mark.parametrize("domain", BROWSER_DOMAINS)
+def test_the_english_browser_texts_are_english(domain):
+    """The pages are complete in English: no English text is Turkish (or was left in Turkish)."""
+    english = CATALOGUES.entries(domain, "en")
+    assert [key for key, entry in english.items() if TURKISH_LETTERS.search(entry.forms[0])] == []
+
+
+@pytest.mark.parametrize("domain", BROWSER_DOMAINS)
+def test_browser_pages_keep_no_texts_of_their_own(domain):
+    """Every word of the page's own files comes from its domain: no Turkish outside comments."""
+    for name in BROWSER_SOURCES[domain][:2]:
+        code = without_comments((ROOT / name).read_text(encoding="utf-8"))
+        assert [line.strip() for line in code.splitlines() if TURKISH_LETTERS.search(line)] == [], name
+
+
+@pytest.mark.parametrize("domain", BROWSER_DOMAINS)
+def test_browser_texts_have_no_plural_forms(domain):
+    for language in CATALOGUES.languages():
+        assert plural_keys(CATALOGUES.entries(domain, language)) == [], language
 
 
 def test_every_error_code_raised_has_its_text(sources):
@@ -265,7 +367,7 @@ def test_desk_error_codes_have_words_in_both_languages():
 def test_old_callers_keep_their_shapes():
     assert texts.TEXTS["sensitive_data_masked"]["tr"].startswith("Güvenliğiniz için")
     assert set(texts.TEXTS["skip"]) == set(i18n.LANGUAGES) and "queued" in texts.TEXTS
-    assert email_texts.text("en", "subject", order_no="400142") == email_texts.say("subject", "en", order_no="400142")
+    assert email_texts.say("subject", "en", order_no="400142") == i18n.say("emails:subject", "en", order_no="400142")
     assert email_texts.bad_link_title() == "Geçersiz bağlantı / Invalid link"
 
 

@@ -6,397 +6,47 @@
  *
  * Rules kept throughout:
  *  - every text from the server goes into the page with textContent, never innerHTML;
- *  - every UI text comes from STRINGS (string id -> {tr, en}); the agent picks the language
- *    (TR/EN switch, kept in localStorage; by default the browser's language);
- *  - an ack error ({ok:false, error:{code, message}}) is worded from STRINGS by its code and
- *    shown in the #toast (role="alert").
+ *  - every UI text comes from the text catalogue, domain `console` (key -> text, loaded from
+ *    GET /api/texts/console?lang=… before anything is shown); the agent picks the language
+ *    (TR/EN switch, kept in localStorage; by default the browser's language), and a switch
+ *    loads the other language's table;
+ *  - the server sends error codes: an ack error ({ok:false, error:{code, params?}}) is worded
+ *    from the catalogue by its code and shown in the #toast (role="alert").
  */
 (function () {
   'use strict';
 
   // ===================================================================== UI texts
 
-  // One table: string id -> {tr, en}. Every id has both languages (tests/unit/test_console_strings.py
-  // checks it), so the table can move into a shared catalogue as it is. Families of words are ids
-  // with a prefix: reason.<code>, signal.<code>, status.<code>, category.<code>, state.<code>,
-  // kb.<id> ("the assistant should have known this") and error.<code>[.<event>] (ack errors).
-  const STRINGS = {
-    'app.title': { tr: 'Kuzey Destek · Temsilci paneli', en: 'Kuzey Support · Agent console' },
-    'app.logout': { tr: 'Çıkış yap', en: 'Log out' },
-    'app.language': { tr: 'Panel dili', en: 'Console language' },
-    'login.intro': { tr: 'Temsilci hesabınızla giriş yapın.', en: 'Log in with your agent account.' },
-    'login.username': { tr: 'Kullanıcı adı', en: 'Username' },
-    'login.password': { tr: 'Şifre', en: 'Password' },
-    'login.submit': { tr: 'Giriş yap', en: 'Log in' },
-    'login.busy': { tr: 'Giriş yapılıyor…', en: 'Logging in…' },
-    'login.missing': { tr: 'Kullanıcı adı ve şifre gerekli.', en: 'Username and password are required.' },
-    'login.failed': { tr: 'Giriş yapılamadı. Lütfen tekrar deneyin.', en: 'Could not log in. Please try again.' },
-    'login.network': {
-      tr: 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-      en: 'Cannot reach the server. Check your connection and try again.',
-    },
-    'login.expired': {
-      tr: 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
-      en: 'Your session is invalid or has expired. Please log in again.',
-    },
-    'login.kicked': {
-      tr: 'Sunucu bağlantıyı kapattı. Lütfen tekrar giriş yapın.',
-      en: 'The server closed the connection. Please log in again.',
-    },
-    'login.wrongRole': { tr: 'Bu sayfa müşteri temsilcileri içindir.', en: 'This page is for support agents.' },
-    'login.yourPage': { tr: 'Sizin sayfanız:', en: 'Your page:' },
-    'login.home.agent': { tr: 'Temsilci paneli', en: 'Agent console' },
-    'login.home.editor': { tr: 'İçerik stüdyosu', en: 'Content studio' },
-    'login.home.admin': { tr: 'Yönetici paneli', en: 'Manager dashboard' },
-    'logout.confirm': {
-      tr: '{n} açık sohbetiniz var; çıkarsanız müşteriler kuyruğa döner. Yine de çıkmak için tekrar "Çıkış yap"a basın.',
-      en: 'You have {n} open chats; if you log out, the customers go back to the queue. Press "Log out" again to log out anyway.',
-    },
-    'conn.connecting': { tr: 'Bağlanıyor…', en: 'Connecting…' },
-    'conn.online': { tr: 'Bağlı', en: 'Connected' },
-    'conn.offline': { tr: 'Bağlantı koptu, yeniden deneniyor…', en: 'Connection lost, retrying…' },
-    'hours.closed': {
-      tr: 'Mesai saatleri dışındayız: yeni talepler bilet olarak kaydediliyor, sohbet sırası açılmıyor.',
-      en: 'We are outside support hours: new requests are saved as tickets and no chats are queued.',
-    },
-    'hours.schedule': { tr: 'Destek saatleri: {hours}', en: 'Support hours: {hours}' },
-    'nav.label': { tr: 'Kuyruk ve sohbetlerim', en: 'Queue and my chats' },
-    'nav.available': { tr: 'Müsaitim (yeni sohbet alabilirim)', en: 'Available (I can take new chats)' },
-    'nav.queue': { tr: 'Bekleyenler', en: 'Waiting' },
-    'nav.queueEmpty': { tr: 'Bekleyen müşteri yok.', en: 'No customers waiting.' },
-    'nav.myChats': { tr: 'Sohbetlerim', en: 'My chats' },
-    'nav.chatsEmpty': { tr: 'Açık sohbetiniz yok.', en: 'You have no open chats.' },
-    'queue.accept': { tr: 'Üstlen', en: 'Take' },
-    'queue.acceptLabel': { tr: 'Üstlen: {name}, {reason}', en: 'Take: {name}, {reason}' },
-    'queue.waitLabel': { tr: 'Bekleme süresi', en: 'Waiting time' },
-    'queue.openPrefix': { tr: 'Önizle: ', en: 'Preview: ' },
-    'chats.unread': { tr: 'okunmamış mesaj', en: 'unread messages' },
-    'chats.typing': { tr: 'yazıyor…', en: 'typing…' },
-    'customer.guest': { tr: 'Misafir müşteri', en: 'Guest customer' },
-    'chat.none': { tr: 'Sohbet seçilmedi', en: 'No chat selected' },
-    'chat.emptyHint': {
-      tr: 'Soldaki listeden bir sohbet açın ya da bekleyen bir müşteriyi üstlenin.',
-      en: 'Open a chat from the list on the left or take a waiting customer.',
-    },
-    'chat.transcript': { tr: 'Sohbet geçmişi', en: 'Chat history' },
-    'chat.back': { tr: 'Sohbetler', en: 'Chats' },
-    'chat.showContext': { tr: 'Müşteri bilgileri', en: 'Customer details' },
-    'chat.backToChat': { tr: 'Sohbete dön', en: 'Back to the chat' },
-    'chat.transfer': { tr: 'Aktar', en: 'Transfer' },
-    'chat.handBack': { tr: 'Bota devret', en: 'Hand back to bot' },
-    'chat.close': { tr: 'Kapat', en: 'Close' },
-    'chat.readOnly': {
-      tr: 'Bu sohbet artık sizde değil; yalnızca okuyabilirsiniz.',
-      en: 'This chat is no longer yours; you can only read it.',
-    },
-    'chat.preview': {
-      tr: 'Kuyruktaki sohbetin önizlemesi. Yanıt yazmak için üstlenin.',
-      en: 'Preview of a queued chat. Take it to reply.',
-    },
-    'chat.loading': { tr: 'Sohbet yükleniyor…', en: 'Loading the chat…' },
-    'chat.typing': { tr: 'Müşteri yazıyor…', en: 'Customer is typing…' },
-    'chat.meta': { tr: '{lang} · {state} · başlangıç {time}', en: '{lang} · {state} · started {time}' },
-    'composer.cannedLabel': { tr: 'Hazır yanıt', en: 'Canned response' },
-    'composer.cannedPlaceholder': { tr: 'Hazır yanıt ekle…', en: 'Insert a canned response…' },
-    'composer.noteToggle': { tr: 'İç not (müşteri görmez)', en: 'Internal note (hidden from the customer)' },
-    'composer.modeReply': { tr: 'Müşteriye yanıt', en: 'Reply to the customer' },
-    'composer.modeNote': { tr: 'İç not: müşteri görmez', en: 'Internal note: the customer does not see it' },
-    'composer.backToReply': {
-      tr: 'Not eklendi; yazdığınız sonraki mesaj müşteriye gider.',
-      en: 'Note added; your next message goes to the customer.',
-    },
-    'composer.replyLabel': { tr: 'Yanıtınız', en: 'Your reply' },
-    'composer.replyPlaceholder': {
-      tr: 'Müşteriye yanıt yazın… (Enter gönderir, Shift+Enter yeni satır)',
-      en: 'Write a reply to the customer… (Enter sends, Shift+Enter for a new line)',
-    },
-    'composer.notePlaceholder': {
-      tr: 'İç not yazın; müşteri bu notu görmez… (Enter ekler)',
-      en: 'Write an internal note; the customer does not see it… (Enter adds it)',
-    },
-    'composer.send': { tr: 'Gönder', en: 'Send' },
-    'composer.sendNote': { tr: 'Not ekle', en: 'Add note' },
-    'sender.shopper': { tr: 'Müşteri', en: 'Customer' },
-    'sender.bot': { tr: 'Asistan', en: 'Assistant' },
-    'sender.agent': { tr: 'Temsilci', en: 'Agent' },
-    'sender.system': { tr: 'Sistem', en: 'System' },
-    'sender.note': { tr: 'İç not', en: 'Internal note' },
-    'msg.suggestions': { tr: 'Öneriler: ', en: 'Suggestions: ' },
-    'offer.title': { tr: 'Yeni sohbet teklifi', en: 'New chat offer' },
-    'offer.accept': { tr: 'Kabul et', en: 'Accept' },
-    'offer.decline': { tr: 'Reddet', en: 'Decline' },
-    'offer.countdown': { tr: 'Kalan süre: {s} sn', en: 'Time left: {s} s' },
-    'offer.announce': { tr: 'Yeni sohbet teklifi: {name}, {reason}', en: 'New chat offer: {name}, {reason}' },
-    'title.offer': { tr: '(1) Yeni sohbet', en: '(1) New chat' },
-    'title.message': { tr: '({n}) Yeni mesaj', en: '({n}) New message' },
-    'title.alert': { tr: '(!) Güvenlik uyarısı', en: '(!) Security alert' },
-    'context.label': { tr: 'Müşteri bilgileri', en: 'Customer details' },
-    'context.title': { tr: 'Bağlam', en: 'Context' },
-    'context.empty': {
-      tr: 'Bir sohbet açıldığında müşterinin bilgileri burada görünür.',
-      en: 'When a chat is open, the customer\'s details appear here.',
-    },
-    'context.reason': { tr: 'Neden temsilciye geldi', en: 'Why it came to an agent' },
-    'context.queuedAt': { tr: 'Kuyruğa giriş: {time}', en: 'Queued at: {time}' },
-    'context.frustration': { tr: 'Memnuniyetsizlik puanı', en: 'Frustration score' },
-    'context.noSignals': { tr: 'Belirgin bir işaret yok.', en: 'No clear signs.' },
-    'context.customer': { tr: 'Müşteri', en: 'Customer' },
-    'context.unverified': { tr: 'Doğrulanmamış müşteri', en: 'Unverified customer' },
-    'context.unverifiedHint': {
-      tr: 'Müşteri kimliğini doğrulamadı; sipariş ve iletişim bilgileri gösterilmiyor.',
-      en: 'The customer has not verified their identity; orders and contact details are not shown.',
-    },
-    'context.unavailable': {
-      tr: 'Müşteri bilgileri şu an alınamıyor (mağaza sistemine ulaşılamadı).',
-      en: 'Customer details cannot be fetched right now (the store system is unreachable).',
-    },
-    'context.name': { tr: 'Ad', en: 'Name' },
-    'context.email': { tr: 'E-posta', en: 'E-mail' },
-    'context.phone': { tr: 'Telefon', en: 'Phone' },
-    'context.phoneMasked': { tr: '•••• {last4}', en: '•••• {last4}' },
-    'context.orders': { tr: 'Siparişler', en: 'Orders' },
-    'context.returns': { tr: 'İadeler', en: 'Returns' },
-    'context.complaints': { tr: 'Şikâyetler', en: 'Complaints' },
-    'context.earlier': { tr: 'Önceki sohbetler', en: 'Earlier chats' },
-    'context.none': { tr: 'Yok.', en: 'None.' },
-    'col.orderNo': { tr: 'Sipariş no', en: 'Order no' },
-    'col.status': { tr: 'Durum', en: 'Status' },
-    'col.total': { tr: 'Tutar', en: 'Total' },
-    'col.date': { tr: 'Tarih', en: 'Date' },
-    'col.rma': { tr: 'İade kodu', en: 'Return code' },
-    'col.reference': { tr: 'Referans', en: 'Reference' },
-    'col.category': { tr: 'Konu', en: 'Topic' },
-    'col.reason': { tr: 'Neden', en: 'Reason' },
-    'col.rating': { tr: 'Puan', en: 'Rating' },
-    'close.title': { tr: 'Sohbeti kapat', en: 'Close the chat' },
-    'close.tags': { tr: 'Sonuç etiketleri', en: 'Resolution tags' },
-    'close.noTags': { tr: 'Etiketler yüklenemedi.', en: 'The tags could not be loaded.' },
-    'close.note': { tr: 'Kapanış notu (isteğe bağlı)', en: 'Closing note (optional)' },
-    'close.confirm': { tr: 'Sohbeti kapat', en: 'Close the chat' },
-    'close.done': {
-      tr: 'Sohbet kapatıldı; asistan müşteriden puan isteyecek.',
-      en: 'Chat closed; the assistant will ask the customer for a rating.',
-    },
-    'transfer.title': { tr: 'Sohbeti aktar', en: 'Transfer the chat' },
-    'transfer.agent': { tr: 'Temsilci', en: 'Agent' },
-    'transfer.none': {
-      tr: 'Bu sohbetin dilini konuşan, çevrimiçi başka temsilci yok.',
-      en: 'No other agent who speaks this chat\'s language is online.',
-    },
-    'transfer.confirm': { tr: 'Aktar', en: 'Transfer' },
-    'transfer.option': {
-      tr: '{name} · {status} · {load}/{max} sohbet · {langs}',
-      en: '{name} · {status} · {load}/{max} chats · {langs}',
-    },
-    'transfer.available': { tr: 'müsait', en: 'available' },
-    'transfer.away': { tr: 'müsait değil', en: 'away' },
-    'transfer.full': { tr: 'dolu', en: 'full' },
-    'transfer.done': { tr: 'Sohbet {name} adlı temsilciye aktarıldı.', en: 'The chat was transferred to {name}.' },
-    'handBack.done': { tr: 'Sohbet asistana devredildi.', en: 'The chat was handed back to the assistant.' },
-    'common.cancel': { tr: 'Vazgeç', en: 'Cancel' },
-    'lang.tr': { tr: 'TR', en: 'TR' },
-    'lang.en': { tr: 'EN', en: 'EN' },
-    'langName.tr': { tr: 'Türkçe', en: 'Turkish' },
-    'langName.en': { tr: 'İngilizce', en: 'English' },
-    'hoursShort': { tr: '{h} sa {m} dk', en: '{h} h {m} min' },
-    'alert.proof': {
-      tr: 'Güvenlik uyarısı ({time}): {order} numaralı sipariş için son {minutes} dakikada {failures} hatalı doğrulama denemesi ({clients} farklı kaynaktan). Biri bu siparişin bilgilerini tahmin etmeye çalışıyor olabilir; müşteri bu siparişi sorarsa kimliğini dikkatle doğrulayın.',
-      en: 'Security alert ({time}): order {order} had {failures} failed ownership checks in the last {minutes} minutes (from {clients} different sources). Someone may be guessing this order\'s details; verify the customer carefully if they ask about it.',
-    },
-    'alert.dismiss': { tr: 'Uyarıyı kapat', en: 'Dismiss alert' },
-
-    // Errors. Acks ({ok:false, error:{code, message}}) are worded by code, and by code and event
-    // where the same code means different things (error.<code>.<event>); an unknown code shows
-    // the server's own message. The codes: DeskError(...) and failure(...) in bot/desk/*.py.
-    'error.generic': { tr: 'İşlem yapılamadı. Lütfen tekrar deneyin.', en: 'That did not work. Please try again.' },
-    'error.timeout': {
-      tr: 'Sunucu yanıt vermedi. Bağlantınızı kontrol edip tekrar deneyin.',
-      en: 'The server did not answer. Check your connection and try again.',
-    },
-    'error.canned': { tr: 'Hazır yanıtlar yüklenemedi.', en: 'The canned responses could not be loaded.' },
-    'error.invalid': { tr: 'Geçersiz istek.', en: 'Invalid request.' },
-    'error.invalid.send': { tr: 'Boş mesaj gönderilemez.', en: 'An empty message cannot be sent.' },
-    'error.invalid.note': { tr: 'Boş not eklenemez.', en: 'An empty note cannot be added.' },
-    'error.invalid.transfer': { tr: 'Aktarılacak temsilciyi seçin.', en: 'Choose the agent to transfer to.' },
-    'error.invalid.close': { tr: 'Etiketler ya da kapanış notu geçersiz.', en: 'The tags or the closing note are not valid.' },
-    'error.invalid.set_available': {
-      tr: 'Müsaitlik durumunuz değiştirilemedi.',
-      en: 'Your availability could not be changed.',
-    },
-    'error.invalid.suggest_knowledge': {
-      tr: 'Yalnızca bu sohbetteki müşteri mesajları işaretlenebilir.',
-      en: 'Only the customer\'s messages in this chat can be marked.',
-    },
-    'error.too_long': { tr: 'Mesaj çok uzun; lütfen kısaltın.', en: 'The message is too long; please shorten it.' },
-    'error.too_long.suggest_knowledge': {
-      tr: 'Önerdiğiniz cevap çok uzun; lütfen kısaltın.',
-      en: 'Your suggested answer is too long; please shorten it.',
-    },
-    'error.unknown_event': {
-      tr: 'Sunucu bu işlemi tanımıyor; sayfayı yenileyin.',
-      en: 'The server does not know this action; please reload the page.',
-    },
-    'error.unauthorized': {
-      tr: 'Oturum açmanız gerekiyor.',
-      en: 'You need to log in.',
-    },
-    'error.unknown_conversation': { tr: 'Böyle bir sohbet yok.', en: 'There is no such chat.' },
-    'error.server_error': {
-      tr: 'Beklenmeyen bir hata oluştu. Lütfen tekrar deneyin.',
-      en: 'An unexpected error occurred. Please try again.',
-    },
-    'error.chat_limit': {
-      tr: 'En fazla {max} sohbet yürütebilirsiniz; önce bir sohbeti kapatın ya da aktarın.',
-      en: 'You can handle at most {max} chats; close or transfer one first.',
-    },
-    'error.not_waiting': { tr: 'Bu sohbet artık sırada değil.', en: 'This chat is no longer in the queue.' },
-    'error.no_offer': { tr: 'Bu sohbet size teklif edilmemiş.', en: 'This chat was not offered to you.' },
-    'error.bad_target': { tr: 'Aktarılacak temsilci geçersiz.', en: 'That agent cannot take the transfer.' },
-    'error.not_available': { tr: 'Bu sohbet açık değil.', en: 'This chat is not open.' },
-    'error.not_yours': { tr: 'Bu sohbet sizde değil.', en: 'This chat is not yours.' },
-    'error.not_yours.open': { tr: 'Bu sohbet başka bir temsilcide.', en: 'Another agent has this chat.' },
-    'error.taken': { tr: 'Bu sohbet başka bir temsilcide.', en: 'Another agent has this chat.' },
-    'error.not_yours.suggest_knowledge': {
-      tr: 'Yalnızca şu an ya da daha önce sizde olan sohbetleri işaretleyebilirsiniz.',
-      en: 'You can only mark chats that are or were yours.',
-    },
-    'error.no_session': {
-      tr: 'Sohbet oturumu bulunamadı; sayfayı yenileyin.',
-      en: 'The chat session was not found; please reload the page.',
-    },
-
-    // Why a chat came to people (conversation.reason).
-    'reason.requested': { tr: 'Temsilci istedi', en: 'Asked for an agent' },
-    'reason.frustration': { tr: 'Müşteri sinirli', en: 'Customer is upset' },
-    'reason.repeated_fallback': { tr: 'Asistan anlamadı', en: 'Assistant did not understand' },
-    'reason.assistant_failed': { tr: 'Asistan hata verdi', en: 'Assistant failed' },
-    'reason.assistant_unavailable': { tr: 'Asistan hata verdi', en: 'Assistant failed' },
-    'reason.verification_locked': { tr: 'Doğrulama kilitlendi', en: 'Verification locked' },
-    'reason.store_unavailable': { tr: 'Mağaza sistemine ulaşılamadı', en: 'Store system unreachable' },
-    'reason.transfer': { tr: 'Aktarıldı', en: 'Transferred' },
-
-    // Why the frustration score is what it is (detail.signals). Unknown keys are shown readable.
-    'signal.insult': { tr: 'Hakaret ediyor', en: 'Insults' },
-    'signal.anger': { tr: 'Öfkeli ifadeler', en: 'Angry words' },
-    'signal.public_threat': { tr: 'Şikâyeti herkese duyurmaktan söz ediyor', en: 'Threatens to complain publicly' },
-    'signal.legal_threat': { tr: 'Yasal yola başvurmaktan söz ediyor', en: 'Threatens legal action' },
-    'signal.negative': { tr: 'Olumsuz ifadeler', en: 'Negative words' },
-    'signal.impatience': { tr: 'Sabırsızlanıyor', en: 'Impatient' },
-    'signal.long_wait': { tr: 'Uzun süredir beklediğini söylüyor', en: 'Says they have waited long' },
-    'signal.repetition': { tr: 'Aynı şeyi tekrar soruyor', en: 'Asks the same again' },
-    'signal.negative_trend': { tr: 'Giderek gerginleşiyor', en: 'Getting more tense' },
-    'signal.bot_failures': { tr: 'Asistan anlamadı', en: 'Assistant did not understand' },
-    'signal.capitals': { tr: 'Büyük harflerle yazıyor', en: 'Writes in capitals' },
-    'signal.exclamations': { tr: 'Çok ünlem ya da soru işareti', en: 'Many exclamation or question marks' },
-
-    // The store's status codes of orders and returns (unknown codes are shown readable).
-    'status.odeme_bekleniyor': { tr: 'Ödeme bekleniyor', en: 'Awaiting payment' },
-    'status.hazirlaniyor': { tr: 'Hazırlanıyor', en: 'Being prepared' },
-    'status.kargoya_verildi': { tr: 'Kargoya verildi', en: 'Shipped' },
-    'status.dagitimda': { tr: 'Dağıtımda', en: 'Out for delivery' },
-    'status.teslim_edildi': { tr: 'Teslim edildi', en: 'Delivered' },
-    'status.teslim_edilemedi': { tr: 'Teslim edilemedi', en: 'Delivery failed' },
-    'status.iptal_edildi': { tr: 'İptal edildi', en: 'Cancelled' },
-    'status.iade_surecinde': { tr: 'İade sürecinde', en: 'Return in progress' },
-    'status.iade_edildi': { tr: 'İade edildi', en: 'Refunded' },
-    'status.acildi': { tr: 'Açıldı', en: 'Opened' },
-    'status.kargo_bekleniyor': { tr: 'Kargo bekleniyor', en: 'Awaiting shipment' },
-    'status.depoya_ulasti': { tr: 'Depoya ulaştı', en: 'Reached the warehouse' },
-    'status.inceleniyor': { tr: 'İnceleniyor', en: 'Under review' },
-    'status.onaylandi': { tr: 'Onaylandı', en: 'Approved' },
-    'status.reddedildi': { tr: 'Reddedildi', en: 'Rejected' },
-
-    // Complaint categories.
-    'category.kargo': { tr: 'Kargo ve teslimat', en: 'Shipping and delivery' },
-    'category.urun': { tr: 'Ürün', en: 'Product' },
-    'category.iade': { tr: 'İade ve para iadesi', en: 'Returns and refunds' },
-    'category.odeme': { tr: 'Ödeme ve fatura', en: 'Payment and invoice' },
-    'category.hizmet': { tr: 'Müşteri hizmetleri', en: 'Customer service' },
-    'category.diger': { tr: 'Diğer', en: 'Other' },
-    'category.unknown': { tr: 'Belirtilmedi', en: 'Not given' },
-
-    // Conversation states.
-    'state.bot': { tr: 'Asistanda', en: 'With the assistant' },
-    'state.queued': { tr: 'Kuyrukta', en: 'Queued' },
-    'state.agent': { tr: 'Temsilcide', en: 'With an agent' },
-    'state.closed': { tr: 'Kapandı', en: 'Closed' },
-    'state.ticket': { tr: 'Talep açıldı', en: 'Ticket opened' },
-
-    // "The assistant should have known this" (see that section below).
-    'kb.chat': { tr: 'Asistan bunu bilmeliydi', en: 'Assistant should know this' },
-    'kb.chatTitle': {
-      tr: 'Bu sohbeti "asistan bunu bilmeliydi" diye editörlere işaretleyin',
-      en: 'Mark this chat for the editors as "the assistant should have known this"',
-    },
-    'kb.message': { tr: 'Asistan bilmeliydi', en: 'Assistant should know' },
-    'kb.messageTitle': {
-      tr: 'Bu mesajı "asistan bunu bilmeliydi" diye editörlere işaretleyin',
-      en: 'Mark this message for the editors as "the assistant should have known this"',
-    },
-    'kb.marked': { tr: 'İşaretlendi ✓', en: 'Marked ✓' },
-    'kb.dialogTitle': { tr: 'Asistan bunu bilmeliydi', en: 'The assistant should have known this' },
-    'kb.whatMessage': {
-      tr: 'Müşterinin bu mesajı editörlerin gelen kutusuna gidecek:',
-      en: 'This message of the customer goes to the editors\' inbox:',
-    },
-    'kb.whatChat': {
-      tr: 'Bu sohbet (müşterinin yazdıkları) editörlerin gelen kutusuna gidecek:',
-      en: 'This chat (what the customer wrote) goes to the editors\' inbox:',
-    },
-    'kb.answerLabel': { tr: 'Önerdiğiniz cevap (isteğe bağlı)', en: 'Your suggested answer (optional)' },
-    'kb.cancel': { tr: 'Vazgeç', en: 'Cancel' },
-    'kb.confirm': { tr: 'Editörlere gönder', en: 'Send to the editors' },
-    'kb.done': { tr: 'Teşekkürler; editörlere iletildi.', en: 'Thank you; it was sent to the editors.' },
-    'kb.updated': { tr: 'Önerdiğiniz cevap güncellendi.', en: 'Your suggested answer was updated.' },
-    'kb.listTitle': { tr: 'İşaretlediklerim', en: 'My marks' },
-    'kb.listEmpty': { tr: 'Henüz bir mesaj işaretlemediniz.', en: 'You have not marked any message yet.' },
-    'kb.listFailed': { tr: 'İşaretledikleriniz yüklenemedi:', en: 'Your marks could not be loaded:' },
-    'kb.noChat': { tr: 'Önce bir sohbet açın.', en: 'Open a chat first.' },
-  };
-
-  const LANGUAGES = ['tr', 'en'];
+  // Every UI text is in the text catalogue, domain `console` (locale/<lang>/LC_MESSAGES/console.po),
+  // which the page loads for its language before showing anything (widget/shared/texts.js, served
+  // by bot/desk/texts_web.py). Families of words are keys with a prefix and the server's code:
+  // reason.<code>, signal.<code>, status.<code>, category.<code>, state.<code>, kb.<id> ("the
+  // assistant should have known this") and error.<code>[.<event>] (ack errors);
+  // tests/unit/test_console_strings.py checks that every key used has its text.
+  const LANGUAGES = window.KuzeyTexts.LANGUAGES;
   const LANG_KEY = 'kuzey.desk.lang';   // localStorage: the agent's choice, kept across logins
+  const Words = window.KuzeyTexts.words('console', LANG_KEY);
 
-  /** The agent's choice, else the browser's first language we have, else Turkish. */
-  function initialLanguage() {
-    let saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (_) { saved = null; }
-    if (LANGUAGES.indexOf(saved) !== -1) return saved;
-    const wanted = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || '']);
-    for (let i = 0; i < wanted.length; i += 1) {
-      const code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (LANGUAGES.indexOf(code) !== -1) return code;
-    }
-    return 'tr';
-  }
+  /** The language of the console: the agent's choice, else the browser's first language we have, else Turkish. */
+  let LANG = Words.lang();
 
-  let LANG = initialLanguage();
+  /** A UI text with {placeholders} filled in. */
+  const t = Words.t;
 
-  /** A UI text with {placeholders} filled in (Turkish when a text lacks the language, else the id). */
-  function t(key, params) {
-    const entry = STRINGS[key];
-    let text = entry ? (entry[LANG] || entry.tr) : key;
-    if (params) {
-      Object.keys(params).forEach(function (name) {
-        text = text.split('{' + name + '}').join(String(params[name]));
-      });
-    }
-    return text;
-  }
-
-  /** The word for `prefix.key` (reason., signal., …), else the key made readable. */
+  /** The word for `prefix` + `key` (reason., signal., …), else the key made readable. */
   function wordFrom(prefix, key) {
     if (!key) return '';
-    return STRINGS[prefix + '.' + key] ? t(prefix + '.' + key) : String(key).replace(/_/g, ' ');
+    return Words.has(prefix + key) ? t(prefix + key) : String(key).replace(/_/g, ' ');
   }
 
-  const reasonText = function (key) { return wordFrom('reason', key); };
-  const signalText = function (key) { return wordFrom('signal', key); };
-  const stateText = function (key) { return wordFrom('state', key); };
-  const storeStatusText = function (key) { return wordFrom('status', key); };
-  const categoryText = function (key) { return wordFrom('category', key); };
+  const reasonText = function (key) { return wordFrom('reason.', key); };
+  const signalText = function (key) { return wordFrom('signal.', key); };
+  const stateText = function (key) { return wordFrom('state.', key); };
+  const storeStatusText = function (key) { return wordFrom('status.', key); };
+  const categoryText = function (key) { return wordFrom('category.', key); };
 
-  /** Fills the static page from STRINGS: data-i18n (text), -aria-label; the language switch. */
+  /** Fills the static page from the texts: data-i18n (text), -aria-label, -title; the language switch. */
   function applyStaticStrings() {
     document.documentElement.lang = LANG;
     document.title = t('app.title');
@@ -405,6 +55,9 @@
     });
     document.querySelectorAll('[data-i18n-aria-label]').forEach(function (node) {
       node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
+    });
+    document.querySelectorAll('[data-i18n-title]').forEach(function (node) {
+      node.setAttribute('title', t(node.getAttribute('data-i18n-title')));
     });
     document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
       button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === LANG));
@@ -588,8 +241,8 @@
     const max = given.max_chats || (state.me && state.me.max_chats);
     if (code === 'chat_limit' && !max) return errorMessage(error);
     const params = Object.assign({}, given, { max: max });
-    if (STRINGS['error.' + code + '.' + event]) return t('error.' + code + '.' + event, params);
-    if (STRINGS['error.' + code]) return t('error.' + code, params);
+    if (Words.has('error.' + code + '.' + event)) return t('error.' + code + '.' + event, params);
+    if (Words.has('error.' + code)) return t('error.' + code, params);
     return errorMessage(error);
   }
 
@@ -1772,7 +1425,7 @@
   // Self-contained: an agent marks a shopper message (a button on the message) or the whole chat
   // (#suggest-chat) for the editors' inbox, with an optional suggested answer (`suggest_knowledge`),
   // and sees what became of their marks (#kb-marks, `my_suggestions`). It watches the transcript
-  // and the page rather than hooking into the rendering above; its texts are STRINGS' kb.* ids.
+  // and the page rather than hooking into the rendering above; its texts are the kb.* keys of the catalogue.
 
   const kb = { target: null, marked: new Set() };  // target: {conversationId, messageId (null: the chat)}
 
@@ -1943,12 +1596,12 @@
 
   // ===================================================================== language
 
-  /** Switches the console's language, remembers it and puts every text in again. */
-  function setLanguage(language) {
+  /** Switches the console's language (its table is loaded first), remembers it and puts every text in again. */
+  async function setLanguage(language) {
     if (LANGUAGES.indexOf(language) === -1) return;
-    try { localStorage.setItem(LANG_KEY, language); } catch (_) { /* not remembered, still switched */ }
-    if (language === LANG) return;
-    LANG = language;
+    await Words.choose(language);
+    if (Words.lang() === LANG) return;
+    LANG = Words.lang();
     applyStaticStrings();
     stopFlashTitle();
     if ($('#app-view').hidden) return;
@@ -2016,7 +1669,8 @@
     document.addEventListener('keydown', unlockAudio, true);
   }
 
-  function init() {
+  async function init() {
+    await Words.use(LANG);  // the words before anything is shown
     applyStaticStrings();
     bindEvents();
     bindKnowledgeMarks();

@@ -5,7 +5,13 @@
  * POST /api/login (widget/shared/login.js, shared with the console), then reads GET /api/reports (JSON) and GET /api/reports.csv with the token;
  * the charts are Chart.js configs made by the server (bot/reports/charts.py), the same as in
  * the HTML report. Every text from the server goes in with textContent, never innerHTML.
- * The login's words, the DOM helpers and the toast: widget/shared/staff.js.
+ * The DOM helpers and the toast: widget/shared/staff.js.
+ *
+ * Turkish or English: the manager's choice (the TR/EN switch on the login form and in the top bar,
+ * kept in localStorage under `kuzey.manager.lang`), by default the browser's language. The page's
+ * own words are the text catalogue's domain `manager`, loaded before anything is shown
+ * (widget/shared/texts.js); the report's words (charts, summary, names of codes, the period, the
+ * CSV and the errors) the server says in the language the page asks for (`lang`).
  */
 (function () {
   'use strict';
@@ -13,43 +19,23 @@
   // ===================================================================== UI texts
 
   const Staff = window.KuzeyStaff;
+  const LANGUAGES = window.KuzeyTexts.LANGUAGES;
+  const Words = window.KuzeyTexts.words('manager', 'kuzey.manager.lang');
+  /** A UI text with {placeholders} filled in. */
+  const t = Words.t;
 
-  // Turkish only; the login's words are the staff pages' own (widget/shared/staff.js).
-  const STRINGS = Object.assign({}, Staff.TEXTS.tr, {
-    'app.title': 'Kuzey Destek · Yönetici paneli',
-    'login.intro': 'Yönetici hesabınızla giriş yapın.',
-    'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
-    'load.busy': 'Rapor hazırlanıyor…',
-    'load.done': 'Güncellendi: {time}',
-    'load.failed': 'Rapor alınamadı. Lütfen tekrar deneyin.',
-    'csv.busy': 'İndiriliyor…',
-    'csv.failed': 'CSV indirilemedi. Lütfen tekrar deneyin.',
-    'chart.noLibrary': 'Grafik kitaplığı yüklenemedi; rakamlar aşağıdaki tablolarda.',
-    'kind.day': 'Günlük rapor',
-    'kind.week': 'Haftalık rapor',
-    'kind.month': 'Aylık rapor',
-    'period.previous': 'Önceki dönem: {label}',
-    'kpi.previous': 'Önceki: {value}',
-    'kpi.noChange': 'değişim yok',
-    'kpi.better': 'iyileşme',
-    'kpi.worse': 'kötüleşme',
-    'kpi.points': '{value} puan',
-    'table.empty': 'Bu dönemde veri yok.',
-    'summary.empty': 'Özet yok.',
-  });
-
-  // The cards: [key in TOTALS, label, format, count shown beside it, which way is better].
+  // The cards: [key in TOTALS, its label's key, format, count shown beside it, which way is better].
   const KPIS = [
-    ['contacts', 'Sohbet', 'count', null, null],
-    ['containment_rate', 'Asistanın kendi çözdüğü', 'rate', 'contained', 'up'],
-    ['handoff_rate', 'Temsilciye aktarılan', 'rate', 'handoffs', 'down'],
-    ['fallback_rate', 'Anlaşılmayan mesaj', 'rate', 'not_understood', 'down'],
-    ['queue_seconds', 'Kuyrukta bekleme (ort.)', 'seconds', null, 'down'],
-    ['first_response_seconds', 'İlk yanıt (ort.)', 'seconds', null, 'down'],
-    ['handling_seconds', 'İşlem süresi (ort.)', 'seconds', null, null],
-    ['csat_mean', 'CSAT (1–5)', 'score', 'csat_count', 'up'],
-    ['nps', 'NPS', 'nps', 'nps_count', 'up'],
-    ['repeat_rate', '7 gün içinde yeniden gelen', 'rate', 'repeat_contacts', 'down'],
+    ['contacts', 'kpi.contacts', 'count', null, null],
+    ['containment_rate', 'kpi.containment_rate', 'rate', 'contained', 'up'],
+    ['handoff_rate', 'kpi.handoff_rate', 'rate', 'handoffs', 'down'],
+    ['fallback_rate', 'kpi.fallback_rate', 'rate', 'not_understood', 'down'],
+    ['queue_seconds', 'kpi.queue_seconds', 'seconds', null, 'down'],
+    ['first_response_seconds', 'kpi.first_response_seconds', 'seconds', null, 'down'],
+    ['handling_seconds', 'kpi.handling_seconds', 'seconds', null, null],
+    ['csat_mean', 'kpi.csat_mean', 'score', 'csat_count', 'up'],
+    ['nps', 'kpi.nps', 'nps', 'nps_count', 'up'],
+    ['repeat_rate', 'kpi.repeat_rate', 'rate', 'repeat_contacts', 'down'],
   ];
 
   // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
@@ -68,43 +54,59 @@
   const { $, el } = Staff;
   const toast = Staff.flash('#toast', 6000);
 
-  function t(key, values) {
-    const text = STRINGS[key] || key;
-    return text.replace(/\{(\w+)\}/g, function (_, name) {
-      return values && values[name] !== undefined ? String(values[name]) : '';
-    });
-  }
-
-  /** The failure of a fetch, with the server's own words when it sent some. */
+  /** The failure of a fetch, with the server's own words (in the page's language) when it sent some. */
   function failure(data, fallbackKey, status) {
     const message = Staff.serverWords(data) || t(fallbackKey);
     return Object.assign(new Error(message), { status: status });
   }
 
-  // ===================================================================== Turkish number formats
+  /** Fills the static page from the texts: data-i18n (text), -aria-label, -title; the language switches. */
+  function applyStaticTexts() {
+    document.documentElement.lang = Words.lang();
+    document.title = t('app.title');
+    document.querySelectorAll('[data-i18n]').forEach(function (node) {
+      node.textContent = t(node.getAttribute('data-i18n'));
+    });
+    document.querySelectorAll('[data-i18n-aria-label]').forEach(function (node) {
+      node.setAttribute('aria-label', t(node.getAttribute('data-i18n-aria-label')));
+    });
+    document.querySelectorAll('[data-i18n-title]').forEach(function (node) {
+      node.setAttribute('title', t(node.getAttribute('data-i18n-title')));
+    });
+    document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === Words.lang()));
+    });
+  }
+
+  // ===================================================================== number formats of the page's language
+
+  function locale() {
+    return Words.lang() === 'en' ? 'en-GB' : 'tr-TR';
+  }
 
   function number(value, digits) {
     if (value === null || value === undefined) return '—';
-    return new Intl.NumberFormat('tr-TR', {
+    return new Intl.NumberFormat(locale(), {
       minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0,
     }).format(value);
   }
 
   function percent(rate, digits) {
-    return rate === null || rate === undefined ? '—' : '%' + number(rate * 100, digits === undefined ? 1 : digits);
+    if (rate === null || rate === undefined) return '—';
+    return t('format.percent', { value: number(rate * 100, digits === undefined ? 1 : digits) });
   }
 
-  /** 95 → "1 dk 35 sn"; 3700 → "1 sa 2 dk". */
+  /** 95 → "1 dk 35 sn" ("1 min 35 s"); 3700 → "1 sa 1 dk" ("1 h 1 min"). */
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return '—';
     let s = Math.round(seconds);
-    if (s < 60) return s + ' sn';
+    if (s < 60) return t('duration.s', { s: s });
     let m = Math.floor(s / 60);
     s %= 60;
-    if (m < 60) return s ? m + ' dk ' + s + ' sn' : m + ' dk';
+    if (m < 60) return s ? t('duration.ms', { m: m, s: s }) : t('duration.m', { m: m });
     const h = Math.floor(m / 60);
     m %= 60;
-    return m ? h + ' sa ' + m + ' dk' : h + ' sa';
+    return m ? t('duration.hm', { h: h, m: m }) : t('duration.h', { h: h });
   }
 
   function signed(value, digits) {
@@ -123,7 +125,7 @@
     return { main: text, count: countKey && value !== null && value !== undefined ? number(totals[countKey]) : '' };
   }
 
-  /** "+3,2 puan" etc. and whether it is better, worse or the same. */
+  /** "+3,2 puan" ("+3.2 points") etc. and whether it is better, worse or the same. */
   function change(now, before, format, better) {
     if (now === null || now === undefined || before === null || before === undefined) {
       return { text: '—', direction: 'same', sign: '' };
@@ -154,16 +156,17 @@
     if ($('#f-date').value) params.set('date', $('#f-date').value);
     if ($('#f-agent').value) params.set('agent', $('#f-agent').value);
     if ($('#f-language').value) params.set('language', $('#f-language').value);
+    // What the server words (charts, summary, names, errors, the CSV) is in the page's language.
+    params.set('lang', Words.lang());
     return params;
   }
 
-  /** A fetch with the token; a refused token (401) or a non-admin (403) ends the session. */
+  /** A fetch with the token; a refused token (401) or a non-admin (403) ends the session, in the page's words. */
   async function authorizedFetch(url) {
     const response = await fetch(url, { headers: { Authorization: 'Bearer ' + state.token } });
     if (response.status === 401 || response.status === 403) {
-      const data = await readJson(response);
       if (response.status === 403) Login.logout(state.token); // no longer an admin: this login is of no use here
-      endSession(response.status === 401 ? t('login.expired') : failure(data, 'login.failed').message);
+      endSession(t(response.status === 401 ? 'login.expired' : 'login.wrongRole'));
       return null;
     }
     return response;
@@ -180,7 +183,7 @@
       if (!response.ok || !data || !data.report) throw failure(data, 'load.failed', response.status);
       render(data);
       $('#status').textContent = t('load.done', {
-        time: new Date().toLocaleTimeString('tr-TR', { hour: '2-digit', minute: '2-digit' }),
+        time: new Date().toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' }),
       });
     } catch (error) {
       if (requestNo !== state.requestNo) return;
@@ -195,8 +198,8 @@
     const button = $('#csv');
     const params = filterParams();
     params.set('group', $('#f-group').value);
-    // The file in the page's language: Turkish Excel wants ";" and decimal commas, English "," and dots.
-    params.set('lang', document.documentElement.lang === 'en' ? 'en' : 'tr');
+    // The file is in the page's language (filterParams): Turkish Excel wants ";" and decimal commas,
+    // English "," and dots.
     button.disabled = true;
     button.textContent = t('csv.busy');
     try {
@@ -217,7 +220,7 @@
       toast(error.status ? error.message : t('csv.failed'));
     } finally {
       button.disabled = false;
-      button.textContent = 'CSV indir';
+      button.textContent = t('csv.download');
     }
   }
 
@@ -226,9 +229,11 @@
   function render(data) {
     const report = data.report;
     const labels = data.labels || {};
-    $('#period-title').textContent = t('kind.' + report.period.kind) + ' · ' + report.period.label;
-    $('#period-sub').textContent = t('period.previous', { label: report.previous.label });
-    document.title = report.period.label + ' · Kuzey Destek · Yönetici paneli';
+    // The period as the reader names it (the server's labels in the page's language).
+    const period = labels.period || report.period.label;
+    $('#period-title').textContent = t('kind.' + report.period.kind) + ' · ' + period;
+    $('#period-sub').textContent = t('period.previous', { label: labels.previous || report.previous.label });
+    document.title = t('app.titleWithPeriod', { period: period });
     renderOptions(data);
     renderSummary(data.summary || []);
     renderKpis(report.totals, report.previous_totals);
@@ -236,15 +241,16 @@
       return CHARTS_SHOWN_AS_TABLES.indexOf(chart.id) === -1;
     }));
     renderNotUnderstood(report.not_understood);
-    renderTable('#tags', ['Etiket', 'Sayı'], report.resolution_tags.map(function (row) {
+    renderTable('#tags', ['col.tag', 'col.count'], report.resolution_tags.map(function (row) {
       return [(labels.tags || {})[row.tag] || row.tag, number(row.count)];
     }));
-    renderTable('#languages', ['Dil', 'Sohbet', 'Asistanın çözdüğü', 'Aktarılan', 'Anlaşılmayan mesaj', 'CSAT'],
+    renderTable('#languages', ['col.language', 'col.contacts', 'col.contained', 'col.handedOff', 'col.notUnderstood',
+      'col.csat'],
       report.languages.map(function (row) {
         return [(labels.languages || {})[row.language] || row.language, number(row.contacts),
           percent(row.containment_rate), percent(row.handoff_rate), percent(row.fallback_rate), number(row.csat_mean, 2)];
       }));
-    renderTable('#agents', ['Temsilci', 'Aktarılan sohbet', 'Kuyrukta bekleme', 'İlk yanıt', 'İşlem süresi', 'CSAT'],
+    renderTable('#agents', ['col.agent', 'col.handoffs', 'col.queue', 'col.firstResponse', 'col.handling', 'col.csat'],
       report.agents.map(function (row) {
         return [row.name, number(row.handoffs), duration(row.queue_seconds), duration(row.first_response_seconds),
           duration(row.handling_seconds), number(row.csat_mean, 2)];
@@ -253,18 +259,20 @@
 
   /** Agents and languages to filter by; the current choice stays selected. */
   function renderOptions(data) {
-    fillSelect($('#f-agent'), 'Tüm temsilciler', (data.agents || []).map(function (agent) {
+    fillSelect($('#f-agent'), 'filters.allAgents', (data.agents || []).map(function (agent) {
       return [String(agent.id), agent.name];
     }));
     const names = (data.labels || {}).languages || {};
-    fillSelect($('#f-language'), 'Tüm diller', (data.languages || []).map(function (code) {
+    fillSelect($('#f-language'), 'filters.allLanguages', (data.languages || []).map(function (code) {
       return [code, names[code] || code];
     }));
   }
 
-  function fillSelect(select, allLabel, options) {
+  function fillSelect(select, allKey, options) {
     const chosen = select.value;
-    select.replaceChildren(new Option(allLabel, ''));
+    const all = new Option(t(allKey), '');
+    all.setAttribute('data-i18n', allKey);
+    select.replaceChildren(all);
     options.forEach(function (pair) { select.appendChild(new Option(pair[1], pair[0])); });
     select.value = options.some(function (pair) { return pair[0] === chosen; }) ? chosen : '';
   }
@@ -285,7 +293,7 @@
       const delta = change(now[key], before[key], format, better);
       const card = el('article', 'kpi');
       card.dataset.key = key;
-      card.appendChild(el('h3', 'kpi-label', label));
+      card.appendChild(el('h3', 'kpi-label', t(label)));
       const line = el('p', 'kpi-value', value.main);
       if (value.count) line.appendChild(el('span', 'kpi-count', ' (' + value.count + ')'));
       card.appendChild(line);
@@ -328,11 +336,12 @@
   }
 
   function renderNotUnderstood(groups) {
-    renderTable('#not-understood', ['Mesaj (sadeleştirilmiş)', 'Sayı', 'Örnekler'], groups.map(function (group) {
+    renderTable('#not-understood', ['col.message', 'col.count', 'col.examples'], groups.map(function (group) {
       return [group.text, number(group.count), (group.examples || []).join(' · ')];
     }));
   }
 
+  /** A table under `selector`: `headers` are the keys of the column headers; its cells are plain text. */
   function renderTable(selector, headers, rows) {
     const box = $(selector);
     box.replaceChildren();
@@ -343,7 +352,7 @@
     const table = el('table');
     const headRow = el('tr');
     headers.forEach(function (header) {
-      const th = el('th', '', header);
+      const th = el('th', '', t(header));
       th.scope = 'col';
       headRow.appendChild(th);
     });
@@ -382,9 +391,42 @@
     Login.showForm(message);
   }
 
-  function init() {
+  // ===================================================================== language
+
+  /** The TR/EN switch the shared login form does not have, under its submit button. */
+  function addLoginLanguageSwitch() {
+    const group = el('div', 'lang-switch lang-switch-login');
+    group.setAttribute('role', 'group');
+    group.setAttribute('data-i18n-aria-label', 'app.language');
+    LANGUAGES.forEach(function (language) {
+      const button = el('button', 'btn btn-small', language.toUpperCase());
+      button.type = 'button';
+      button.setAttribute('data-lang', language);
+      button.setAttribute('lang', language);
+      button.setAttribute('data-i18n-title', 'langName.' + language);
+      group.appendChild(button);
+    });
+    $('#login-form').appendChild(group);
+  }
+
+  /** Switches the page's language (its table is loaded first), remembers it and words everything again. */
+  async function setLanguage(language) {
+    const before = Words.lang();
+    await Words.choose(language);
+    if (Words.lang() === before) return;
+    applyStaticTexts();
+    if (state.token) loadReport();  // the server words the report in the new language
+  }
+
+  async function init() {
+    await Words.use(Words.lang());  // the words before anything is shown
     Login.renderForm(t, { home: false });
+    addLoginLanguageSwitch();
+    applyStaticTexts();
     Login.bindForm({ session: session, text: t, onSuccess: startSession, roles: ['admin'] });
+    document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
+      button.addEventListener('click', function () { setLanguage(button.getAttribute('data-lang')); });
+    });
     $('#logout').addEventListener('click', function () {
       Login.logout(state.token);
       endSession('');
