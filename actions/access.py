@@ -12,7 +12,7 @@ a `proof_alert` signal that the bridge broadcasts (docs/live-chat.md).
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import context
 from actions.store.interface import Order, StoreUnavailable
+from actions.store.types import as_utc
 from actions.texts import say
 from actions.verification import (
     ALERT_FAILURES, ALERT_WINDOW, FAILURE_MEMORY, MAX_WAIT, describe_wait, owns, proof_from_text, wait_left,
@@ -87,9 +88,9 @@ def proof_wait_text(tracker: Tracker, language: str) -> str:
         return describe_wait(MAX_WAIT, language)  # at most this
 
 
-def utc_iso(local: datetime) -> str:
-    """The store's local time as the bridge's protocols write times (ISO 8601, UTC)."""
-    return local.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+def utc_iso(moment: datetime) -> str:
+    """An aware moment as the bridge's protocols write times (ISO 8601, UTC, like bot/desk/store.iso)."""
+    return as_utc(moment).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 # Slots that belong to one order: asked again when the shopper switches to another order.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Optional
 
@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from actions.store.database import engine_for
 from actions.store.interface import Store
 from actions.store.sql_store import SqlStore
+from actions.store.types import shop_date, utcnow
 from actions.texts import language_of
 from actions.verification import customer_from_token
 
@@ -25,7 +26,13 @@ def store() -> Store:
 
 
 def now() -> datetime:
-    return datetime.now()
+    """The current moment, aware, in UTC: what the store records (actions/store/types.py)."""
+    return utcnow()
+
+
+def today() -> date:
+    """The shop's calendar day (Istanbul) of `now()`: what return windows count in."""
+    return shop_date(now())
 
 
 def language(tracker: Tracker) -> str:

@@ -33,7 +33,7 @@ class ActionOrderStatus(Action):
         if error or order is None:
             return end_with_error(dispatcher, tracker, error or "verification_failed")
         language = context.language(tracker)
-        dispatcher.utter_message(text=order_status(order, language, context.now().date()))
+        dispatcher.utter_message(text=order_status(order, language, context.today()))
         if f"status_{order.status}" in HUMAN_OFFERED_AFTER:
             offer_human(dispatcher, language, order.status)
         return reset_flow()

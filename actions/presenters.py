@@ -1,11 +1,12 @@
 """Turns store records into what the shopper reads (plain functions, tested without Rasa)."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Iterable, Optional
+from datetime import date, datetime
+from typing import Iterable, Optional, Union
 
 from actions.store.interface import Order, Return
 from actions.store.policy import return_deadline
+from actions.store.types import shop_date
 from actions.texts import RETURN_STAGES, format_date, language_of, say
 from bot.contract import ORDER_DELIVERED
 
@@ -19,7 +20,9 @@ def returns_summary(returns: Iterable[Return], language: Optional[str]) -> str:
     return "; ".join(return_stage(r, language) for r in returns) or "-"
 
 
-def order_status(order: Order, language: Optional[str], today: date) -> str:
+def order_status(order: Order, language: Optional[str], today: Union[date, datetime]) -> str:
+    """The order's state in the shopper's words; its dates are Istanbul days (format_date), and
+    `today` is the shop's day (a moment counts as its day in Istanbul)."""
     shipment = order.shipment
     deadline = return_deadline(order)
     values = dict(
@@ -35,7 +38,7 @@ def order_status(order: Order, language: Optional[str], today: date) -> str:
         delivered=format_date(shipment.delivered_at if shipment else None, language),
     )
     key = f"status_{order.status}"
-    if order.status == ORDER_DELIVERED and deadline is not None and today > deadline:
+    if order.status == ORDER_DELIVERED and deadline is not None and shop_date(today) > deadline:
         key += "_window_passed"
     return say(key, language, **values)
 

@@ -77,7 +77,7 @@ class ValidateReturnForm(OrderAccessValidation):
     def after_access(self, order: Optional[Order], tracker: Tracker) -> Dict[Text, Any]:
         if order is None:
             return {}
-        decision = can_return_order(order, context.now().date())
+        decision = can_return_order(order, context.today())
         return {} if decision.allowed else {"flow_error": decision.why}
 
     def extract_return_item(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -100,7 +100,7 @@ class ValidateReturnForm(OrderAccessValidation):
         if sku is None:
             dispatcher.utter_message(text=say("return_item_invalid", context.language(tracker)))
             return {"return_item": None}
-        decision = can_return_item(order, order.item(sku), reason=None, today=context.now().date())
+        decision = can_return_item(order, order.item(sku), reason=None, today=context.today())
         # Whether a non-returnable item may go back depends on the reason, asked next.
         if not decision.allowed and decision.why != "return_non_returnable":
             return {"return_item": sku, "flow_error": decision.why}
@@ -126,7 +126,7 @@ class ValidateReturnForm(OrderAccessValidation):
         if needs_button_choice(item, value, tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(text=say("return_reason_invalid", context.language(tracker)))
             return {"return_reason": None}
-        decision = can_return_item(order, item, value, context.now().date())
+        decision = can_return_item(order, item, value, context.today())
         return {"return_reason": value} if decision.allowed else {"return_reason": value, "flow_error": decision.why}
 
     def extract_return_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Dict, Iterable, List, Mapping, Optional, Union
 
+from actions.store.types import shop_date
 from bot.contract import ORDER_DELIVERED, REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED
 from bot.text import fold_words
 
@@ -268,8 +269,10 @@ def say(key: str, language: Optional[str], **values: object) -> str:
 
 
 def format_date(value: Union[date, datetime, None], language: Optional[str]) -> str:
+    """A day as the shopper reads it; a moment (aware) is shown as its day in Istanbul."""
     if value is None:
         return "-"
+    value = shop_date(value)
     month = MONTHS[language_of(language)][value.month - 1]
     return f"{value.day} {month} {value.year}" if language_of(language) == "tr" else f"{month} {value.day}, {value.year}"
 

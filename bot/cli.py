@@ -22,11 +22,12 @@ def main() -> None:
 def seed(reset: bool) -> None:
     from actions.store.database import make_engine
     from actions.store.seed import seed as seed_store
+    from actions.store.types import shop_local
 
     settings = get_settings()
     report = seed_store(make_engine(settings.store_database_url), reset=reset)
     counts = ", ".join(f"{table} {count}" for table, count in report.counts.items())
-    click.echo(f"Store database ready ({report.anchor:%Y-%m-%d %H:%M} anchor): {counts}")
+    click.echo(f"Store database ready ({shop_local(report.anchor):%Y-%m-%d %H:%M} Istanbul anchor): {counts}")
 
 
 @main.command(help="Write an Alembic migration for changed models (the store's, or with --desk the desk's).")

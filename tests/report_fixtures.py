@@ -4,7 +4,7 @@ The week of Monday 16 November 2026 (Istanbul) holds contacts C1-C5, the week be
 C6 starts at 00:30 on Monday 23 November, Istanbul time (21:30 UTC on the 22nd): the next week.
 Times below are UTC. The expected figures are worked out by hand in EXPECTED_WEEK.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ WEEK = date(2026, 11, 16)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute)
+    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)
 
 
 # contact: (session, language, customer, start, reason, answered, messages [(text, understood)],

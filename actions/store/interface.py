@@ -3,7 +3,8 @@
 The dialogue depends only on this module, and so does the bridge (bot/desk/customers.py, the
 follow-up e-mails). `SqlStore` (actions/store/sql_store.py) implements it on the demo database;
 a real shop platform can be plugged in with another implementation. Every method raises
-`StoreUnavailable` when the shop cannot be reached.
+`StoreUnavailable` when the shop cannot be reached. Every `datetime` in and out is aware UTC
+(actions/store/types.py); a `date` is a calendar day in Istanbul.
 """
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """SQLAlchemy models of the store (the shop's side, not the support desk's).
 
 Dates are absolute: the demo data's day offsets are resolved when it is seeded. Money is kept
-in kuruş (integer minor units), exact on every database.
+in kuruş (integer minor units), exact on every database. Times are moments: aware UTC in
+Python, naive UTC in the columns (actions/store/types.py); the shopper reads them in Istanbul time.
 """
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
+
+from actions.store.types import UtcDateTime
 
 Base = declarative_base()
 
@@ -61,9 +64,9 @@ class Order(Base):
     installments = Column(Integer, nullable=False, default=1)
     shipping_city = Column(String(100), nullable=False)
     invoice_no = Column(String(64))
-    placed_at = Column(DateTime, nullable=False)
+    placed_at = Column(UtcDateTime, nullable=False)
     estimated_delivery = Column(Date)  # the promise made at checkout, also before shipping
-    cancelled_at = Column(DateTime)
+    cancelled_at = Column(UtcDateTime)
     customer = relationship("Customer", back_populates="orders")
     items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan")
     shipment = relationship("Shipment", back_populates="order", uselist=False, cascade="all, delete-orphan")
@@ -76,8 +79,8 @@ class Shipment(Base):
     order_no = Column(String(16), ForeignKey("orders.order_no"), primary_key=True)
     carrier_code = Column(String(32), ForeignKey("carriers.code"), nullable=False)
     tracking_no = Column(String(64), nullable=False)
-    shipped_at = Column(DateTime, nullable=False)
-    delivered_at = Column(DateTime)
+    shipped_at = Column(UtcDateTime, nullable=False)
+    delivered_at = Column(UtcDateTime)
     order = relationship("Order", back_populates="shipment")
     carrier = relationship("Carrier")
 
@@ -102,7 +105,7 @@ class ReturnRequest(Base):
     quantity = Column(Integer, nullable=False)
     reason = Column(String(32), nullable=False)
     status = Column(String(32), nullable=False)
-    opened_at = Column(DateTime, nullable=False)
+    opened_at = Column(UtcDateTime, nullable=False)
     return_cargo_code = Column(String(32))
     refund_amount_kurus = Column(Integer)
     order = relationship("Order")
@@ -122,8 +125,8 @@ class ComplaintTicket(Base):
     language = Column(String(2), nullable=False, default="tr")
     conversation_id = Column(String(128), index=True)
     status = Column(String(32), nullable=False, default="acik")
-    created_at = Column(DateTime, nullable=False)
-    respond_by = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
+    respond_by = Column(UtcDateTime, nullable=False)
 
 
 class FailedProof(Base):
@@ -133,7 +136,7 @@ class FailedProof(Base):
     __tablename__ = "failed_proofs"
     id = Column(Integer, primary_key=True, autoincrement=True)
     order_no = Column(String(16), nullable=False, index=True)  # also unknown numbers: no FK
-    failed_at = Column(DateTime, nullable=False)
+    failed_at = Column(UtcDateTime, nullable=False)
     conversation_id = Column(String(128), index=True)  # Rasa's sender id (empty on rows from before)
     client = Column(String(128))  # the shopper's address as the bridge saw it, else the conversation id
 
@@ -147,6 +150,6 @@ class ProofAlert(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     order_no = Column(String(16), nullable=False)
     window_no = Column(Integer, nullable=False)  # raised_at in whole alert windows since the epoch
-    raised_at = Column(DateTime, nullable=False)
+    raised_at = Column(UtcDateTime, nullable=False)
     failures = Column(Integer, nullable=False)
     clients = Column(Integer, nullable=False)

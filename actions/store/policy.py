@@ -9,9 +9,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from actions.store.interface import Item, Order
+from actions.store.types import shop_date
 from bot.contract import ORDER_DELIVERED
 
 _POLICIES = json.loads((Path(__file__).resolve().parents[2] / "data" / "demo_store.json").read_text(encoding="utf-8"))["policies"]
@@ -48,24 +49,28 @@ def can_cancel(order: Order) -> Decision:
 
 
 def return_deadline(order: Order) -> Optional[date]:
+    """The last day of the return window: RETURN_WINDOW_DAYS calendar days in Istanbul after the
+    day of delivery (delivered at 23:30 Istanbul on the 1st, 14 days: until the 15th)."""
     if order.shipment is None or order.shipment.delivered_at is None:
         return None
-    return (order.shipment.delivered_at + timedelta(days=RETURN_WINDOW_DAYS)).date()
+    return shop_date(order.shipment.delivered_at) + timedelta(days=RETURN_WINDOW_DAYS)
 
 
-def can_return_order(order: Order, today: date) -> Decision:
-    """Whether any item of the order may still be returned (before asking which one)."""
+def can_return_order(order: Order, today: Union[date, datetime]) -> Decision:
+    """Whether any item of the order may still be returned (before asking which one).
+
+    `today` is the shop's calendar day (actions/context.today); a moment counts as its Istanbul day."""
     if order.status in ("iptal_edildi",):
         return Decision(False, "return_cancelled_order")
     deadline = return_deadline(order)
     if deadline is None:
         return Decision(False, "return_not_delivered")
-    if today > deadline:
+    if shop_date(today) > deadline:
         return Decision(False, "return_window_passed")
     return Decision(True, "return_possible")
 
 
-def can_return_item(order: Order, item: Item, reason: Optional[str], today: date) -> Decision:
+def can_return_item(order: Order, item: Item, reason: Optional[str], today: Union[date, datetime]) -> Decision:
     if any(r.sku == item.sku and r.status in OPEN_RETURN_STATUSES for r in order.returns):
         return Decision(False, "return_already_open")
     whole_order = can_return_order(order, today)
@@ -78,5 +83,5 @@ def can_return_item(order: Order, item: Item, reason: Optional[str], today: date
 
 
 def expected_refund_by(opened_at: datetime) -> date:
-    """Latest day the refund is started if the parcel reaches us within a week of opening."""
-    return (opened_at + timedelta(days=7 + REFUND_WITHIN_DAYS)).date()
+    """Latest day (in Istanbul) the refund is started if the parcel reaches us within a week of opening."""
+    return shop_date(opened_at) + timedelta(days=7 + REFUND_WITHIN_DAYS)

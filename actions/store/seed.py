@@ -1,13 +1,15 @@
 """Loads the demo store (`data/demo_store.json`) into the store database.
 
 The demo data gives dates as day offsets. They are resolved against an anchor moment that is
-stored with the data. Re-running the seed only adds rows that are missing: it never duplicates
-anything and never undoes what happened since (a cancelled order stays cancelled);
+stored with the data. The offsets count the shop's days: "3 days ago" is the same Istanbul wall
+clock time three calendar days earlier, stored (like every time) as UTC (actions/store/types.py);
+the anchor is stored with its offset. Re-running the seed only adds rows that are missing: it
+never duplicates anything and never undoes what happened since (a cancelled order stays cancelled);
 `reset=True` deletes the demo rows and starts over with "now" as the new anchor.
 """
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -19,6 +21,7 @@ from actions.store.models import (
     Carrier, ComplaintTicket, Customer, Order, OrderItem, Product, ReturnRequest, Shipment, StoreMeta,
 )
 from actions.store.migrate import upgrade
+from actions.store.types import UTC, as_utc, from_shop_wall_clock, shop_local, utcnow
 
 DEMO_STORE = Path(__file__).resolve().parents[2] / "data" / "demo_store.json"
 ANCHOR_KEY = "demo_anchor"
@@ -26,7 +29,7 @@ ANCHOR_KEY = "demo_anchor"
 
 @dataclass
 class SeedReport:
-    anchor: datetime
+    anchor: datetime  # aware UTC
     counts: Dict[str, int]
 
 
@@ -35,7 +38,17 @@ def kurus(amount: float) -> int:
 
 
 def _ago(anchor: datetime, days: Optional[int]) -> Optional[datetime]:
-    return None if days is None else anchor - timedelta(days=days)
+    """`days` shop days before the anchor, at the same Istanbul wall-clock time, as aware UTC."""
+    if days is None:
+        return None
+    # Arithmetic on an aware datetime moves its wall clock; astimezone then applies the zone's
+    # offset of the day reached (which differed from the anchor's in the summer-time years).
+    return (shop_local(anchor) - timedelta(days=days)).astimezone(UTC)
+
+
+def _day(anchor: datetime, days_ahead: int) -> date:
+    """The Istanbul calendar day `days_ahead` days after the anchor's (negative: before)."""
+    return shop_local(anchor).date() + timedelta(days=days_ahead)
 
 
 def _add_missing(session, row) -> None:
@@ -44,11 +57,18 @@ def _add_missing(session, row) -> None:
         session.add(row)
 
 
+def read_anchor(value: str) -> datetime:
+    """The stored anchor as aware UTC. It is written with its offset (`...+00:00`); a value
+    without one is from before times were UTC and is the shop's wall clock (Istanbul)."""
+    anchor = datetime.fromisoformat(value)
+    return from_shop_wall_clock(anchor) if anchor.tzinfo is None else as_utc(anchor)
+
+
 def _current_anchor(session, reset: bool) -> datetime:
     row = session.get(StoreMeta, ANCHOR_KEY)
     if row and not reset:
-        return datetime.fromisoformat(row.value)
-    anchor = datetime.now().replace(microsecond=0)
+        return read_anchor(row.value)
+    anchor = utcnow().replace(microsecond=0)
     session.merge(StoreMeta(key=ANCHOR_KEY, value=anchor.isoformat()))
     session.flush()
     return anchor
@@ -71,7 +91,7 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
         for c in data["customers"]:
             _add_missing(session, Customer(
                 id=c["id"], first_name=c["first_name"], last_name=c["last_name"], email=c["email"].lower(),
-                phone=c["phone"], city=c["city"], member_since=_ago(anchor, c["member_since_days_ago"]).date(),
+                phone=c["phone"], city=c["city"], member_since=_day(anchor, -c["member_since_days_ago"]),
                 marketing_consent=c["marketing_consent"],
             ))
         session.flush()
@@ -84,7 +104,7 @@ def seed(engine: Engine, reset: bool = False, source: Path = DEMO_STORE) -> Seed
                 payment_method=o["payment_method"], installments=o["installments"],
                 shipping_city=o["shipping_city"], invoice_no=o["invoice_no"],
                 placed_at=_ago(anchor, o["placed_days_ago"]),
-                estimated_delivery=None if estimated is None else (anchor + timedelta(days=estimated)).date(),
+                estimated_delivery=None if estimated is None else _day(anchor, estimated),
                 cancelled_at=_ago(anchor, o["cancelled_days_ago"]),
             ))
             if o["carrier"]:

@@ -14,6 +14,7 @@ from actions.store import interface as api
 from actions.store import models as db
 from actions.store.database import make_sessionmaker
 from actions.store.policy import CANCELLABLE_STATUSES, COMPLAINT_RESPONSE_HOURS, OPEN_RETURN_STATUSES
+from actions.store.types import NaiveDatetimeError, shop_local
 from bot.contract import ORDER_DELIVERED
 
 T = TypeVar("T")
@@ -77,6 +78,8 @@ class SqlStore:
         except IntegrityError:
             raise  # a clash the caller handles (e.g. two returns taking one code)
         except SQLAlchemyError as error:
+            if isinstance(getattr(error, "orig", None), NaiveDatetimeError):
+                raise error.orig from error  # a caller's bug, not an unreachable shop
             raise api.StoreUnavailable(str(getattr(error, "orig", error))) from error
 
     @staticmethod
@@ -176,7 +179,7 @@ class SqlStore:
             )
             session.add(row)
             session.flush()  # the id makes the reference readable and unique
-            row.reference = f"SKT-{now:%Y}-{row.id:06d}"
+            row.reference = f"SKT-{shop_local(now):%Y}-{row.id:06d}"  # the year the shopper is in
             return _complaint(row)
         return self._run(work)
 

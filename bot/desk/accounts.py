@@ -26,10 +26,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.desk import texts
 from bot.desk.models import DeskUser
 from bot.privacy.models import DeskSession
 
 ROLES = ("agent", "editor", "admin")
+LANGUAGE = "tr"  # the language of the errors below (the login's own answer is worded in bot/desk/auth.py)
+MIN_PASSWORD_CHARS = 8
 TOKEN_ALGORITHM = "HS256"
 PASSWORD_ENV_PREFIX = "KUZEY_PASSWORD_"
 EXTRA_ACCOUNTS = (
@@ -79,7 +82,7 @@ def authenticate(session: Session, username: str, password: str) -> DeskUser:
     matches = password_matches(user.password_hash if usable else _dummy_hash(), password)
     # The same words for an unknown user and a wrong password.
     if not (usable and matches):
-        raise LoginError("Kullanıcı adı veya şifre hatalı.")
+        raise LoginError(texts.say("auth.wrong_login", LANGUAGE))
     return user
 
 
@@ -96,8 +99,7 @@ def open_session(session: Session, user: DeskUser, secret: str, hours: float, no
     """A new login session for `user`; returns its token."""
     now = now or datetime.now(timezone.utc)
     session_id = secrets.token_urlsafe(24)
-    session.add(DeskSession(id=session_id, user_id=user.id, created_at=naive_utc(now),
-                            expires_at=naive_utc(now + timedelta(hours=hours))))
+    session.add(DeskSession(id=session_id, user_id=user.id, created_at=now, expires_at=now + timedelta(hours=hours)))
     session.commit()
     return issue_token(user, secret, hours, now, session_id)
 
@@ -120,7 +122,7 @@ def session_user(sessions: Callable[[], Session], claimed: Identity, now: Option
     session is missing, ended or expired, or the account is inactive."""
     if not claimed.session_id:
         return None
-    now = naive_utc(now or datetime.now(timezone.utc))
+    now = now or datetime.now(timezone.utc)
     with sessions() as s:
         return s.execute(
             select(DeskUser).join(DeskSession, DeskSession.user_id == DeskUser.id)
@@ -138,7 +140,7 @@ def end_session(session: Session, session_id: str, user_id: int, now: Optional[d
     result = session.execute(update(DeskSession)
                              .where(DeskSession.id == session_id, DeskSession.user_id == user_id,
                                     DeskSession.ended_at.is_(None))
-                             .values(ended_at=naive_utc(now or datetime.now(timezone.utc))))
+                             .values(ended_at=now or datetime.now(timezone.utc)))
     session.commit()
     return result.rowcount == 1
 
@@ -147,13 +149,8 @@ def end_user_sessions(session: Session, user_id: int, now: Optional[datetime] = 
     """Ends every open session of a user (in the caller's transaction); returns how many."""
     result = session.execute(update(DeskSession)
                              .where(DeskSession.user_id == user_id, DeskSession.ended_at.is_(None))
-                             .values(ended_at=naive_utc(now or datetime.now(timezone.utc))))
+                             .values(ended_at=now or datetime.now(timezone.utc)))
     return result.rowcount
-
-
-def naive_utc(moment: datetime) -> datetime:
-    """The desk stores naive UTC times."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def demo_accounts(demo_store: Path) -> List[dict]:
@@ -181,11 +178,11 @@ def ensure_demo_accounts(session: Session, demo_store: Path, now: datetime) -> D
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    if len(password) < 8:
-        raise ValueError("Şifre en az 8 karakter olmalı.")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ValueError(texts.say("auth.password_too_short", LANGUAGE, minimum=MIN_PASSWORD_CHARS))
     user = session.execute(select(DeskUser).where(DeskUser.username == username)).scalar_one_or_none()
     if user is None:
-        raise LookupError(f"Böyle bir kullanıcı yok: {username}")
+        raise LookupError(texts.say("auth.no_such_user", LANGUAGE, username=username))
     user.password_hash = hash_password(password)
     end_user_sessions(session, user.id)  # whoever knew the old password is logged out
     session.commit()
@@ -195,7 +192,7 @@ def set_active(session: Session, username: str, active: bool) -> None:
     """Enables or disables an account; disabling ends its sessions."""
     user = session.execute(select(DeskUser).where(DeskUser.username == username)).scalar_one_or_none()
     if user is None:
-        raise LookupError(f"Böyle bir kullanıcı yok: {username}")
+        raise LookupError(texts.say("auth.no_such_user", LANGUAGE, username=username))
     user.active = active
     if not active:
         end_user_sessions(session, user.id)

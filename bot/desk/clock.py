@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 class Clock(Protocol):
     def now(self) -> datetime:
-        """The current moment in UTC, as the store keeps it (bot/desk/store.py utcnow)."""
+        """The current moment, aware, in UTC (bot/desk/store.py utcnow)."""
 
     async def sleep(self, seconds: float) -> None:
         ...

@@ -8,7 +8,7 @@ methods answer "unknown" instead.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import sessionmaker
@@ -17,7 +17,7 @@ from actions.store.interface import Customer, Order, Store, StoreUnavailable
 from actions.texts import format_money
 from actions.verification import ALERT_WINDOW
 from bot import contract
-from bot.desk.store import iso
+from bot.desk.store import iso, utcnow
 from bot.privacy.masking import mask_phone
 
 EMPTY_CONTEXT = {"customer": None, "orders": [], "returns": [], "complaints": []}
@@ -103,15 +103,15 @@ class CustomerDirectory:
 
     def recent_proof_alerts(self, since: timedelta = timedelta(hours=1)) -> List[Dict[str, Any]]:
         """Targeted-order alerts of the last hour, shaped like the live `alert` event, for an agent
-        who logs in after one was raised (the store keeps naive local times)."""
+        who logs in after one was raised."""
         try:
-            alerts = self.shop.proof_alerts_since(datetime.now() - since)
+            alerts = self.shop.proof_alerts_since(utcnow() - since)
         except StoreUnavailable:
             return []
         window_minutes = int(ALERT_WINDOW.total_seconds() // 60)
         events = []
         for alert in alerts:
-            raised_at = iso(alert.raised_at.astimezone(timezone.utc).replace(tzinfo=None))
+            raised_at = iso(alert.raised_at)
             signal = contract.ProofAlert(alert.order_no, alert.failures, alert.clients, window_minutes, raised_at)
             events.append({"kind": signal.key, **signal.fields()})
         return events

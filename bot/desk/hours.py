@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 from typing import Dict, Tuple
-from zoneinfo import ZoneInfo
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from actions.store.types import shop_local
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RULE = re.compile(r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))?\s+(?P<open>\d{2}:\d{2})-(?P<close>\d{2}:\d{2})$")
 
@@ -39,7 +39,8 @@ class SupportHours:
         return cls(by_weekday)
 
     def is_open(self, moment: datetime) -> bool:
-        local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(ISTANBUL)
+        """Whether people answer at `moment` (aware; a naive value is refused: which zone would it be?)."""
+        local = shop_local(moment)
         hours = self.by_weekday.get(local.weekday())
         if hours is None:
             return False

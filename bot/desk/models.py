@@ -2,12 +2,14 @@
 
 Kept apart from the store's models (actions/store/models.py): another bounded context with its
 own migrations (bot/desk/migrations/, version table `alembic_version_desk`), usually in the
-same database. Times are naive UTC.
+same database. Times are aware UTC in Python, naive UTC in the columns (actions/store/types.py).
 """
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
+
+from actions.store.types import UtcDateTime
 
 Base = declarative_base()
 
@@ -24,7 +26,7 @@ class DeskUser(Base):
     languages = Column(JSON, nullable=False, default=list)  # ["tr", "en"]
     max_chats = Column(Integer, nullable=False, default=3)
     active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
 
 
 class Conversation(Base):
@@ -32,8 +34,8 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
     id = Column(String(64), primary_key=True)
-    created_at = Column(DateTime, nullable=False)
-    last_message_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
+    last_message_at = Column(UtcDateTime, nullable=False)
     language = Column(String(8), nullable=False, default="tr")
     # Who talks to the shopper: bot | queued | agent. The bridge, not Rasa, decides.
     state = Column(String(16), nullable=False, default="bot")
@@ -43,15 +45,15 @@ class Conversation(Base):
     reason = Column(String(32), nullable=True)
     frustration = Column(Float, nullable=False, default=0.0)
     signals = Column(JSON, nullable=False, default=list)
-    queued_at = Column(DateTime, nullable=True)
+    queued_at = Column(UtcDateTime, nullable=True)
     queue_priority = Column(Integer, nullable=False, default=1)  # 0 = back to the front
     # What the bridge is waiting for from the shopper outside Rasa: rating | rating_comment | ticket_email
     awaiting = Column(String(32), nullable=True)
     contact_id = Column(Integer, nullable=True)  # the current contact (see Contact)
     # The shopper pressed "end chat" (a shared device): the session id is never resumed again.
-    ended_at = Column(DateTime, nullable=True)
+    ended_at = Column(UtcDateTime, nullable=True)
     # Retention or an erasure removed its content; the row stays as an anonymous count for reports.
-    anonymised_at = Column(DateTime, nullable=True)
+    anonymised_at = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_conversations_state", "state"), Index("ix_conversations_customer", "customer_id"))
 
@@ -67,14 +69,14 @@ class Contact(Base):
     __tablename__ = "contacts"
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(64), ForeignKey("conversations.id"), nullable=False)
-    started_at = Column(DateTime, nullable=False)
-    last_message_at = Column(DateTime, nullable=False)
+    started_at = Column(UtcDateTime, nullable=False)
+    last_message_at = Column(UtcDateTime, nullable=False)
     language = Column(String(8), nullable=False, default="tr")
     reason = Column(String(80), nullable=True)  # the first thing the assistant recognised: an intent or faq/<topic>
     answered = Column(Boolean, nullable=False, default=False)  # the assistant gave an answer to a known need
     order_no = Column(String(16), nullable=True)  # the order the shopper proved, if any
-    csat_asked_at = Column(DateTime, nullable=True)
-    nps_asked_at = Column(DateTime, nullable=True)
+    csat_asked_at = Column(UtcDateTime, nullable=True)
+    nps_asked_at = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_contacts_started", "started_at"), Index("ix_contacts_conversation", "conversation_id"))
 
@@ -90,7 +92,7 @@ class Message(Base):
     quick_replies = Column(JSON, nullable=False, default=list)
     data = Column(JSON, nullable=True)  # custom payloads from Rasa, the shopper's metadata
     agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
     contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=True)
     # Shopper messages the assistant read: its intent (faq/<topic> for the knowledge base) and
     # whether it understood (False: it asked back or offered a person for not understanding).
@@ -109,10 +111,10 @@ class Handoff(Base):
     reason = Column(String(32), nullable=False)
     frustration = Column(Float, nullable=False, default=0.0)
     status = Column(String(16), nullable=False)  # queued | active | closed | handed_back | ticket
-    requested_at = Column(DateTime, nullable=False)
-    accepted_at = Column(DateTime, nullable=True)
-    first_response_at = Column(DateTime, nullable=True)
-    closed_at = Column(DateTime, nullable=True)
+    requested_at = Column(UtcDateTime, nullable=False)
+    accepted_at = Column(UtcDateTime, nullable=True)
+    first_response_at = Column(UtcDateTime, nullable=True)
+    closed_at = Column(UtcDateTime, nullable=True)
     agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=True)
     contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=True)
     resolution_tags = Column(JSON, nullable=False, default=list)
@@ -130,7 +132,7 @@ class HandoffEvent(Base):
     handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False)
     kind = Column(String(32), nullable=False)
     agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
 
 
 class Rating(Base):
@@ -146,7 +148,7 @@ class Rating(Base):
     kind = Column(String(16), nullable=False, default="csat")  # csat | nps
     score = Column(Integer, nullable=False)
     comment = Column(Text, nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
 
     __table_args__ = (Index("ix_ratings_created", "created_at"), Index("ix_ratings_customer", "customer_id", "kind"))
 
@@ -164,13 +166,13 @@ class EmailSend(Base):
     status = Column(String(16), nullable=False)  # sending | sent | failed
     attempts = Column(Integer, nullable=False, default=0)
     error = Column(Text, nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    sent_at = Column(DateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    sent_at = Column(UtcDateTime, nullable=True)
     # The shopper's answer from the e-mail's feedback page.
     order_score = Column(Integer, nullable=True)
     service_score = Column(Integer, nullable=True)
     comment = Column(Text, nullable=True)
-    answered_at = Column(DateTime, nullable=True)
+    answered_at = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (UniqueConstraint("kind", "order_no", name="uq_email_sends_kind_order"),)
 
@@ -181,4 +183,4 @@ class EmailOptOut(Base):
     __tablename__ = "email_optouts"
     id = Column(Integer, primary_key=True)
     email = Column(String(254), nullable=False, unique=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import aiohttp
 import yaml
 
+from bot import contract
 from bot.desk.texts import quick_reply
 from bot.settings import PROJECT_ROOT
 
@@ -42,8 +43,8 @@ def fallback_threshold(config: Path = CONFIG) -> float:
 
 def nlu_reading(replies: Sequence["BotReply"]) -> Dict[str, Any]:
     """What the assistant read of the shopper's message (bot/channels.py), {} when not told."""
-    return next((dict(reply.custom["nlu"]) for reply in replies
-                 if reply.custom and isinstance(reply.custom.get("nlu"), dict)), {})
+    readings = (contract.read_signal(reply.custom) for reply in replies if reply.custom)
+    return next((dict(signal.reading) for signal in readings if isinstance(signal, contract.NluReading)), {})
 
 
 def understood(nlu: Mapping[str, Any], threshold: Optional[float] = None) -> bool:

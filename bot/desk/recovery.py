@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict
 
 import aiohttp
@@ -23,7 +22,7 @@ from bot.desk.conversations import Conversations
 from bot.desk.models import Conversation
 from bot.desk.panels import Panels
 from bot.desk.spool import Spool
-from bot.desk.store import iso
+from bot.desk.store import iso, parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ class Recovery:
             store = self.store
             if store.conversation(record["conversation_id"]) is None:
                 store.create_conversation(record["language"], record["conversation_id"])
-            at = datetime.fromisoformat(record["at"].rstrip("Z"))
+            at = parse_iso(record["at"])
             store.add_message(record["conversation_id"], "shopper", record["text"], data=record["metadata"] or None,
                               created_at=at)
             self.to_escalate[record["conversation_id"]] = None

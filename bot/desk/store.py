@@ -22,11 +22,28 @@ OPEN_HANDOFF = ("queued", "active")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """The current moment, aware, in UTC (what every column takes and gives: actions/store/types.py)."""
+    return datetime.now(timezone.utc)
 
 
 def iso(moment: Optional[datetime]) -> Optional[str]:
-    return None if moment is None else moment.isoformat(timespec="milliseconds") + "Z"
+    """`2026-07-01T09:00:00.000Z`: how the socket protocol and the APIs write a moment.
+
+    An aware value of any zone is written in UTC. A naive value is taken as UTC: the desk's
+    convention, and what the studio's columns still return until they use UtcDateTime."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def parse_iso(text: str) -> datetime:
+    """The aware UTC moment of an `iso()` text (also of one with an explicit offset)."""
+    moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} names no time zone")
+    return moment.astimezone(timezone.utc)
 
 
 def new_session_id() -> str:

@@ -78,8 +78,8 @@ class FollowupResult:
 
 
 def store_now() -> datetime:
-    """The store's clock: its dates are the shop's naive local time (see actions/context.now)."""
-    return datetime.now()
+    """The store's clock: aware UTC, like every time the shop's store gives (actions/context.now)."""
+    return utcnow()
 
 
 def select_candidates(settings: Settings, store: DeskStore, shop: Store, now: Optional[datetime] = None) -> Selection:

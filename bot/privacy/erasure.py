@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Set
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, inspect, literal, select, update
 from sqlalchemy.orm import Session
 
 from actions.store.models import ComplaintTicket, Customer, FailedProof
+from actions.store.types import UtcDateTime
 from bot.desk.models import Contact, Conversation, Handoff, Message, Rating
 from bot.privacy import subjects, trackers
 from bot.privacy.models import Consent
@@ -52,7 +53,8 @@ def anonymise_conversations(s: Session, conversation_ids: Iterable[str], now: da
                                    .values(text="", quick_replies=[], data=None)).rowcount
     counts["conversations"] = s.execute(update(Conversation).where(Conversation.id.in_(ids))
                                         .values(signals=[], awaiting=None, anonymised_at=now,
-                                                ended_at=func.coalesce(Conversation.ended_at, now))).rowcount
+                                                ended_at=func.coalesce(Conversation.ended_at,
+                                                                       literal(now, UtcDateTime())))).rowcount
     counts["rating_comments"] = s.execute(update(Rating).where(Rating.conversation_id.in_(ids))
                                           .values(comment=None)).rowcount
     for real, pseudonym in pseudonyms.items():

@@ -1,12 +1,13 @@
 """The privacy tables (KVKK): consents, desk login sessions, the audit log, data subject requests
 and the destruction record. They share the desk's metadata, so the desk's migrations create them;
-times are naive UTC like the desk's.
+times are aware UTC like the desk's (UtcDateTime columns).
 
 Nothing here is updated or deleted by the product except what each class says: the audit log and
 the destruction record are append-only (retention may anonymise audit entries past their period).
 """
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Text
 
+from actions.store.types import UtcDateTime
 from bot.desk.models import Base
 
 
@@ -23,7 +24,7 @@ class Consent(Base):
     wording = Column(Text, nullable=False)  # the text as shown, in the shopper's language
     wording_version = Column(String(32), nullable=False)
     language = Column(String(8), nullable=False, default="tr")
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
 
 
 class DeskSession(Base):
@@ -33,9 +34,9 @@ class DeskSession(Base):
     __tablename__ = "desk_sessions"
     id = Column(String(64), primary_key=True)  # the token's `jti`
     user_id = Column(Integer, ForeignKey("desk_users.id"), nullable=False, index=True)
-    created_at = Column(DateTime, nullable=False)
-    expires_at = Column(DateTime, nullable=False)
-    ended_at = Column(DateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    expires_at = Column(UtcDateTime, nullable=False)
+    ended_at = Column(UtcDateTime, nullable=True)
 
 
 class AuditEntry(Base):
@@ -43,7 +44,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False)
+    at = Column(UtcDateTime, nullable=False)
     actor_id = Column(Integer, nullable=True)  # a desk user; None for the system (retention job, CLI)
     actor = Column(String(64), nullable=False)  # username or "system" / "cli:<os user>"
     role = Column(String(16), nullable=True)
@@ -66,10 +67,10 @@ class PrivacyRequest(Base):
     identifier = Column(String(254), nullable=False)  # replaced by "silindi" once an erasure is done
     customer_id = Column(Integer, nullable=True)
     note = Column(Text, nullable=True)
-    received_at = Column(DateTime, nullable=False)
-    due_at = Column(DateTime, nullable=False)
+    received_at = Column(UtcDateTime, nullable=False)
+    due_at = Column(UtcDateTime, nullable=False)
     status = Column(String(16), nullable=False, default="open")  # open | answered | refused
-    answered_at = Column(DateTime, nullable=True)
+    answered_at = Column(UtcDateTime, nullable=True)
     answered_by = Column(String(64), nullable=True)
     outcome = Column(Text, nullable=True)  # what was done, without the data itself
 
@@ -80,7 +81,7 @@ class DestructionRecord(Base):
 
     __tablename__ = "destruction_records"
     id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False)
+    at = Column(UtcDateTime, nullable=False)
     trigger = Column(String(16), nullable=False)  # retention | request
     request_id = Column(Integer, ForeignKey("privacy_requests.id"), nullable=True)
     actor = Column(String(64), nullable=False)

@@ -3,12 +3,13 @@ what the assistant kept of their conversations, to export and to erase."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, Iterable, List
 
 from sqlalchemy import MetaData, Table, delete, inspect, select
 from sqlalchemy.orm import Session
 
+from actions.store.types import as_utc
 from bot.desk.models import Conversation
 
 EVENTS = "events"
@@ -54,5 +55,5 @@ def delete_untracked(s: Session, before: datetime) -> int:
     if table is None:
         return 0
     live = select(Conversation.id).where(Conversation.anonymised_at.is_(None))
-    return s.execute(delete(table).where(table.c.timestamp < before.replace(tzinfo=timezone.utc).timestamp(),
+    return s.execute(delete(table).where(table.c.timestamp < as_utc(before).timestamp(),
                                          table.c.sender_id.not_in(live))).rowcount or 0

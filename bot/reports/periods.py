@@ -1,12 +1,15 @@
 """Report periods: a day, a week (Monday to Sunday) or a month in the store's time zone.
 
-Stored times are naive UTC; a period knows its local dates and its UTC bounds.
+A period is calendar, not a moment: its `start` and `end` are the zone's naive wall-clock
+times (midnight, or the hour of an hourly bucket), which its labels and the report's "start"
+fields show. `utc_bounds()` gives the moments it spans as aware UTC, which is how every stored
+time is compared (actions/store/types.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import List
+from typing import List, Tuple
 from zoneinfo import ZoneInfo
 
 KINDS = ("day", "week", "month")
@@ -16,11 +19,12 @@ MONTHS = ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağ
 @dataclass(frozen=True)
 class Period:
     kind: str  # day | week | month | hour (a bucket of a day)
-    start: datetime  # local, naive
-    end: datetime    # local, naive, exclusive
+    start: datetime  # the zone's wall clock, naive
+    end: datetime    # the zone's wall clock, naive, exclusive
     zone: str
 
-    def utc_bounds(self):
+    def utc_bounds(self) -> Tuple[datetime, datetime]:
+        """[start, end) as aware UTC moments."""
         return to_utc(self.start, self.zone), to_utc(self.end, self.zone)
 
     @property
@@ -81,7 +85,10 @@ def period_of(kind: str, day: date, zone: str) -> Period:
 
 
 def to_utc(local: datetime, zone: str) -> datetime:
-    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc).replace(tzinfo=None)
+    """A naive wall-clock time of `zone` as an aware UTC moment."""
+    if local.tzinfo is not None:
+        raise ValueError(f"{local.isoformat()} is not a wall-clock time (it has a zone)")
+    return local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 def local_today(zone: str) -> date:

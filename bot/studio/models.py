@@ -1,7 +1,8 @@
 """The studio's tables. They share the desk's metadata so that the desk's migrations create them
-(one migration chain for the bridge's own tables); times are naive UTC like the desk's."""
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text
+(one migration chain for the bridge's own tables); times are aware UTC like the desk's (UtcDateTime columns)."""
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
 
+from actions.store.types import UtcDateTime
 from bot.desk.models import Base
 
 
@@ -16,7 +17,7 @@ class KbTopic(Base):
     retired = Column(Boolean, nullable=False, default=False)
     problems = Column(JSON, nullable=False, default=list)  # [{"field", "message"}]; empty = publishable
     updated_by = Column(String(64), nullable=True)
-    updated_at = Column(DateTime, nullable=False)
+    updated_at = Column(UtcDateTime, nullable=False)
 
 
 class KbDocument(Base):
@@ -27,7 +28,7 @@ class KbDocument(Base):
     content = Column(JSON, nullable=False)
     revision = Column(Integer, nullable=False, default=1)
     updated_by = Column(String(64), nullable=True)
-    updated_at = Column(DateTime, nullable=False)
+    updated_at = Column(UtcDateTime, nullable=False)
 
 
 class KbChange(Base):
@@ -42,7 +43,7 @@ class KbChange(Base):
     after = Column(JSON, nullable=True)
     note = Column(Text, nullable=True)
     by = Column(String(64), nullable=True)
-    at = Column(DateTime, nullable=False)
+    at = Column(UtcDateTime, nullable=False)
 
     __table_args__ = (Index("ix_kb_changes_subject", "subject", "id"),)
 
@@ -61,8 +62,8 @@ class KbVersion(Base):
     override_reason = Column(Text, nullable=True)
     based_on = Column(Integer, nullable=True)  # the live version when this one was made
     created_by = Column(String(64), nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    published_at = Column(DateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    published_at = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_kb_versions_status", "status"),)
 
@@ -81,9 +82,9 @@ class KbJob(Base):
     pid = Column(Integer, nullable=True)
     candidate_url = Column(String(255), nullable=True)  # the candidate's Rasa (parse only) for "try it"
     requested_by = Column(String(64), nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    started_at = Column(DateTime, nullable=True)
-    finished_at = Column(DateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    started_at = Column(UtcDateTime, nullable=True)
+    finished_at = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_kb_jobs_status", "status"),)
 
@@ -107,7 +108,7 @@ class KbInboxItem(Base):
     status = Column(String(16), nullable=False, default="new")  # new | added | new_topic | dismissed
     topic = Column(String(64), nullable=True)  # where it went
     resolved_by = Column(String(64), nullable=True)
-    resolved_at = Column(DateTime, nullable=True)
-    created_at = Column(DateTime, nullable=False)
+    resolved_at = Column(UtcDateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)
 
     __table_args__ = (Index("ix_kb_inbox_status", "status", "group_key"), Index("ix_kb_inbox_created", "created_at"))

@@ -4,7 +4,7 @@ account as it is now (role, active) deciding every request."""
 import statistics
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -48,7 +48,7 @@ def new_user(store):
         username = f"t{uuid.uuid4().hex[:10]}"
         with store.session() as s:
             s.add(DeskUser(username=username, display_name=username, role=role, password_hash=hash_password(PASSWORD),
-                           languages=["tr"], max_chats=0, active=True, created_at=datetime.utcnow()))
+                           languages=["tr"], max_chats=0, active=True, created_at=datetime.now(timezone.utc)))
             s.commit()
         return username
 

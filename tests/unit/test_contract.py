@@ -3,7 +3,7 @@ reads it: only through the store interface (actions/store/interface.py), on one 
 """
 import ast
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -223,8 +223,8 @@ def test_the_marketing_choice_reaches_the_customer(seeded_store):
 
 
 @pytest.mark.parametrize("read", [
-    lambda shop: shop.customer_complaints(1000), lambda shop: shop.proof_alerts_since(datetime(2024, 1, 1)),
-    lambda shop: shop.delivered_orders(datetime(2024, 1, 1), datetime(2024, 2, 1)),
+    lambda shop: shop.customer_complaints(1000), lambda shop: shop.proof_alerts_since(datetime(2024, 1, 1, tzinfo=timezone.utc)),
+    lambda shop: shop.delivered_orders(datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 2, 1, tzinfo=timezone.utc)),
     lambda shop: shop.set_marketing_consent(1000, True), lambda shop: shop.customer_orders(1000),
 ])
 def test_a_shop_without_its_tables_is_unavailable(read):
@@ -263,7 +263,7 @@ def test_the_panel_survives_a_shop_that_does_not_answer():
 
 
 def test_alerts_for_an_agent_who_logs_in_later_are_shaped_like_the_live_event(seeded_store):
-    now = datetime.now()
+    now = datetime.now(timezone.utc)
     for minute in range(5):
         seeded_store.record_failed_proof("400142", now - timedelta(minutes=minute), f"chat-{minute}", "10.0.0.9")
     seeded_store.raise_proof_alert("400142", now, timedelta(minutes=15), 5)
@@ -282,10 +282,10 @@ class InMemoryShop:
     def __init__(self):
         self.owner = api.Customer(7, "Ada", "ada@example.com", "1234", last_name="Yılmaz", phone="+90 555 000 12 34",
                                   city="İzmir", marketing_consent=True)
-        self.order = api.Order("500001", self.owner, ORDER_DELIVERED, datetime(2024, 5, 1, 10), 12990, "kredi_karti", (),
-                               None, date(2024, 5, 3), None)
-        self.deliveries = [api.Delivery("500001", 7, "Ada", "ada@example.com", True, datetime(2024, 5, 3, 12)),
-                           api.Delivery("500002", 8, "Can", "can@example.com", False, datetime(2024, 5, 4, 12))]
+        self.order = api.Order("500001", self.owner, ORDER_DELIVERED, datetime(2024, 5, 1, 10, tzinfo=timezone.utc), 12990,
+                               "kredi_karti", (), None, date(2024, 5, 3), None)
+        self.deliveries = [api.Delivery("500001", 7, "Ada", "ada@example.com", True, datetime(2024, 5, 3, 12, tzinfo=timezone.utc)),
+                           api.Delivery("500002", 8, "Can", "can@example.com", False, datetime(2024, 5, 4, 12, tzinfo=timezone.utc))]
         self.asked = []
 
     def find_order(self, order_no):
@@ -298,7 +298,8 @@ class InMemoryShop:
         return [self.order][:limit] if customer_id == self.owner.id else []
 
     def customer_complaints(self, customer_id):
-        return [api.Complaint("SKT-2024-000001", "kargo", datetime(2024, 5, 5), datetime(2024, 5, 7), "acik")]
+        return [api.Complaint("SKT-2024-000001", "kargo", datetime(2024, 5, 5, tzinfo=timezone.utc),
+                              datetime(2024, 5, 7, tzinfo=timezone.utc), "acik")]
 
     def proof_alerts_since(self, since):
         return []
@@ -320,7 +321,7 @@ def test_the_panel_works_on_any_shop_behind_the_interface():
 def test_the_followup_job_takes_its_deliveries_from_the_shop(tmp_path):
     shop, store = InMemoryShop(), DeskStore.open("sqlite://")
     settings = Settings(state_dir=tmp_path, followup_delay_days=2, followup_window_days=14, followup_needs_consent=True)
-    now = datetime(2024, 5, 10, 9)
+    now = datetime(2024, 5, 10, 9, tzinfo=timezone.utc)
     selection = select_candidates(settings, store, shop, now)
     assert shop.asked == [(now - timedelta(days=14), now - timedelta(days=2))]
     assert [(c.order_no, c.email, c.language) for c in selection.candidates] == [("500001", "ada@example.com", "tr")]

@@ -30,7 +30,7 @@ def desk(monkeypatch, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")  # a file: `authorised` reads it from other threads
     migrate(engine)
     store = DeskStore(engine)
-    generated = ensure_demo_accounts(store.session(), DEMO_STORE, datetime(2026, 11, 23))
+    generated = ensure_demo_accounts(store.session(), DEMO_STORE, datetime(2026, 11, 23, tzinfo=timezone.utc))
     return store, generated
 
 
@@ -47,7 +47,7 @@ def test_demo_agents_come_from_the_demo_store_with_passwords_from_the_environmen
 
 def test_running_again_creates_nothing_and_changes_no_password(desk):
     store, _ = desk
-    assert ensure_demo_accounts(store.session(), DEMO_STORE, datetime(2026, 11, 24)) == {}
+    assert ensure_demo_accounts(store.session(), DEMO_STORE, datetime(2026, 11, 24, tzinfo=timezone.utc)) == {}
     with store.session() as s:
         authenticate(s, "ayse", "ayse-chosen-password")
 

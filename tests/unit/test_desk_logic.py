@@ -58,9 +58,9 @@ class TestSupportHours:
         assert self.hours.is_open(utc.replace(tzinfo=IST)) is is_open
 
     def test_always_never_and_mistakes(self):
-        assert SupportHours.parse("always").is_open(datetime(2026, 11, 23, 3, 0))
-        assert not SupportHours.parse("never").is_open(datetime(2026, 11, 23, 12, 0))
-        assert SupportHours.parse("sun 00:00-24:00").is_open(datetime(2026, 11, 29, 20, 59))
+        assert SupportHours.parse("always").is_open(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc))
+        assert not SupportHours.parse("never").is_open(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+        assert SupportHours.parse("sun 00:00-24:00").is_open(datetime(2026, 11, 29, 20, 59, tzinfo=timezone.utc))
         with pytest.raises(ValueError, match="not understood"):
             SupportHours.parse("weekdays 9-5")
 

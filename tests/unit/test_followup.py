@@ -5,7 +5,7 @@ bridge's pages through aiohttp's test client (Rasa need not run for them).
 """
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
 import pytest
@@ -104,20 +104,20 @@ def order_email(shop, order_no):
 def add_conversation(store, customer_id, language, minutes_ago):
     conversation = store.create_conversation(language)
     store.update_conversation(conversation.id, customer_id=customer_id,
-                              last_message_at=datetime.utcnow() - timedelta(minutes=minutes_ago))
+                              last_message_at=datetime.now(timezone.utc) - timedelta(minutes=minutes_ago))
 
 
 class TestEligibility:
     def test_exactly_the_eligible_orders_get_one_email_each_and_a_second_run_sends_nothing(self, world, smtp):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         in_window = [row for row in delivered_orders(shop) if now - timedelta(days=14) <= row.delivered_at <= now - timedelta(days=2)]
         # The demo store tests every rule: returned orders and customers without consent in the window.
         assert any(row.status != "teslim_edildi" for row in in_window)
         assert any(row.status == "teslim_edildi" and not row.marketing_consent for row in in_window)
         opted_out = order_email(shop, sorted(expected(shop, now))[0])
         with store.session() as s:
-            s.add(EmailOptOut(email=opted_out, created_at=datetime.utcnow()))
+            s.add(EmailOptOut(email=opted_out, created_at=datetime.now(timezone.utc)))
             s.commit()
         wanted = expected(shop, now, opted_out={opted_out})
         assert len(wanted) >= 5
@@ -141,7 +141,7 @@ class TestEligibility:
 
     def test_without_the_consent_rule_customers_without_consent_are_included(self, world):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         # As the CLI calls it: the configured database, opened and closed by the run.
         result = run_once(settings.copy(update={"followup_needs_consent": False, "smtp_host": ""}), dry_run=True, now=now)
         assert sorted(result.would_send) == sorted(expected(shop, now, consent=False))
@@ -159,12 +159,12 @@ class TestEligibility:
 
     def test_an_interrupted_send_is_never_resent_and_one_that_failed_three_times_is_given_up(self, world, smtp):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         first, second = sorted(expected(shop, now))[:2]
         for order_no, status, attempts in ((first, "sending", 1), (second, "failed", 3)):
             with store.session() as s:
                 s.add(EmailSend(kind=KIND, order_no=order_no, customer_id=0, email="x@example.com", language="tr",
-                                status=status, attempts=attempts, created_at=datetime.utcnow()))
+                                status=status, attempts=attempts, created_at=datetime.now(timezone.utc)))
                 s.commit()
         result = run_once(settings, store, shop, now=now)
         assert first not in result.sent and second not in result.sent
@@ -175,7 +175,7 @@ class TestEligibility:
 class TestSmtpFailure:
     def test_a_stopped_server_records_a_failure_and_the_next_run_retries_it(self, world, smtp):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         wanted = expected(shop, now)
         smtp.stop()
 
@@ -199,7 +199,7 @@ class TestSmtpFailure:
 class TestTheEmail:
     def test_in_the_language_of_the_customers_latest_conversation(self, world, smtp):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         wanted = sorted(expected(shop, now))
         with shop.sessions() as s:
             customers = {}
@@ -313,7 +313,7 @@ class TestLinks:
 
     def test_unsubscribe_needs_a_post_and_the_next_run_skips_that_customer(self, world, smtp):
         settings, store, shop = world
-        now = datetime.now()
+        now = datetime.now(timezone.utc)
         run_once(settings, store, shop, now=now)
         # A customer who got an e-mail and has another delivered order, outside the window for now.
         sent = sends(store)
@@ -358,7 +358,7 @@ class TestLinks:
         send_id = sends(store)[next(o for o in sends(store) if o in smtp.inbox.messages[0]["Subject"])].id
         forged_unsubscribe = "/unsubscribe/" + links.unsubscribe_token("another-secret-of-thirty-two-bytes!", "nur.gunes@example.com", "tr")
         tampered = unsubscribe[:-3] + ("aaa" if not unsubscribe.endswith("aaa") else "bbb")
-        expired = "/feedback/" + links.feedback_token(SECRET, send_id, "tr", now=datetime.utcnow() - timedelta(days=61))
+        expired = "/feedback/" + links.feedback_token(SECRET, send_id, "tr", now=datetime.now(timezone.utc) - timedelta(days=61))
         feedback_as_unsubscribe = "/unsubscribe/" + feedback.removeprefix("/feedback/")
         unsubscribe_as_feedback = "/feedback/" + unsubscribe.removeprefix("/unsubscribe/")
         login = issue_token(DeskUser(id=1, username="ayse", role="agent"), SECRET, hours=1)  # an agent's login
@@ -399,7 +399,7 @@ class TestSchedule:
 
     def test_the_job_runs_periodically_and_survives_a_failing_run(self, world, smtp, monkeypatch, caplog):
         settings, store, shop = world
-        wanted = expected(shop, datetime.now())
+        wanted = expected(shop, datetime.now(timezone.utc))
         runs = []
         real_run_once = job.run_once
 

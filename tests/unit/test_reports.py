@@ -1,5 +1,5 @@
 """Report figures against values worked out by hand (tests/report_fixtures.py)."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -93,7 +93,7 @@ def test_summary_says_what_changed_in_plain_turkish(store):
 
 def test_periods_and_not_understood_keys():
     assert period_of("week", date(2026, 11, 22), "Europe/Istanbul").utc_bounds() == (
-        datetime(2026, 11, 15, 21), datetime(2026, 11, 22, 21))
+        datetime(2026, 11, 15, 21, tzinfo=timezone.utc), datetime(2026, 11, 22, 21, tzinfo=timezone.utc))
     assert period_of("month", date(2026, 12, 31), "Europe/Istanbul").end - timedelta(days=1) == datetime(2026, 12, 31)
     with pytest.raises(ValueError):
         period_of("year", date(2026, 1, 1), "Europe/Istanbul")

@@ -4,6 +4,7 @@ import pytest
 
 from actions.store.interface import StoreRefused
 from actions.store.policy import can_cancel, can_return_item, can_return_order
+from actions.store.types import shop_date
 from tests.conftest import DEMO, EDGE, demo_customer, demo_order
 
 
@@ -37,20 +38,20 @@ def test_cancelling_changes_the_order_once(seeded_store):
 
 
 def test_return_window_is_fourteen_days_after_delivery(seeded_store):
-    today = seeded_store.anchor.date()
+    today = shop_date(seeded_store.anchor)
     inside = seeded_store.find_order(EDGE["delivered_within_return_window"])
     outside = seeded_store.find_order(EDGE["delivered_outside_return_window"])
     assert can_return_order(inside, today).allowed
     assert can_return_order(outside, today).why == "return_window_passed"
     assert can_return_order(seeded_store.find_order(EDGE["in_transit"]), today).why == "return_not_delivered"
     assert can_return_order(seeded_store.find_order(EDGE["cancelled"]), today).why == "return_cancelled_order"
-    last_day = inside.shipment.delivered_at.date() + timedelta(days=14)
+    last_day = shop_date(inside.shipment.delivered_at) + timedelta(days=14)
     assert can_return_order(inside, last_day).allowed and not can_return_order(inside, last_day + timedelta(days=1)).allowed
 
 
 def test_non_returnable_items_only_when_the_store_is_at_fault(seeded_store):
     order = seeded_store.find_order(EDGE["non_returnable_item_delivered"])
-    today = seeded_store.anchor.date()
+    today = shop_date(seeded_store.anchor)
     digital = next(i for i in order.items if i.category == "dijital")
     assert can_return_item(order, digital, "vazgectim", today).why == "return_non_returnable"
     assert can_return_item(order, digital, "ayipli_urun", today).allowed
@@ -67,7 +68,7 @@ def test_one_open_return_per_item_and_codes_count_up(seeded_store):
     assert opened.rma_code == f"IADE-{highest + 1}" and len(opened.return_cargo_code) == 8
     assert opened.refund_amount_kurus == order.items[0].unit_price_kurus * order.items[0].quantity
     again = seeded_store.find_order(order_no)
-    assert can_return_item(again, again.item(sku), "beden_uymadi", seeded_store.anchor.date()).why == "return_already_open"
+    assert can_return_item(again, again.item(sku), "beden_uymadi", shop_date(seeded_store.anchor)).why == "return_already_open"
     with pytest.raises(StoreRefused):
         seeded_store.open_return(order_no, sku, "beden_uymadi", seeded_store.anchor)
 
