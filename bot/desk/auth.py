@@ -28,7 +28,6 @@ from bot.privacy import audit
 LANGUAGE = "tr"
 NOT_LOGGED_IN = texts.error_text("unauthorized", LANGUAGE)
 FORBIDDEN = texts.say("auth.forbidden", LANGUAGE)
-WRONG_LOGIN = texts.say("auth.wrong_login", LANGUAGE)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -69,27 +68,31 @@ async def authorised(request: web.Request, roles: Tuple[str, ...], *, refusal: s
 
 
 async def login(request: web.Request) -> web.Response:
+    """Errors carry a stable `code` and the words in the language the form asked for."""
     auth = request.app[AUTH]
     try:
         body = await request.json()
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         body = None
+    language = body.get("language") if isinstance(body, dict) and body.get("language") in ("tr", "en") else LANGUAGE
     if not isinstance(body, dict) or not all(is_plain_text(body.get(key)) for key in ("username", "password")):
-        return web.json_response({"error": texts.say("auth.credentials_required", LANGUAGE)}, status=400)
+        return web.json_response({"error": texts.say("auth.credentials_required", language),
+                                  "code": "credentials_required"}, status=400)
     username, password = body["username"], body["password"]
     address = request_address(request, auth.trust_proxy)
     wait = auth.throttle.admit(address, username)
     if wait > 0:
         seconds = math.ceil(wait)
         return web.json_response(
-            {"error": texts.say("auth.too_many_attempts", LANGUAGE, wait=wait_words(seconds)),
-             "retry_after": seconds},
+            {"error": texts.say("auth.too_many_attempts", language, wait=wait_words(seconds, language)),
+             "code": "too_many_attempts", "retry_after": seconds},
             status=429, headers={"Retry-After": str(seconds), **NO_STORE})
     try:
         # argon2 takes a good part of a second of CPU: not on the event loop that carries the chats.
         token, user = await asyncio.to_thread(_log_in, auth, username, password)
     except LoginError:
-        return web.json_response({"error": WRONG_LOGIN}, status=401, headers=NO_STORE)
+        return web.json_response({"error": texts.say("auth.wrong_login", language), "code": "wrong_login"},
+                                 status=401, headers=NO_STORE)
     auth.throttle.succeeded(address, username)
     return web.json_response({"token": token, "user": user}, headers=NO_STORE)
 

@@ -98,6 +98,16 @@ def test_others_failing_from_the_same_address_do_not_lock_out_an_account(proxied
     assert log_in(proxied, colleague, PASSWORD, office).status_code == 200
 
 
+def test_a_refused_login_is_worded_in_the_forms_language_with_a_stable_code(proxied, new_user):
+    username, office = new_user(), address()
+    english = requests.post(f"{proxied.url}/api/login", timeout=30, headers={"X-Forwarded-For": office},
+                            json={"username": username, "password": "wrong-password", "language": "en"})
+    turkish = log_in(proxied, username, "wrong-password", address())
+    assert english.status_code == turkish.status_code == 401
+    assert english.json() == {"error": "Wrong username or password.", "code": "wrong_login"}
+    assert turkish.json() == {"error": "Kullanıcı adı veya şifre hatalı.", "code": "wrong_login"}
+
+
 def test_guessing_one_account_from_many_addresses_slows_it_more_each_time(proxied, new_user):
     target = new_user()
 

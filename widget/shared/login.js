@@ -67,7 +67,9 @@
     const response = await fetch('/api/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username: username, password: password }),
+      // The page's language: the server words its refusal in it (it also sends a `code`).
+      body: JSON.stringify({ username: username, password: password,
+                             language: document.documentElement.lang === 'en' ? 'en' : 'tr' }),
     });
     const data = await readJson(response);
     if (!response.ok || !data || !data.token) {
