@@ -1,10 +1,12 @@
 """The staff pages' words from the text catalogue: `GET /api/texts/{domain}?lang=tr|en`.
 
-The agent console (widget/console/) and the manager's dashboard (widget/manager/) keep no text
-tables of their own: at start they load their domain (`console`, `manager`) in their language as
-one JSON object `{key: text}`, in the file's order, and fill the `{name}` placeholders themselves
-(widget/shared/texts.js). Only those domains are served (BROWSER_DOMAINS; anything else is 404):
-the server's own domains stay on the server. No login is needed, the login form needs its words
+The staff pages keep no text tables of their own: at start they load their domain in their
+language as one JSON object `{key: text}`, in the file's order, and fill the `{name}` placeholders
+themselves (widget/shared/texts.js). The agent console (widget/console/) loads `console`, the
+manager's dashboard (widget/manager/) `manager`; the editors' studio (widget/editor/) and the admins'
+personal data page (widget/privacy/) load the words they share, `staff`, and their own, `editor` and
+`privacy_page`. Only those domains are served (BROWSER_DOMAINS; anything else is 404): the server's
+own domains stay on the server. No login is needed, the login form needs its words
 too, and nothing in them is secret.
 
 A language the catalogue does not have gets Turkish, as everywhere (bot/i18n.py); the answer's
@@ -29,7 +31,7 @@ from aiohttp import web
 
 from bot import i18n
 
-BROWSER_DOMAINS = ("console", "manager")
+BROWSER_DOMAINS = ("console", "manager", "staff", "editor", "privacy_page")
 ROUTE = "/api/texts/{domain}"
 CACHE_CONTROL = "no-cache"
 

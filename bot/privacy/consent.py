@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.store.models import Customer
+from bot import i18n
 from bot.desk.models import Conversation, Message
 from bot.desk.store import iso, utcnow
 from bot.privacy.models import Consent
@@ -32,23 +33,9 @@ NOTICE, MARKETING = "notice", "marketing"
 KINDS = (NOTICE, MARKETING)
 LANGUAGES = ("tr", "en")
 
-ERRORS = {
-    "no_session": {"tr": "Önce oturum açılmalı (session_request).", "en": "Start a session first (session_request)."},
-    "invalid_consent": {
-        "tr": "Seçim anlaşılamadı: kind ('notice' ya da 'marketing'), granted (true/false), language ('tr'/'en') "
-              "ve gösterilen metnin version değeri gerekli. Bilgilendirme metni yalnızca onaylanabilir.",
-        "en": "Choice not understood: kind ('notice' or 'marketing'), granted (true/false), language ('tr'/'en') "
-              "and the version of the text shown are needed. The notice can only be acknowledged.",
-    },
-    "wording_changed": {
-        "tr": "Metin az önce güncellendi. Lütfen yeni metni okuyup tekrar seçin.",
-        "en": "The text has just been updated. Please read the new text and choose again.",
-    },
-    "server_error": {
-        "tr": "Seçiminiz şu an kaydedilemedi. Lütfen biraz sonra tekrar deneyin.",
-        "en": "Your choice could not be saved right now. Please try again in a moment.",
-    },
-}
+# The words of a refused choice are in the text catalogue: `consent_error.<code>` in the `privacy`
+# domain (locale/<language>/LC_MESSAGES/privacy.po), for the codes raised below and in bot/desk/shoppers.py.
+ERROR_PREFIX = "privacy:consent_error."
 
 
 class ConsentError(Exception):
@@ -64,8 +51,9 @@ class ConsentError(Exception):
 
 
 def failure(code: str, language: str) -> Dict[str, Any]:
-    messages = ERRORS[code]
-    return {"ok": False, "error": {"code": code, "message": messages.get(language, messages["tr"])}}
+    """{"ok": false, "error": {code, message}}: the message in the shopper's language (Turkish for
+    one the catalogue does not have)."""
+    return {"ok": False, "error": {"code": code, "message": i18n.say(ERROR_PREFIX + code, language)}}
 
 
 @dataclass(frozen=True)

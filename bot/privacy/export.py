@@ -1,5 +1,9 @@
 """A person's data as a JSON document and as a readable HTML page (KVKK art. 11: the right to
-learn what is processed about them)."""
+learn what is processed about them).
+
+The page's headings and the note on the kept records are in the text catalogue (`export.*` in the
+`privacy` domain). The page goes to the person, whose language the admin may not know, so it says
+each heading in every language (Turkish first: "Sohbetler / Conversations")."""
 from __future__ import annotations
 
 import json
@@ -12,16 +16,17 @@ from sqlalchemy.orm import Session
 
 from actions.store.models import Customer, Order, ReturnRequest
 from bot.desk.models import Contact, Conversation, Handoff, Message
+from bot import i18n
 from bot.desk.store import iso, utcnow
 from bot.privacy import audit, subjects, trackers
 from bot.privacy.subjects import Subject
 
-KEPT_RECORDS_NOTE = {
-    "tr": ("Sipariş, fatura ve iade kayıtları Türk Ticaret Kanunu ve Vergi Usul Kanunu gereği saklanır; "
-           "silme talebinde sohbetlerle bağlantıları kaldırılır, kayıtların kendisi yasal süre boyunca tutulur."),
-    "en": ("Order, invoice and return records are kept as the Turkish Commercial Code and Tax Procedure Law "
-           "require; an erasure unlinks them from the chats, the records themselves are kept for the legal period."),
-}
+KEPT_NOTE = "privacy:export.kept_note"
+
+
+def kept_records_note() -> Dict[str, str]:
+    """{language: why the order records are kept}, in every language (the person reads it)."""
+    return {language: i18n.say(KEPT_NOTE, language) for language in i18n.LANGUAGES}
 
 
 def export(s: Session, subject: Subject, now: datetime | None = None) -> Dict[str, Any]:
@@ -47,7 +52,7 @@ def export(s: Session, subject: Subject, now: datetime | None = None) -> Dict[st
         "assistant_memory": trackers.tracker_summaries(s, subject.conversation_ids),
         "access_log": [entry for customer_id in sorted(subject.customer_ids)
                        for entry in audit.entries(s, customer_id=customer_id)],
-        "kept_records": {"note": KEPT_RECORDS_NOTE, **_kept_records(s, subject)},
+        "kept_records": {"note": kept_records_note(), **_kept_records(s, subject)},
     }
 
 
@@ -98,23 +103,30 @@ def _kept_records(s: Session, subject: Subject) -> Dict[str, Any]:
 
 
 # --- the readable page ------------------------------------------------------------------
+# The document's parts shown as tables, with their headings' catalogue keys.
 SECTION_TITLES = {
-    "customer": "Müşteri kaydı / Customer record",
-    "complaints": "Şikâyetler / Complaints",
-    "ratings": "Değerlendirmeler (CSAT/NPS) / Ratings",
-    "email_sends": "Gönderilen e-postalar / E-mails sent",
-    "email_optouts": "E-posta aboneliğinden çıkışlar / Unsubscribes",
-    "consents": "Onaylar / Consents",
-    "assistant_memory": "Asistanın hafızası (Rasa) / The assistant's memory",
-    "access_log": "Verilerinize kim baktı / Who looked at your data",
+    "customer": "privacy:export.customer",
+    "complaints": "privacy:export.complaints",
+    "ratings": "privacy:export.ratings",
+    "email_sends": "privacy:export.email_sends",
+    "email_optouts": "privacy:export.email_optouts",
+    "consents": "privacy:export.consents",
+    "assistant_memory": "privacy:export.assistant_memory",
+    "access_log": "privacy:export.access_log",
 }
 
 
+def both(key: str) -> str:
+    """A text in every language, Turkish first: "Sohbetler / Conversations" (not escaped)."""
+    return " / ".join(i18n.say(key, language) for language in i18n.LANGUAGES)
+
+
 def render_html(document: Dict[str, Any]) -> str:
-    parts = [f"<h1>Kişisel verileriniz / Your personal data</h1><p>Hazırlanma / Generated: {escape(document['generated_at'])}</p>"]
+    parts = [f"<h1>{escape(both('privacy:export.title'))}</h1>"
+             f"<p>{escape(both('privacy:export.generated'))}: {escape(document['generated_at'])}</p>"]
     for key, title in SECTION_TITLES.items():
-        parts.append(f"<h2>{escape(title)}</h2>" + _table(document[key]))
-    parts.append("<h2>Sohbetler / Conversations</h2>")
+        parts.append(f"<h2>{escape(both(title))}</h2>" + _table(document[key]))
+    parts.append(f"<h2>{escape(both('privacy:export.conversations'))}</h2>")
     for conversation in document["conversations"]:
         parts.append(f"<h3>{escape(conversation['started_at'] or '')} · {escape(conversation['language'])}</h3>")
         parts.append(_table(conversation["messages"]))
@@ -123,11 +135,13 @@ def render_html(document: Dict[str, Any]) -> str:
     if not document["conversations"]:
         parts.append("<p>—</p>")
     kept = document["kept_records"]
-    parts.append("<h2>Saklanan sipariş kayıtları / Kept order records</h2>"
-                 f"<p>{escape(kept['note']['tr'])}</p><p lang=\"en\">{escape(kept['note']['en'])}</p>"
+    notes = "".join(f"<p>{escape(kept['note'][language])}</p>" if language == i18n.DEFAULT_LANGUAGE
+                    else f"<p lang=\"{language}\">{escape(kept['note'][language])}</p>" for language in i18n.LANGUAGES)
+    parts.append(f"<h2>{escape(both('privacy:export.kept_records'))}</h2>" + notes
                  + _table(kept["orders"]) + _table(kept["returns"]))
+    title = escape(i18n.say("privacy:export.title", i18n.DEFAULT_LANGUAGE))
     return ("<!doctype html><html lang=\"tr\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Kişisel verileriniz</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>"
             "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}"
             "table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.3rem;"
             "text-align:left;vertical-align:top;overflow-wrap:anywhere}</style></head><body>"

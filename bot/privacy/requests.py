@@ -1,6 +1,10 @@
 """Data subject requests (KVKK art. 11 and 13): logged when received, answered within 30 days,
 shown until answered. Answering an access/export request produces the export; answering an
-erasure request erases and leaves a destruction record."""
+erasure request erases and leaves a destruction record.
+
+Refusals are RequestErrors with a code (worded for the admin's page, bot/privacy/errors.py); what
+became of an answered request (`outcome`) is kept with it in the language of the admin who answered
+(`outcome.*` in the `privacy` domain of the text catalogue)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,15 +15,17 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot import i18n
 from bot.desk.store import iso
 from bot.privacy import erasure, export, subjects
+from bot.privacy.errors import AdminError
 from bot.privacy.models import DestructionRecord, PrivacyRequest
 
 KINDS = ("access", "erasure")
 
 
-class RequestError(ValueError):
-    """Bad input or a request in the wrong state: the message is shown to the admin as is."""
+class RequestError(AdminError):
+    """Bad input or a request in the wrong state: its code is worded for the admin (bot/privacy/errors.py)."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +38,11 @@ class Answer:
 def open_request(s: Session, kind: str, identifier_kind: str, identifier: str, now: datetime, deadline_days: int,
                  note: Optional[str] = None) -> Dict[str, Any]:
     if kind not in KINDS:
-        raise RequestError("Talep türü 'access' (bilgi/kopya) veya 'erasure' (silme) olmalı.")
+        raise RequestError("bad_kind")
     try:
         value = subjects.check_identifier(identifier_kind, identifier)
     except subjects.BadIdentifier as error:
-        raise RequestError(str(error)) from None
+        raise RequestError(error.code, **error.params) from None
     known = subjects.find(s, identifier_kind, value).customer_ids
     request = PrivacyRequest(kind=kind, identifier_kind=identifier_kind, identifier=value,
                              customer_id=min(known) if known else None,
@@ -60,9 +66,9 @@ def preview(s: Session, request_id: int) -> Dict[str, Any]:
     """How much an answer would cover: counts per part of the export (no content)."""
     request = s.get(PrivacyRequest, request_id)
     if request is None:
-        raise RequestError("Böyle bir talep yok.")
+        raise RequestError("no_such_request")
     if request.identifier == erasure.ERASED:
-        raise RequestError("Bu kişinin verileri silindi; aranacak bir şey kalmadı.")
+        raise RequestError("erased")
     return {"request_id": request_id, **holdings(s, subjects.find(s, request.identifier_kind, request.identifier))}
 
 
@@ -75,23 +81,27 @@ def holdings(s: Session, subject: subjects.Subject) -> Dict[str, Any]:
             "counts": counts}
 
 
-def answer(s: Session, request_id: int, by: str, now: datetime, state_dir: Optional[Path] = None) -> Answer:
+def answer(s: Session, request_id: int, by: str, now: datetime, state_dir: Optional[Path] = None,
+           language: str = i18n.DEFAULT_LANGUAGE) -> Answer:
+    """Exports or erases; the outcome kept with the request is worded in `language` (the admin's)."""
     request = _open(s, request_id)
     # Claimed in this transaction: a second admin answering at the same moment finds it answered.
     claimed = s.execute(update(PrivacyRequest).where(PrivacyRequest.id == request_id, PrivacyRequest.status == "open")
                         .values(status="answered", answered_at=now, answered_by=by)).rowcount
     if claimed != 1:
-        raise RequestError("Bu talep zaten yanıtlandı.")
+        raise RequestError("already_answered")
     subject = subjects.find(s, request.identifier_kind, request.identifier)
     if request.kind == "access":
         document = export.export(s, subject, now)
-        request.outcome = (f"{len(document['conversations'])} sohbet, {len(document['complaints'])} şikâyet, "
-                           f"{len(document['ratings'])} değerlendirme dışa aktarıldı.")
+        request.outcome = i18n.say("privacy:outcome.exported", language, conversations=len(document["conversations"]),
+                                   complaints=len(document["complaints"]), ratings=len(document["ratings"]))
         _close(request, by, now, subject)
         s.commit()
         return Answer(request_view(request, now), document=document)
     destroyed = dict(erasure.erase(s, subject, now, state_dir))
-    request.outcome = "Silindi/anonimleştirildi: " + (", ".join(f"{k} {v}" for k, v in sorted(destroyed.items())) or "kayıt yoktu")
+    counts = (", ".join(f"{k} {v}" for k, v in sorted(destroyed.items()))
+              or i18n.say("privacy:outcome.nothing", language))
+    request.outcome = i18n.say("privacy:outcome.erased", language, counts=counts)
     _forget_identifiers(s, subject)
     _close(request, by, now, subject)
     s.add(DestructionRecord(at=now, trigger="request", request_id=request.id, actor=by, method="anonymised",
@@ -111,7 +121,7 @@ def _forget_identifiers(s: Session, subject: subjects.Subject) -> None:
 
 def refuse(s: Session, request_id: int, by: str, now: datetime, reason: str) -> Dict[str, Any]:
     if not (reason or "").strip():
-        raise RequestError("Reddetme gerekçesi yazın; kişiye bu gerekçe bildirilir.")
+        raise RequestError("reason_required")
     request = _open(s, request_id)
     request.status, request.answered_at, request.answered_by = "refused", now, by
     request.outcome = reason.strip()[:2000]
@@ -122,9 +132,9 @@ def refuse(s: Session, request_id: int, by: str, now: datetime, reason: str) -> 
 def _open(s: Session, request_id: int) -> PrivacyRequest:
     request = s.get(PrivacyRequest, request_id)
     if request is None:
-        raise RequestError("Böyle bir talep yok.")
+        raise RequestError("no_such_request")
     if request.status != "open":
-        raise RequestError("Bu talep zaten yanıtlandı.")
+        raise RequestError("already_answered")
     return request
 
 

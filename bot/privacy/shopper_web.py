@@ -6,19 +6,27 @@ kept, and a paragraph of one short line without final punctuation shown as a hea
 lives in the studio's documents (bot/privacy/notice.py); a PUT names the revision it edited and
 bumps the version that shoppers' acknowledgements record. The shoppers' own choices travel over
 the chat socket (bot/privacy/shopper_choices.py), not here.
+
+The page's "last updated" is the shop's (Istanbul) calendar day of the last save. The admins' API
+words its own refusals in the language of the admin's page (`lang` in the query or the JSON body,
+Turkish without one) as `{"error": words, "code": code}`; the checks of the text itself (bot/privacy/notice.py)
+still answer in Turkish.
 """
 from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 from html import escape
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
+from actions.store.types import shop_date
 from bot import i18n
+from bot.desk import texts
 from bot.desk.auth import authorised
-from bot.desk.store import iso
+from bot.desk.store import iso, parse_iso
 from bot.privacy import notice
 from bot.studio import web as studio_web
 from bot.studio.repository import Conflict, Studio, StudioError
@@ -28,8 +36,9 @@ MAX_BODY_BYTES = 256 * 1024
 HEADING_MAX_CHARS = 80
 PAGE_PATHS = {"tr": "/gizlilik", "en": "/en/privacy"}
 HOME_PATHS = {"tr": "/", "en": "/en"}  # the storefront in the page's language
-# The admins' API speaks Turkish (its words are in locale/*/LC_MESSAGES/privacy.po and studio.po).
-ADMIN_LANGUAGE = "tr"
+# The admins' API speaks the page's language (`lang`), Turkish without one (its words are in
+# locale/*/LC_MESSAGES/privacy.po and studio.po).
+ADMIN_LANGUAGE = i18n.DEFAULT_LANGUAGE
 CSS = """
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -61,8 +70,18 @@ def _studio(request: web.Request) -> Studio:
     return request.app[studio_web.STUDIO]
 
 
-def _error(message: str, status: int = 400, **extra: Any) -> web.Response:
-    return web.json_response({"error": message, **extra}, status=status, headers={"Cache-Control": "no-store"})
+def _refusal(message: str, code: str, status: int = 400, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, "code": code, **extra}, status=status,
+                             headers={"Cache-Control": "no-store"})
+
+
+def reader_language(request: web.Request) -> str:
+    """The language of the admin's page (`lang` of the query), Turkish without one."""
+    return i18n.language_of(request.query.get("lang") or ADMIN_LANGUAGE)
+
+
+async def _admin(request: web.Request):
+    return await authorised(request, ADMIN, refusal=texts.say("auth.forbidden", reader_language(request)))
 
 
 # --- the public pages ---------------------------------------------------------------------------
@@ -86,10 +105,21 @@ def page_words(language: str) -> Dict[str, str]:
     return words
 
 
+def shop_day(updated_at: Any) -> Optional[str]:
+    """The shop's (Istanbul) calendar day of a moment, an aware datetime or its ISO text ("2026-11-20")."""
+    if not updated_at:
+        return None
+    moment = updated_at if isinstance(updated_at, datetime) else parse_iso(str(updated_at))
+    return shop_date(moment).isoformat()
+
+
 def render_page(language: str, content: Dict[str, Any], updated_at: Any = None) -> str:
+    """The public page; `updated_at` is the document's last save (its ISO text, as
+    notice.notice_document gives it, or a datetime)."""
     words, other = page_words(language), "en" if language == "tr" else "tr"
     version = escape(str(content.get("version", "")))
-    updated = f" · {words['updated']}: {escape(str(updated_at)[:10])}" if updated_at else ""
+    day = shop_day(updated_at)
+    updated = f" · {words['updated']}: {escape(day)}" if day else ""
     return f"""<!doctype html>
 <html lang="{language}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
@@ -129,7 +159,7 @@ def document_view(document: Dict[str, Any]) -> Dict[str, Any]:
 
 
 async def get_notice(request: web.Request) -> web.Response:
-    await authorised(request, ADMIN)
+    await _admin(request)
     document = await asyncio.to_thread(notice.notice_document, _studio(request))
     return web.json_response(document_view(document), headers={"Cache-Control": "no-store"})
 
@@ -137,30 +167,33 @@ async def get_notice(request: web.Request) -> web.Response:
 async def put_notice(request: web.Request) -> web.Response:
     """{"content": {"tr": {"short", "full"}, "en": {...}}, "revision"} → the saved document (a new
     version); 400 for a bad text, 409 with both versions when someone saved in between."""
-    identity = await authorised(request, ADMIN)
+    identity = await _admin(request)
+    language = reader_language(request)
     if request.content_length and request.content_length > MAX_BODY_BYTES:
-        return _error(i18n.say("studio:request.too_large", ADMIN_LANGUAGE), 413)
+        return _refusal(i18n.say("studio:request.too_large", language), "too_large", 413)
     try:
         body = await request.json()
     except (ValueError, RecursionError, UnicodeDecodeError):
-        return _error(i18n.say("studio:request.not_json", ADMIN_LANGUAGE))
+        return _refusal(i18n.say("studio:request.not_json", language), "not_json")
     if not isinstance(body, dict):
-        return _error(i18n.say("privacy:notice.not_object", ADMIN_LANGUAGE))
+        return _refusal(i18n.say("privacy:notice.not_object", language), "not_object")
+    if isinstance(body.get("lang"), str) and "lang" not in request.query:
+        language = i18n.language_of(body["lang"])
     try:
         document = await asyncio.to_thread(notice.save, _studio(request), body.get("content"), body.get("revision"),
                                            identity.username)
     except Conflict as conflict:
-        by = conflict.by or i18n.say("studio:someone", ADMIN_LANGUAGE)
-        return _error(i18n.say("privacy:notice.conflict", ADMIN_LANGUAGE, by=by), 409,
+        by = conflict.by or i18n.say("studio:someone", language)
+        return _refusal(i18n.say("privacy:notice.conflict", language, by=by), "conflict", 409,
                       conflict={"yours": conflict.yours, "theirs": conflict.theirs, "revision": conflict.revision,
                                 "by": conflict.by, "at": iso(conflict.at)})
-    except StudioError as refused:
-        return _error(refused.message, refused.status)
+    except StudioError as refused:  # the text's own checks (bot/privacy/notice.py), in Turkish
+        return _refusal(refused.message, "invalid", refused.status)
     return web.json_response(document_view(document), headers={"Cache-Control": "no-store"})
 
 
 async def notice_history(request: web.Request) -> web.Response:
-    await authorised(request, ADMIN)
+    await _admin(request)
     studio = _studio(request)
     await asyncio.to_thread(notice.notice_document, studio)
     changes = await asyncio.to_thread(studio.history, notice.DOCUMENT)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from actions.store.models import ComplaintTicket, Customer
 from bot.desk.models import Conversation, EmailOptOut, EmailSend, Handoff, Message, Rating
+from bot.privacy.errors import AdminError
 from bot.privacy.models import Consent
 
 IDENTIFIER_KINDS = ("email", "phone", "customer")
@@ -25,8 +26,8 @@ PHONE_DIGITS = 10
 _EMAIL = re.compile(r"^[^@\s%]+@[^@\s%]+\.[^@\s%]+$")
 
 
-class BadIdentifier(ValueError):
-    """The identifier cannot name anyone; the message says why (shown to the admin)."""
+class BadIdentifier(AdminError):
+    """The identifier cannot name anyone; the code says why (worded for the admin, bot/privacy/errors.py)."""
 
 
 @dataclass
@@ -52,22 +53,22 @@ def phone_digits(value: str) -> str:
 
 
 def check_identifier(kind: str, value: str) -> str:
-    """The identifier in its compared form, or BadIdentifier with a clear Turkish message."""
+    """The identifier in its compared form, or BadIdentifier with the code of what is wrong with it."""
     value = (value or "").strip()
     if kind == "email":
         if not _EMAIL.match(value):
-            raise BadIdentifier("Geçerli bir e-posta adresi girin.")
+            raise BadIdentifier("bad_email")
         return value.lower()
     if kind == "phone":
         digits = phone_digits(value)
         if len(digits) != PHONE_DIGITS:
-            raise BadIdentifier("Telefon numarası en az 10 haneli olmalı (ör. 0532 123 45 67).")
+            raise BadIdentifier("bad_phone")
         return digits
     if kind == "customer":
         if not re.fullmatch(r"[0-9]{1,9}", value):
-            raise BadIdentifier("Müşteri numarası yalnızca rakamlardan oluşur.")
+            raise BadIdentifier("bad_customer")
         return value
-    raise BadIdentifier("Kişiyi e-posta, telefon veya müşteri numarasıyla arayın.")
+    raise BadIdentifier("bad_identifier_kind")
 
 
 def find(s: Session, kind: str, value: str) -> Subject:

@@ -2,12 +2,18 @@
 
 Admins only; every look at a person's data, every export and erasure is written to the audit log
 with who, when and why (bot/privacy/audit.py). Routes: docs/privacy.md.
+
+The API speaks the language of the admin's page: `lang` in the query (or in a JSON body), Turkish
+without one. A refusal is `{"error": words, "code": code}` (400), the words being `admin_error.<code>`
+of the `privacy` domain (bot/privacy/errors.py); the outcome kept with an answered request is worded in
+that language too.
 """
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +22,13 @@ from typing import Any, Callable, Dict, Optional
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.desk.auth import authorised, json_body, request_address
+from bot import i18n
+from bot.desk import texts
+from bot.desk.auth import NO_STORE, authorised, request_address
 from bot.desk.store import iso, utcnow
 from bot.privacy import audit, export, requests as subject_requests, retention
 from bot.privacy.audit import Actor
+from bot.privacy.errors import AdminError
 from bot.settings import PROJECT_ROOT, Settings
 
 PAGE = PROJECT_ROOT / "widget" / "privacy" / "index.html"
@@ -37,6 +46,8 @@ class PrivacyContext:
 
 
 PRIVACY = web.AppKey("privacy", PrivacyContext)
+# Where a JSON body's `lang` is kept on the request once read (the query's `lang` comes first).
+BODY_LANGUAGE = "privacy.language"
 
 
 def add_routes(app: web.Application) -> None:
@@ -55,8 +66,13 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(PAGE, headers={"Cache-Control": "no-cache"})
 
 
+def reader_language(request: web.Request) -> str:
+    """The language the answer is worded in: `lang` of the query, else of the JSON body; else Turkish."""
+    return i18n.language_of(request.query.get("lang") or request.get(BODY_LANGUAGE))
+
+
 async def _admin(request: web.Request) -> Actor:
-    identity = await authorised(request, ADMIN)
+    identity = await authorised(request, ADMIN, refusal=texts.say("auth.forbidden", reader_language(request)))
     address = request_address(request, _context(request).settings.trust_proxy)
     return Actor(name=identity.username, user_id=identity.user_id, role=identity.role, address=address)
 
@@ -71,20 +87,25 @@ async def _body(request: web.Request) -> Dict[str, Any]:
     except (ValueError, RecursionError):
         body = None
     if not isinstance(body, dict):
-        raise _bad("İstek JSON nesnesi olmalı.")
+        raise _bad(request, AdminError("not_object"))
+    if isinstance(body.get("lang"), str):
+        request[BODY_LANGUAGE] = body["lang"]
     return body
 
 
-def _bad(message: str) -> web.HTTPException:
-    return web.HTTPBadRequest(**json_body(message))
+def _bad(request: web.Request, error: AdminError) -> web.HTTPException:
+    """400 with {"error": words, "code": code}, in the admin's language."""
+    body = {"error": error.words(reader_language(request)), "code": error.code}
+    return web.HTTPBadRequest(text=json.dumps(body, ensure_ascii=False), content_type="application/json",
+                              headers=NO_STORE)
 
 
-def _text(body: Dict[str, Any], key: str, limit: int = 2000) -> str:
+def _text(request: web.Request, body: Dict[str, Any], key: str, limit: int = 2000) -> str:
     value = body.get(key, "")
     if value is None:
         return ""
     if not isinstance(value, str) or len(value) > limit:
-        raise _bad(f"'{key}' en fazla {limit} karakterlik bir metin olmalı.")
+        raise _bad(request, AdminError("too_long", field=key, limit=limit))
     return value.strip()
 
 
@@ -97,8 +118,8 @@ async def _in_thread(request: web.Request, work: Callable[[Session], Any]) -> An
 
     try:
         return await asyncio.to_thread(run)
-    except subject_requests.RequestError as error:
-        raise _bad(str(error)) from None
+    except AdminError as error:
+        raise _bad(request, error) from None
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -114,8 +135,9 @@ async def open_request(request: web.Request) -> web.Response:
     body = await _body(request)
     context, now = _context(request), utcnow()
     created = await _in_thread(request, lambda s: subject_requests.open_request(
-        s, _text(body, "kind", 16), _text(body, "identifier_kind", 16), _text(body, "identifier", 254), now,
-        context.settings.privacy_request_days, _text(body, "note")))
+        s, _text(request, body, "kind", 16), _text(request, body, "identifier_kind", 16),
+        _text(request, body, "identifier", 254), now, context.settings.privacy_request_days,
+        _text(request, body, "note")))
     audit.record(context.sessions, actor, "request_opened", customer_id=created["customer_id"],
                  subject=f"request:{created['id']}")
     return web.json_response(created, status=201)
@@ -135,9 +157,11 @@ async def preview(request: web.Request) -> web.Response:
 async def answer(request: web.Request) -> web.Response:
     actor = await _admin(request)
     body = await _body(request)
-    reason = _text(body, "reason") or None  # checked before anything is changed
+    reason = _text(request, body, "reason") or None  # checked before anything is changed
     context, request_id, now = _context(request), int(request.match_info["id"]), utcnow()
-    result = await _in_thread(request, lambda s: subject_requests.answer(s, request_id, actor.name, now, context.state_dir))
+    language = reader_language(request)  # the outcome kept with the request is worded in it
+    result = await _in_thread(request, lambda s: subject_requests.answer(s, request_id, actor.name, now,
+                                                                         context.state_dir, language))
     action = "export" if result.document is not None else "erase"
     audit.record(context.sessions, actor, action, customer_id=result.request["customer_id"],
                  subject=f"request:{request_id}", reason=reason)
@@ -150,7 +174,7 @@ async def answer(request: web.Request) -> web.Response:
 async def refuse(request: web.Request) -> web.Response:
     actor = await _admin(request)
     body = await _body(request)
-    request_id, now, reason = int(request.match_info["id"]), utcnow(), _text(body, "reason")
+    request_id, now, reason = int(request.match_info["id"]), utcnow(), _text(request, body, "reason")
     refused = await _in_thread(request, lambda s: subject_requests.refuse(s, request_id, actor.name, now, reason))
     audit.record(_context(request).sessions, actor, "request_refused", customer_id=refused["customer_id"],
                  subject=f"request:{request_id}")
@@ -162,7 +186,7 @@ async def audit_log(request: web.Request) -> web.Response:
     actor = await _admin(request)
     customer = request.query.get("customer_id", "")
     if customer and not re.fullmatch(r"[0-9]{1,9}", customer):
-        raise _bad("Müşteri numarası yalnızca rakamlardan oluşur.")
+        raise _bad(request, AdminError("bad_customer"))
     customer_id: Optional[int] = int(customer) if customer else None
     entries = await _in_thread(request, lambda s: audit.entries(s, customer_id=customer_id, limit=5000))
     audit.record(_context(request).sessions, actor, "read_audit", customer_id=customer_id,

@@ -7,10 +7,10 @@ and number formats that the HTML report, the summary and the CSV share.
 
 Every word is in the `reports` domain of the text catalogue (locale/<language>/LC_MESSAGES/
 reports.po), Turkish unless a language is given. The labels and formats (`handoff_reason_label`,
-`number`, `duration`, …) take a language too; without one they speak the language of the
-surrounding `speaking(language)` block, Turkish outside any. That block lets callers that do not
-pass a language on (bot/reports/summary.py, html.py) word a whole report in English:
-`with speaking("en"): summary_lines(report, "en")`.
+`number`, `duration`, …) take a language too, and the summary and the HTML report
+(bot/reports/summary.py, html.py) pass theirs to every one. Without one they speak the language
+of the surrounding `speaking(language)` block, Turkish outside any: `charts()` words its chart
+builders that way.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Chart.js (widget/vendor/) and the chart configs are inlined; nothing is fetched from another
 host. Every text that comes from the data (shoppers' messages, agents' names) is escaped. The
-report's own words are in the `reports` domain of the text catalogue (Turkish by default).
+report's own words are in the `reports` domain of the text catalogue (Turkish by default); every
+label, number, duration and period name is asked for in the report's language (bot/reports/charts.py).
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from html import escape
 from typing import Any, Dict, List, Optional
 
 from bot import i18n
-from bot.reports.charts import contact_reason_label, duration, language_label, number, percent, tag_label
+from bot.reports.charts import (contact_reason_label, duration, language_label, number, percent, period_label,
+                                 tag_label)
 from bot.settings import PROJECT_ROOT
 
 CHART_JS = PROJECT_ROOT / "widget" / "vendor" / "chart.umd.min.js"
@@ -43,7 +45,7 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
                 language: str = LANGUAGE) -> str:
     period, previous = report["period"], report["previous"]
     kind = _say(KIND_TITLES.get(period["kind"], "title.other"), language)
-    title = f"Kuzey Destek · {kind} · {period['label']}"
+    title = f"Kuzey Destek · {kind} · {period_label(period, language)}"
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(i18n.language_of(language))}">',
@@ -56,7 +58,7 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
         "<body>",
         "<header>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="muted">{escape(_say("previous_period", language, period=previous["label"]))}'
+        f'<p class="muted">{escape(_say("previous_period", language, period=period_label(previous, language)))}'
         f'{escape(_filters_text(report, language))}</p>',
         "</header>",
         "<main>",
@@ -86,7 +88,7 @@ def _filters_text(report: dict, language: str = LANGUAGE) -> str:
         names = {row["agent_id"]: row["name"] for row in report["agents"]}
         parts.append(_say("filter.agent", language, name=names.get(filters["agent_id"], f"#{filters['agent_id']}")))
     if filters.get("language"):
-        parts.append(_say("filter.language", language, language=language_label(filters["language"])))
+        parts.append(_say("filter.language", language, language=language_label(filters["language"], language)))
     return (" · " + _say("filter.all", language, filters=", ".join(parts))) if parts else ""
 
 
@@ -103,8 +105,8 @@ def _kpi_section(report: dict, language: str = LANGUAGE) -> str:
         change, direction = _change(this.get(key), before.get(key), kind, better, language)
         rows.append(
             f"<tr><th scope=\"row\">{escape(_say(label, language))}</th>"
-            f"<td>{escape(kpi_value(this, key, kind, count_key))}</td>"
-            f"<td>{escape(kpi_value(before, key, kind, count_key))}</td>"
+            f"<td>{escape(kpi_value(this, key, kind, count_key, language))}</td>"
+            f"<td>{escape(kpi_value(before, key, kind, count_key, language))}</td>"
             f'<td class="{direction}">{escape(change)}</td></tr>'
         )
     head = "".join(f'<th scope="col">{escape(_say(key, language))}</th>'
@@ -130,7 +132,8 @@ def _charts_section(charts: List[dict], language: str = LANGUAGE) -> str:
 
 
 def _not_understood_section(groups: List[dict], report: Optional[dict] = None, language: str = LANGUAGE) -> str:
-    rows = [(group["text"], number(group["count"]), " · ".join(group.get("examples") or [])) for group in groups]
+    rows = [(group["text"], number(group["count"], language=language), " · ".join(group.get("examples") or []))
+            for group in groups]
     section = _table_section("section.not_understood", ["column.message", "column.count", "column.examples"], rows,
                              "section.not_understood_empty", language)
     lines = knowledge_lines(report, language) if report else []
@@ -155,20 +158,20 @@ def knowledge_lines(report: dict, language: str = LANGUAGE) -> List[str]:
 
 
 def _reasons_section(reasons: List[dict], language: str = LANGUAGE) -> str:
-    rows = [(contact_reason_label(row["reason"]), number(row["count"])) for row in reasons]
+    rows = [(contact_reason_label(row["reason"], language), number(row["count"], language=language)) for row in reasons]
     return _table_section("section.reasons", ["column.reason", "column.contacts"], rows, "section.reasons_empty",
                           language)
 
 
 def _tags_section(tags: List[dict], language: str = LANGUAGE) -> str:
-    rows = [(tag_label(row["tag"]), number(row["count"])) for row in tags]
+    rows = [(tag_label(row["tag"], language), number(row["count"], language=language)) for row in tags]
     return _table_section("section.tags", ["column.tag", "column.count"], rows, "section.tags_empty", language)
 
 
 def _agents_section(agents: List[dict], language: str = LANGUAGE) -> str:
-    rows = [(row["name"], number(row["handoffs"]), duration(row["queue_seconds"]),
-             duration(row["first_response_seconds"]), duration(row["handling_seconds"]),
-             kpi_value(row, "csat_mean", "score", "csat_count")) for row in agents]
+    rows = [(row["name"], number(row["handoffs"], language=language), duration(row["queue_seconds"], language),
+             duration(row["first_response_seconds"], language), duration(row["handling_seconds"], language),
+             kpi_value(row, "csat_mean", "score", "csat_count", language)) for row in agents]
     headers = ["column.agent", "column.handoffs", "column.queue", "column.first_response", "column.handling",
                "column.csat"]
     return _table_section("section.agents", headers, rows, "section.agents_empty", language)
@@ -188,20 +191,20 @@ def _table_section(title_key: str, header_keys: List[str], rows: List[tuple], em
 
 # --------------------------------------------------------------------------- figures
 
-def kpi_value(totals: dict, key: str, kind: str, count_key: Optional[str] = None) -> str:
+def kpi_value(totals: dict, key: str, kind: str, count_key: Optional[str] = None, language: str = LANGUAGE) -> str:
     value = totals.get(key)
     if kind == "rate":
-        text = percent(value)
+        text = percent(value, language=language)
     elif kind == "seconds":
-        text = duration(value)
+        text = duration(value, language)
     elif kind == "score":
-        text = number(value, 2)
+        text = number(value, 2, language)
     elif kind == "nps":
-        text = _signed(value, 0)
+        text = _signed(value, 0, language)
     else:
-        text = number(value)
+        text = number(value, language=language)
     if count_key and value is not None:
-        text += f" ({number(totals.get(count_key))})"
+        text += f" ({number(totals.get(count_key), language=language)})"
     return text
 
 
@@ -212,24 +215,24 @@ def _change(now: Optional[float], before: Optional[float], kind: str, better: Op
         return "—", "same"
     delta = now - before
     if kind == "rate":
-        text = _say("change.rate_points", language, value=_signed(delta * 100, 1))
+        text = _say("change.rate_points", language, value=_signed(delta * 100, 1, language))
     elif kind == "seconds":
-        text = ("+" if delta > 0 else "−" if delta < 0 else "") + duration(abs(delta))
+        text = ("+" if delta > 0 else "−" if delta < 0 else "") + duration(abs(delta), language)
     elif kind == "score":
-        text = _signed(delta, 2)
+        text = _signed(delta, 2, language)
     else:
-        text = _signed(delta, 0 if kind == "count" else 1)
+        text = _signed(delta, 0 if kind == "count" else 1, language)
     if better is None or abs(delta) < 1e-9:
         return text, "same"
     return text, "better" if (delta > 0) == (better == "up") else "worse"
 
 
-def _signed(value: Optional[float], digits: int) -> str:
+def _signed(value: Optional[float], digits: int, language: str = LANGUAGE) -> str:
     if value is None:
         return "—"
     if round(value, digits) == 0:
-        return number(0, digits)
-    return ("+" if value > 0 else "−") + number(abs(value), digits)
+        return number(0, digits, language)
+    return ("+" if value > 0 else "−") + number(abs(value), digits, language)
 
 
 def _script_json(value: Any) -> str:

@@ -25,7 +25,7 @@ from bot.desk.keys import DESK, SETTINGS
 from bot.desk.pages import page
 from bot.language import SUPPORTED
 from bot.reports.charts import (charts, contact_reason_label, handoff_reason_label, language_label, period_label,
-                                speaking, tag_label)
+                                tag_label)
 from bot.reports.html import knowledge_lines
 from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
@@ -115,12 +115,9 @@ async def reports_json(request: web.Request) -> web.Response:
     except BadQuery as error:
         return _error(error, lang)
     report = await _build(request, query)
-    with speaking(lang):
-        # The summary names the period as the reader does; the report itself keeps its own labels.
-        worded = {**report, "period": {**report["period"], "label": period_label(report["period"])}}
-        body = {"report": report, "charts": charts(report, lang),
-                "summary": summary_lines(worded, lang) + knowledge_lines(report, lang),
-                "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report, lang)}
+    body = {"report": report, "charts": charts(report, lang),
+            "summary": summary_lines(report, lang) + knowledge_lines(report, lang),
+            "agents": _agents(request, report), "languages": list(SUPPORTED), "labels": labels(report, lang)}
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 

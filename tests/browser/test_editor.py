@@ -26,6 +26,7 @@ from bot.studio.inbox import group_key
 from bot.studio.models import KbInboxItem, KbJob, KbVersion
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.browser.login import log_in_at
+from tests.browser.visible_text import seen_texts, turkish
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +41,11 @@ NO_PERIOD = "Türkçe cevap yarım kalmış görünüyor (nokta ile bitmiyor)."
 NO_ANSWER = "Türkçe cevap ('answer') eksik."
 HTML = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script><b>kalın</b>'
 WIDGET_BOT = '#kd-messages .kd-msg[data-sender="bot"]'
+# The only Turkish an English studio may show: what editors wrote (answers, notes, reasons), the user's
+# name, the toggle that names Turkish in Turkish (lang="tr"), and the studio server's own messages (a
+# draft's problems, a failed job, the gate's reasons), which bot/studio/ words in Turkish.
+WRITTEN = (".live-text, .version-note, .version-reason, .history-note, .diff, #me-name, .lang-toggle, "
+           ".problems, #topic-problems, .job-error, .gate-reasons")
 
 
 class Api:
@@ -496,6 +502,41 @@ def test_the_studio_fits_a_phone(running_bridge, studio, new_page, screenshot):
     expect(page.locator("#publish-title")).to_have_text("Publish")
     expect(topic_item(page, TOPIC).locator(".topic-title")).to_have_text("Shipping cost")
     page.get_by_role("button", name="Türkçe").first.click()
+    expect(page.locator("#publish-title")).to_have_text("Yayımla")
+
+
+def test_an_english_browser_gets_the_whole_studio_in_english(running_bridge, studio, new_page, screenshot):
+    page = new_page(viewport=LAPTOP, locale="en-GB")
+    page.goto(running_bridge.url + "/editor")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    assert turkish(seen_texts(page, WRITTEN)) == []
+    page.get_by_label("Username", exact=True).fill("editor")
+    page.get_by_label("Password", exact=True).fill(running_bridge.passwords["editor"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#app-view")).to_be_visible()
+    expect(page).to_have_title("Kuzey Destek · Content studio")
+    expect(page.locator("#publish-title")).to_have_text("Publish")
+    expect(topic_item(page, TOPIC).locator(".topic-title")).to_have_text("Shipping cost")
+    topic_item(page, TOPIC).click()
+    expect(page.locator("#topic-name")).to_have_text(TOPIC)
+    shown = seen_texts(page, WRITTEN)
+    assert len(shown) > 30 and turkish(shown) == [], turkish(shown)
+    screenshot(page, "english-topic")
+
+    for tab, loaded in (("Canned responses and tags", page.locator("#desk-updated")),
+                        ("Versions", page.locator("#versions .version").first)):
+        page.get_by_role("button", name=tab, exact=True).click()
+        expect(loaded).to_be_visible()
+        expect(loaded).not_to_be_empty()
+        shown = seen_texts(page, WRITTEN)
+        assert len(shown) > 20 and turkish(shown) == [], (tab, turkish(shown))
+    # Switching to Turkish loads its words; the choice is kept for the next visit.
+    page.locator("#lang-toggle").click()
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    expect(page.locator("#publish-title")).to_have_text("Yayımla")
+    page.reload()
+    expect(page.locator("#app-view")).to_be_visible()
     expect(page.locator("#publish-title")).to_have_text("Yayımla")
 
 

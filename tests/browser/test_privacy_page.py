@@ -30,6 +30,7 @@ from bot.desk.store import utcnow
 from bot.privacy.models import PrivacyRequest
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.browser.login import log_in_at
+from tests.browser.visible_text import seen_texts, turkish
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +45,10 @@ MONTHS = ("Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağ
           "Aralık")
 ISTANBUL = "Europe/Istanbul"
 RED = "rgb(185, 28, 28)"  # --red in widget/shared/base.css
+# The only Turkish an English page may show: what people typed (notes, reasons), outcomes kept in the words
+# of the admin who answered earlier, the user's name, and the toggle that names Turkish in Turkish (lang="tr").
+TYPED_OR_KEPT = ".note, .outcome, .reason, .lang-toggle, #me-name"
+NO_SUCH_CUSTOMER = "999998"
 
 
 class Api:
@@ -348,6 +353,61 @@ def test_an_overdue_request_is_red_on_top_and_refusing_needs_a_reason(running_br
     expect(refused.locator(".badge-status-refused")).to_have_text("Refused")
     page.locator("#lang-toggle").click()
     expect(page.locator("html")).to_have_attribute("lang", "tr")
+
+
+def test_an_english_browser_gets_the_page_and_the_servers_words_in_english(running_bridge, new_page, screenshot):
+    page = new_page(viewport=LAPTOP, locale="en-GB", expected_error=PROVOKED, timezone_id=ISTANBUL)
+    page.goto(running_bridge.url + "/privacy")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    assert turkish(seen_texts(page, TYPED_OR_KEPT)) == []
+    page.get_by_label("Username", exact=True).fill("yonetici")
+    page.get_by_label("Password", exact=True).fill(running_bridge.passwords["yonetici"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Open requests")).to_be_visible()
+    expect(page).to_have_title("Kuzey Destek · Personal data")
+
+    # The server's refusal in the page's language.
+    form = page.locator("#new-request")
+    form.get_by_label("Access and copy", exact=True).check()
+    form.get_by_label("E-mail", exact=True).check()
+    form.get_by_label("E-mail address", exact=True).fill("not-an-address")
+    form.get_by_role("button", name="Record the request").click()
+    expect(page.locator("#new-request-error")).to_have_text("Enter a valid e-mail address.")
+
+    form.locator('input[name="identifier_kind"][value="customer"]').check()
+    expect(form.locator("#new-identifier-label")).to_have_text("Customer number")
+    form.locator("#new-identifier").fill(NO_SUCH_CUSTOMER)
+    form.get_by_label("Note: how did the request arrive?").fill("by e-mail")
+    form.get_by_role("button", name="Record the request").click()
+    expect(page.locator("#notice")).to_have_text(
+        re.compile(r"^Request #\d+ recorded\. Deadline: \d{1,2} [A-Z][a-z]+ \d{4}\.$"))
+    number = int(re.search(r"#(\d+)", page.locator("#notice").inner_text()).group(1))
+    card = page.locator(f'#open-list .request[data-id="{number}"]')
+    card.get_by_role("button", name="Refuse…").click()
+    card.get_by_role("button", name="Refuse the request").click()
+    expect(card.locator(".refuse-error")).to_have_text("Write the reason for refusing; the person is told this reason.")
+    card.get_by_role("button", name="Review and answer").click()
+    expect(card.locator(".preview-intro")).to_be_visible()
+    assert turkish(seen_texts(page, TYPED_OR_KEPT)) == [], turkish(seen_texts(page, TYPED_OR_KEPT))
+    card.get_by_role("button", name="Prepare the copy and answer").click()
+    expect(page.locator("#answer-result h2")).to_have_text(f"Request #{number} answered: the copy of the data is ready")
+    # The outcome is kept in the words of the admin who answered.
+    answered = page.locator(f'#answered-list .request[data-id="{number}"]')
+    expect(answered.locator(".outcome")).to_have_text("Exported: chats 0, complaints 0, ratings 0.")
+    expect(answered.locator(".badge-status-answered")).to_have_text("Answered")
+    assert turkish(seen_texts(page, TYPED_OR_KEPT)) == [], turkish(seen_texts(page, TYPED_OR_KEPT))
+    screenshot(page, "english-requests")
+
+    # Each tab once its data is shown.
+    for tab, loaded in (("Audit log", page.locator("#audit-rows tr").first),
+                        ("Retention", page.locator(".period").first),
+                        ("Privacy notice", page.locator("#notice-updated", has_text="Live version: "))):
+        page.get_by_role("button", name=tab, exact=True).click()
+        expect(loaded).to_be_visible()
+        shown = seen_texts(page, TYPED_OR_KEPT)
+        assert len(shown) > 10 and turkish(shown) == [], (tab, turkish(shown))
+    screenshot(page, "english-notice")
 
 
 def test_the_notice_is_edited_and_a_later_save_loses_nothing(running_bridge, new_page, screenshot):

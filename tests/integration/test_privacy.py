@@ -73,6 +73,24 @@ def test_bad_input_gets_a_clear_message_and_opens_no_request(running_bridge):
     assert api(running_bridge, "GET", "/api/privacy/requests").json()["requests"] == before
 
 
+def test_a_refusal_has_a_code_and_the_words_of_the_pages_language(running_bridge):
+    bad_email = {"kind": "access", "identifier_kind": "email", "identifier": "not-an-email"}
+    turkish = api(running_bridge, "POST", "/api/privacy/requests", json=bad_email)
+    english = api(running_bridge, "POST", "/api/privacy/requests?lang=en", json=bad_email)
+    in_the_body = api(running_bridge, "POST", "/api/privacy/requests", json={**bad_email, "lang": "en"})
+    assert turkish.status_code == english.status_code == in_the_body.status_code == 400
+    assert turkish.json() == {"error": "Geçerli bir e-posta adresi girin.", "code": "bad_email"}
+    assert english.json() == in_the_body.json() == {"error": "Enter a valid e-mail address.", "code": "bad_email"}
+    assert api(running_bridge, "GET", "/api/privacy/audit?customer_id=x&lang=en").json() == {
+        "error": "A customer number is made of digits only.", "code": "bad_customer"}
+    assert api(running_bridge, "POST", "/api/privacy/requests?lang=en", data="[]").json() == {
+        "error": "The request must be a JSON object.", "code": "not_object"}
+    assert api(running_bridge, "POST", "/api/privacy/requests/999999/answer?lang=en", json={}).json() == {
+        "error": "There is no such request.", "code": "no_such_request"}
+    refused = api(running_bridge, "GET", "/api/privacy/requests?lang=en", username="ayse")
+    assert refused.status_code == 403 and refused.json() == {"error": "You are not allowed to open this page."}
+
+
 def test_export_then_erase_a_customer_who_chatted(running_bridge):
     customer = demo_customer(CUSTOMER_ID)
     name = f"{customer['first_name']} {customer['last_name']}"

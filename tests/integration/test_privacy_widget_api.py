@@ -222,6 +222,12 @@ def test_admins_edit_the_notice_and_shoppers_see_the_new_version(running_bridge)
     bad = requests.put(url, headers=admin, json={"content": {"tr": original["tr"]}, "revision": before["revision"]},
                        timeout=10)
     assert bad.status_code == 400 and "İngilizce" in bad.json()["error"]
+    assert bad.json()["code"] == "invalid"
+    # The API's own refusals speak the admin page's language (`lang`), with a code.
+    not_object = requests.put(url + "?lang=en", headers=admin, json=["content"], timeout=10)
+    assert not_object.status_code == 400 and not_object.json() == {
+        "error": 'Invalid request: {"content", "revision"} expected.', "code": "not_object"}
+    assert requests.put(url, headers=admin, json=["content"], timeout=10).json()["error"].startswith("Geçersiz istek")
     assert requests.get(url, headers=admin, timeout=10).json()["revision"] == before["revision"]
 
     edited = {**original, "tr": {**original["tr"], "short": original["tr"]["short"] + " <b>Deneme.</b>"}}

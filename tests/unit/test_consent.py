@@ -3,6 +3,7 @@ how the marketing choice reaches the store's customer, the notice document and i
 "end chat" on a shared device — on real SQLite databases, without Rasa."""
 import asyncio
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,17 @@ def test_a_malformed_choice_is_refused(data):
     assert refused.value.code == "invalid_consent"
     answer = refused.value.answer("en")
     assert answer["ok"] is False and answer["error"]["code"] == "invalid_consent" and "notice" in answer["error"]["message"]
+
+
+def test_a_refused_choice_is_worded_in_the_shoppers_language_from_the_catalogue():
+    assert consent.failure("wording_changed", "tr") == {"ok": False, "error": {
+        "code": "wording_changed", "message": "Metin az önce güncellendi. Lütfen yeni metni okuyup tekrar seçin."}}
+    assert consent.failure("server_error", "en")["error"]["message"] == \
+        "Your choice could not be saved right now. Please try again in a moment."
+    # A language the catalogue does not have gets Turkish.
+    assert consent.failure("no_session", "de")["error"]["message"] == "Önce oturum açılmalı (session_request)."
+    assert consent.ConsentError("no_session").answer("en")["error"]["message"] == \
+        "Start a session first (session_request)."
 
 
 def test_a_choice_names_its_kind_answer_language_and_version():
@@ -214,6 +226,17 @@ def test_the_full_text_is_escaped_with_paragraphs_lines_and_headings():
                     "<p>Bu bir cümle.</p>")
     page = render_page("en", notice.default_content())
     assert '<html lang="en">' in page and 'href="/gizlilik"' in page and "<h2>Your rights (KVKK art. 11)</h2>" in page
+
+
+@pytest.mark.parametrize("updated_at, day", [
+    ("2026-11-20T22:30:00Z", "2026-11-21"),        # after 21:00 UTC it is already the next day in Istanbul
+    ("2026-11-20T20:59:59+00:00", "2026-11-20"),
+    (datetime(2026, 12, 31, 21, 0, tzinfo=timezone.utc), "2027-01-01"),
+])
+def test_the_page_says_the_shops_day_of_the_last_update(updated_at, day):
+    page = render_page("tr", notice.default_content(), updated_at)
+    assert f"Son güncelleme: {day}</p>" in page
+    assert "Son güncelleme" not in render_page("tr", notice.default_content(), None)
 
 
 # --- "end chat" ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, ins
 from actions.store.database import make_engine
 from actions.store.models import ComplaintTicket, Customer
 from actions.store.seed import seed
+from bot import i18n
 from bot.desk.models import Conversation, EmailOptOut, EmailSend, Message, Rating
 from bot.desk.store import DeskStore, utcnow
 from bot.privacy import audit, erasure, export, requests, retention, subjects
@@ -107,6 +108,55 @@ def test_a_bad_identifier_gets_a_clear_message_and_changes_nothing(store):
         with pytest.raises(requests.RequestError):
             requests.open_request(s, "delete-everything", "email", "a@b.co", utcnow(), 30)
         assert requests.requests(s, utcnow()) == []
+
+
+def test_refusals_have_a_code_and_words_in_the_admins_language(store):
+    with store.session() as s:
+        with pytest.raises(requests.RequestError) as refused:
+            requests.open_request(s, "access", "phone", "12", utcnow(), 30)
+        assert refused.value.code == "bad_phone"
+        assert refused.value.words("en") == "A phone number has at least 10 digits (e.g. 0532 123 45 67)."
+        assert str(refused.value) == refused.value.words("tr") == \
+            "Telefon numarası en az 10 haneli olmalı (ör. 0532 123 45 67)."
+        with pytest.raises(requests.RequestError) as refused:
+            requests.refuse(s, 999, "yonetici", utcnow(), "  ")
+        assert (refused.value.code, refused.value.words("en")) == (
+            "reason_required", "Write the reason for refusing; the person is told this reason.")
+        with pytest.raises(requests.RequestError) as refused:
+            requests.preview(s, 999)
+        assert (refused.value.code, refused.value.words("de")) == ("no_such_request", "Böyle bir talep yok.")
+
+
+def test_the_outcome_is_kept_in_the_language_of_the_admin_who_answered(store):
+    customer = _customer(store)
+    _chat(store, customer)
+    now = utcnow()
+    with store.session() as s:
+        english = requests.open_request(s, "access", "customer", str(customer.id), now, 30)
+        turkish = requests.open_request(s, "access", "customer", str(customer.id), now, 30)
+        nobody = requests.open_request(s, "erasure", "email", "nobody@example.com", now, 30)
+        assert requests.answer(s, english["id"], "yonetici", now, language="en").request["outcome"] == \
+            "Exported: chats 1, complaints 1, ratings 1."
+        assert requests.answer(s, turkish["id"], "yonetici", now).request["outcome"] == \
+            "1 sohbet, 1 şikâyet, 1 değerlendirme dışa aktarıldı."
+        erased = requests.answer(s, nobody["id"], "yonetici", now, language="en").request["outcome"]
+        assert erased.startswith("Erased/anonymised: ") and "sohbet" not in erased
+
+
+def test_the_readable_export_says_every_heading_in_both_languages(store):
+    customer = _customer(store)
+    _chat(store, customer)
+    with store.session() as s:
+        document = export.export(s, subjects.find(s, "customer", str(customer.id)))
+    assert document["kept_records"]["note"] == {
+        "tr": i18n.say("privacy:export.kept_note", "tr"), "en": i18n.say("privacy:export.kept_note", "en")}
+    assert document["kept_records"]["note"]["en"].startswith("Order, invoice and return records are kept")
+    page = export.render_html(document)
+    for heading in ("Kişisel verileriniz / Your personal data", "Sohbetler / Conversations",
+                    "Asistanın hafızası (Rasa) / The assistant&#x27;s memory",
+                    "Saklanan sipariş kayıtları / Kept order records"):
+        assert heading in page, heading
+    assert '<p lang="en">Order, invoice and return records' in page
 
 
 def test_a_person_is_found_by_email_phone_or_customer_number_and_by_what_they_wrote(store):

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 from bot.reports.charts import HANDOFF_REASONS, charts, contact_reason_label, duration, number, percent
 from bot.reports.html import render_html
+from bot.reports.summary import summary_lines
 from bot.reports.web import CSV_GROUPS, TOTALS_COLUMNS, csv_text
 from tests.unit.report_sample import EMPTY, SUMMARY, sample_report
 
@@ -120,6 +121,24 @@ def test_key_figures_table_compares_with_the_period_before():
     assert "%69,0 (29)" in row and "%62,9 (22)" in row and "+6,2 puan" in row and 'class="better"' in row
     csat = re.search(r"<th scope=\"row\">CSAT \(1–5\)</th>(.*?)</tr>", html).group(1)
     assert "4,25 (8)" in csat and "<td>—</td>" in csat
+
+
+def test_the_summary_and_the_html_report_word_english_themselves():
+    """No `speaking("en")` block around them: every label, number, duration and period name is asked
+    for in the language they are given."""
+    report = sample_report()
+    report["filters"] = {"agent_id": None, "language": "en"}
+    lines = summary_lines(report, "en")
+    assert lines[0].startswith("In the week of 23–29 November 2026 there were 42 chats")
+    assert lines[1].startswith("The assistant solved 69% of the chats")
+    assert "the customer asked for an agent" in lines[2] and "1 min 35 s" in lines[3] and "4.2/5" in lines[5]
+    assert lines[-1] == "The most frequent topic: Order status (12 chats)."
+    page = render_html(report, charts(report, "en"), lines, "en")
+    assert '<html lang="en">' in page and "Weekly report · 23–29 November 2026" in page
+    assert "Period before: 16–22 November 2026" in page and "language: English" in page
+    row = re.search(r"<th scope=\"row\">Solved by the assistant</th>(.*?)</tr>", page).group(1)
+    assert "69.0% (29)" in row and "62.9% (22)" in row and "+6.2 points" in row
+    assert "Kasım" not in page and "%69" not in page and "1 dk" not in page
 
 
 def test_csv_rows_have_every_total_in_a_stable_order():

@@ -1,5 +1,5 @@
 /*
- * Kuzey Destek — the admins' personal data page (/privacy, "Kişisel veriler", KVKK): data subject
+ * Kuzey Destek — the admins' personal data page (/privacy, "personal data", KVKK): data subject
  * requests with their 30-day deadline (open, preview what we hold, answer with an export or an
  * erasure, or refuse), the audit log (read-only, CSV), the retention periods with the destruction
  * records, and the privacy notice shoppers see.
@@ -13,8 +13,9 @@
  * Rules kept throughout:
  *  - every text from the server (identifiers, notes, reasons, messages) goes into the page with
  *    textContent or a form field's value, never innerHTML;
- *  - every UI text comes from STRINGS, Turkish and English (the page starts in Turkish; the toggle
- *    in the top bar switches, remembered in this browser). The server's messages are Turkish;
+ *  - every UI text comes from the text catalogue (domains `staff` and `privacy_page`), Turkish and
+ *    English (the page starts in the language chosen before in this browser, else the browser's own;
+ *    the toggle in the top bar switches). The server's messages come in the page's language;
  *  - an error is shown next to the form that caused it;
  *  - the export files are built in the browser (Blob) from the answer; nothing is kept here.
  */
@@ -23,408 +24,13 @@
 
   // ===================================================================== UI texts
 
-  const STRINGS = {
-    tr: {
-      'app.title': 'Kuzey Destek · Kişisel veriler',
-      'app.name': 'Kişisel veriler (KVKK)',
-      'app.reports': 'Raporlar',
-      'login.intro': 'Yönetici hesabınızla giriş yapın.',
-      'login.wrongRole': 'Bu sayfa yalnızca yöneticiler içindir.',
-      'nav.label': 'Sayfanın bölümleri',
-      'nav.requests': 'Başvurular',
-      'nav.audit': 'Erişim kaydı',
-      'nav.retention': 'Saklama süreleri',
-      'nav.notice': 'Aydınlatma metni',
-      'common.close': 'Kapat',
-      'common.reload': 'Yenile',
-      'common.loading': 'Yükleniyor…',
-      'kind.access': 'Bilgi ve kopya',
-      'kind.erasure': 'Silme',
-      'kindTitle.access': 'Bilgi ve kopya talebi',
-      'kindTitle.erasure': 'Silme talebi',
-      'idkind.email': 'E-posta',
-      'idkind.phone': 'Telefon',
-      'idkind.customer': 'Müşteri numarası',
-      'idlabel.email': 'E-posta adresi',
-      'idlabel.phone': 'Telefon numarası',
-      'idlabel.customer': 'Müşteri numarası',
-      'idhint.email': 'Kişinin başvururken verdiği adres (ör. ad.soyad@example.com).',
-      'idhint.phone': 'Her yazılış olur: 0532 123 45 67, +90 532 123 45 67, 5321234567.',
-      'idhint.customer': 'Mağazadaki müşteri numarası (yalnızca rakamlar).',
-      'new.title': 'Yeni başvuru',
-      'new.intro': 'Kişi hakkını kullanmak için başvurduğunda buraya kaydedin: 30 günlük yasal süre bugünden başlar (KVKK md. 13).',
-      'new.kind': 'Ne istiyor?',
-      'new.identifierKind': 'Kişiyi neyle tanıyoruz?',
-      'new.note': 'Not: başvuru nasıl geldi?',
-      'new.noteHint': 'Ör. “e-posta ile, 12 Mart”, “noter kanalıyla”, “sohbette istedi”.',
-      'new.submit': 'Başvuruyu kaydet',
-      'new.busy': 'Kaydediliyor…',
-      'new.missing.email': 'Kişinin e-posta adresini yazın.',
-      'new.missing.phone': 'Kişinin telefon numarasını yazın.',
-      'new.missing.customer': 'Kişinin müşteri numarasını yazın.',
-      'new.saved': 'Başvuru #{id} kaydedildi. Son gün: {due}.',
-      'open.title': 'Açık başvurular',
-      'open.none': 'Açık başvuru yok.',
-      'open.summary': '{n} açık başvuru',
-      'open.summaryOverdue': '{n} açık başvuru · {late} başvurunun süresi geçti',
-      'request.number': 'Başvuru #{id}',
-      'request.identifier': 'Kişi',
-      'request.customer': 'Müşteri no',
-      'request.received': 'Alındı',
-      'request.due': 'Son gün',
-      'request.note': 'Not',
-      'request.answered': 'Yanıtlandı',
-      'request.answeredBy': 'Yanıtlayan',
-      'request.outcome': 'Sonuç',
-      'request.reason': 'Gerekçe',
-      'request.erased': '[silindi]',
-      'deadline.left': '{n} gün kaldı',
-      'deadline.overdue': '⚠ Süre doldu: {n} gün gecikti',
-      'status.answered': 'Yanıtlandı',
-      'status.refused': 'Reddedildi',
-      'status.open': 'Açık',
-      'request.review': 'İncele ve yanıtla',
-      'request.refuse': 'Reddet…',
-      'preview.title': 'Elimizde olanlar',
-      'preview.loading': 'Kişinin verileri aranıyor…',
-      'preview.found': 'Müşteri no {id} ile eşleşti. Sayılar yanıtın neleri kapsayacağını gösterir (içerik gösterilmez).',
-      'preview.foundNoCustomer': 'Mağazada kayıtlı bir müşteri yok; sohbetlerde geçen bilgiler bulundu.',
-      'preview.notFound': 'Bu bilgiyle hiçbir kayıt bulunamadı. Yine de yanıtlayabilirsiniz (boş bir dosya hazırlanır) ya da reddedebilirsiniz.',
-      'count.customer': 'Müşteri kaydı',
-      'count.conversations': 'Sohbetler',
-      'count.messages': 'Mesajlar',
-      'count.complaints': 'Şikâyetler',
-      'count.ratings': 'Değerlendirmeler',
-      'count.email_sends': 'Gönderilen e-postalar',
-      'count.email_optouts': 'E-posta aboneliğinden çıkışlar',
-      'count.consents': 'Onaylar (aydınlatma, pazarlama)',
-      'count.assistant_memory': 'Asistanın konuşma hafızası',
-      'count.access_log': 'Erişim kaydı satırları',
-      'count.kept_orders': 'Siparişler (yasal olarak saklanır)',
-      'count.handoff_notes': 'Temsilci notları',
-      'count.rating_comments': 'Değerlendirme yorumları',
-      'count.inbox_items': 'Stüdyo gelen kutusu satırları',
-      'count.rasa_events': 'Asistan hafızası olayları',
-      'count.file_lines': 'Kayıt dosyası satırları',
-      'count.audit_entries': 'Erişim kaydı satırları',
-      'count.request_identifiers': 'Başvuru kimlikleri',
-      'answer.reason': 'Not (erişim kaydına yazılır, isteğe bağlı)',
-      'answer.accessHelp': 'Kişinin verilerinin kopyası hazırlanır: JSON ve okunur HTML olarak indirip kişiye iletirsiniz. Başvuru yanıtlandı olarak kapanır.',
-      'answer.erasureHelp': 'Sohbetler, yorumlar ve kişiyi tanıtan bilgiler kalıcı olarak silinir ya da anonimleştirilir. Sipariş ve fatura kayıtları yasa gereği saklanır.',
-      'answer.access': 'Kopyayı hazırla ve yanıtla',
-      'answer.erasure': 'Verileri sil…',
-      'answer.busy': 'Hazırlanıyor…',
-      'refuse.label': 'Reddetme gerekçesi (kişiye bildirilir)',
-      'refuse.submit': 'Başvuruyu reddet',
-      'refuse.busy': 'Kaydediliyor…',
-      'refuse.done': 'Başvuru #{id} reddedildi.',
-      'erase.title': 'Veriler kalıcı olarak silinsin mi?',
-      'erase.text': 'Başvuru #{id}: {who} ile ilgili sohbetler, mesajlar, şikâyet metinleri, yorumlar ve asistanın hafızası silinir ya da anonimleştirilir. Bu işlem geri alınamaz.',
-      'erase.kept': 'Sipariş, fatura ve iade kayıtları Türk Ticaret Kanunu ve Vergi Usul Kanunu gereği saklanır; sohbetlerle bağlantıları kaldırılır.',
-      'erase.confirm.email': 'Onaylamak için kişinin e-posta adresini yazın: {value}',
-      'erase.confirm.phone': 'Onaylamak için kişinin telefon numarasını yazın: {value}',
-      'erase.confirm.customer': 'Onaylamak için kişinin müşteri numarasını yazın: {value}',
-      'erase.mismatch': 'Yazdığınız, başvurudaki bilgiyle aynı değil.',
-      'erase.submit': 'Kalıcı olarak sil',
-      'erase.busy': 'Siliniyor…',
-      'result.access': 'Başvuru #{id} yanıtlandı: verilerin kopyası hazır',
-      'result.accessHelp': 'İki dosyayı indirip kişiye güvenli bir yoldan iletin. Dosyalar bu tarayıcıda oluşturuldu; sunucuda saklanmaz, bu sayfadan çıkınca bir daha indirilemez.',
-      'result.json': 'JSON olarak indir (kisisel-veriler-{id}.json)',
-      'result.html': 'Okunur sayfa olarak indir (kisisel-veriler-{id}.html)',
-      'result.erasure': 'Başvuru #{id} yanıtlandı: veriler silindi',
-      'result.destroyed': 'Silinen ya da anonimleştirilenler:',
-      'result.nothing': 'Silinecek kayıt yoktu.',
-      'answered.title': 'Yanıtlanan başvurular',
-      'answered.empty': 'Henüz yanıtlanan başvuru yok.',
-      'audit.title': 'Erişim kaydı',
-      'audit.intro': 'Kimin, ne zaman, kimin kişisel verisine baktığı ya da onu değiştirdiği. Yalnızca okunur: kayıtlar değiştirilemez, silinemez (saklama süresi dolanlar dışında).',
-      'audit.customer': 'Müşteri numarası',
-      'audit.filter': 'Göster',
-      'audit.clear': 'Tümü',
-      'audit.csv': 'CSV indir',
-      'audit.csvBusy': 'Hazırlanıyor…',
-      'audit.csvDone': 'Erişim kaydı indirildi.',
-      'audit.badCustomer': 'Müşteri numarası yalnızca rakamlardan oluşur.',
-      'audit.count': '{n} kayıt, en yenisi üstte',
-      'audit.countCustomer': 'Müşteri no {customer}: {n} kayıt, en yenisi üstte',
-      'audit.none': 'Kayıt yok.',
-      'audit.col.at': 'Zaman',
-      'audit.col.actor': 'Kim',
-      'audit.col.action': 'İşlem',
-      'audit.col.customer': 'Müşteri no',
-      'audit.col.subject': 'Neye',
-      'audit.col.reason': 'Gerekçe',
-      'audit.col.address': 'Adres',
-      'action.request_opened': 'Başvuru kaydedildi',
-      'action.search': 'Veriler arandı (önizleme)',
-      'action.export': 'Veriler dışa aktarıldı',
-      'action.erase': 'Veriler silindi',
-      'action.request_refused': 'Başvuru reddedildi',
-      'action.read_audit': 'Erişim kaydı okundu',
-      'action.retention_run': 'Saklama süreleri uygulandı',
-      'action.refused': 'Yetkisiz erişim denemesi',
-      'action.view_customer': 'Müşteri bilgileri görüntülendi',
-      'action.view_conversation': 'Sohbet görüntülendi',
-      'role.admin': 'yönetici',
-      'role.agent': 'temsilci',
-      'role.editor': 'editör',
-      'subject.request': 'Başvuru #{id}',
-      'subject.csv': 'CSV dışa aktarma',
-      'retention.title': 'Saklama süreleri',
-      'retention.intro': 'Süresi dolan kişisel veriler her gün kendiliğinden anonimleştirilir ve her imha bir kayıt bırakır (yalnızca sayılar). Süreler burada değiştirilemez.',
-      'retention.envHint': 'Süreler sunucunun ortam değişkenleriyle ayarlanır: RETENTION_TRANSCRIPT_DAYS, RETENTION_UNVERIFIED_DAYS, RETENTION_AUDIT_DAYS.',
-      'retention.period.transcripts': 'Doğrulanmış müşterilerin sohbetleri',
-      'retention.period.unverified_conversations': 'Kimliği doğrulanmamış sohbetler',
-      'retention.period.audit_log': 'Erişim kaydı ve yanıtlanmış başvuruların kimlikleri',
-      'retention.days': '{n} gün',
-      'retention.daysYears': '{n} gün (yaklaşık {years} yıl)',
-      'retention.run': 'Şimdi çalıştır',
-      'retention.runBusy': 'Çalışıyor…',
-      'retention.runTitle': 'Saklama süreleri şimdi uygulansın mı?',
-      'retention.runText': 'Süresi dolmuş sohbetler anonimleştirilir, eski erişim kaydı satırları silinir. Bu geri alınamaz; açık sohbetlere dokunulmaz.',
-      'retention.runOk': 'Şimdi çalıştır',
-      'retention.ranNothing': 'Süresi dolmuş kayıt yoktu; hiçbir şey değişmedi.',
-      'retention.ran': 'Tamamlandı: {counts}.',
-      'retention.records': 'İmha kayıtları',
-      'retention.noRecords': 'Henüz imha kaydı yok.',
-      'retention.col.at': 'Zaman',
-      'retention.col.trigger': 'Neden',
-      'retention.col.actor': 'Kim',
-      'retention.col.method': 'Yöntem',
-      'retention.col.counts': 'Ne kadar',
-      'trigger.retention': 'Saklama süresi doldu',
-      'trigger.request': 'Silme başvurusu #{id}',
-      'method.anonymised': 'Anonimleştirildi',
-      'method.deleted': 'Silindi',
-      'actor.system': 'sistem',
-      'notice.title': 'Aydınlatma metni',
-      'notice.intro': 'Müşterilerin sohbet penceresinde gördüğü kısa metin ve gizlilik sayfalarındaki tam metin (KVKK md. 10). Kaydettiğinizde hemen yayına girer.',
-      'notice.public': 'Yayındaki sayfalar:',
-      'notice.soon': 'Aydınlatma metni düzenleme henüz bu sunucuda yok.',
-      'notice.version': 'Yayındaki sürüm: {version}. Her kayıt yeni bir sürümdür; müşterilerin onayı gördükleri sürümle saklanır.',
-      'notice.short': 'Kısa metin (sohbet penceresinde)',
-      'notice.shortHint': 'Bir iki cümle; tam metne bağlantı pencerede eklenir.',
-      'notice.full': 'Tam metin (gizlilik sayfasında)',
-      'notice.save': 'Kaydet ve yayımla',
-      'notice.saving': 'Kaydediliyor…',
-      'notice.saved': 'Kaydedildi: yayındaki sayfalar güncellendi.',
-      'notice.unsaved': 'Kaydedilmemiş değişiklikleriniz var.',
-      'notice.updated': 'Son değişiklik: {by}, {at}',
-      'notice.updatedAt': 'Son değişiklik: {at}',
-      'notice.conflictTitle': 'Kaydedilmedi: siz düzenlerken başka biri kaydetti',
-      'notice.conflict': 'Siz düzenlerken başka biri metni kaydetti.',
-      'notice.conflictHelp': 'Sizin yazdıklarınız formda duruyor. Aşağıda kaydedilen metnin sizinkinden farklı bölümleri var: gerekirse kopyalayıp birleştirin, sonra “Benim metnimi kaydet”e basın.',
-      'notice.theirs': '{field}: kaydedilen metin ({by}, {at})',
-      'notice.noDiff': 'Kaydedilen metin sizinkiyle aynı.',
-      'notice.keepMine': 'Benim metnimi kaydet',
-      'notice.reload': 'Kaydedilen metni yükle (benimkini bırak)',
-      'notice.reloaded': 'Kaydedilen metin yüklendi.',
-      'notice.discardTitle': 'Kaydedilmemiş değişiklikler',
-      'notice.discardText': 'Aydınlatma metninde kaydetmediğiniz değişiklikler var. Devam ederseniz kaybolurlar.',
-      'notice.discardOk': 'Kaydetmeden devam et',
-    },
-    en: {
-      'app.title': 'Kuzey Destek · Personal data',
-      'app.name': 'Personal data (KVKK)',
-      'app.reports': 'Reports',
-      'login.intro': 'Log in with your admin account.',
-      'login.network': 'The server could not be reached. Check your connection and try again.',
-      'login.wrongRole': 'This page is for admins only.',
-      'nav.label': 'Sections of the page',
-      'nav.requests': 'Requests',
-      'nav.audit': 'Audit log',
-      'nav.retention': 'Retention',
-      'nav.notice': 'Privacy notice',
-      'common.close': 'Close',
-      'common.reload': 'Reload',
-      'common.loading': 'Loading…',
-      'error.network': 'The server could not be reached. Check your connection and try again.',
-      'kind.access': 'Access and copy',
-      'kind.erasure': 'Erasure',
-      'kindTitle.access': 'Access and copy request',
-      'kindTitle.erasure': 'Erasure request',
-      'idkind.email': 'E-mail',
-      'idkind.phone': 'Phone',
-      'idkind.customer': 'Customer number',
-      'idlabel.email': 'E-mail address',
-      'idlabel.phone': 'Phone number',
-      'idlabel.customer': 'Customer number',
-      'idhint.email': 'The address the person gave in their request (e.g. name.surname@example.com).',
-      'idhint.phone': 'Any spelling works: 0532 123 45 67, +90 532 123 45 67, 5321234567.',
-      'idhint.customer': 'The store’s customer number (digits only).',
-      'new.title': 'New request',
-      'new.intro': 'Record a person’s request to exercise their rights here: the 30-day legal deadline starts today (KVKK art. 13).',
-      'new.kind': 'What do they ask for?',
-      'new.identifierKind': 'How do we identify them?',
-      'new.note': 'Note: how did the request arrive?',
-      'new.noteHint': 'E.g. “by e-mail, 12 March”, “through a notary”, “asked in the chat”.',
-      'new.submit': 'Record the request',
-      'new.busy': 'Saving…',
-      'new.missing.email': 'Enter the person’s e-mail address.',
-      'new.missing.phone': 'Enter the person’s phone number.',
-      'new.missing.customer': 'Enter the person’s customer number.',
-      'new.saved': 'Request #{id} recorded. Deadline: {due}.',
-      'open.title': 'Open requests',
-      'open.none': 'No open requests.',
-      'open.summary': '{n} open requests',
-      'open.summaryOverdue': '{n} open requests · {late} past the deadline',
-      'request.number': 'Request #{id}',
-      'request.identifier': 'Person',
-      'request.customer': 'Customer no',
-      'request.received': 'Received',
-      'request.due': 'Deadline',
-      'request.note': 'Note',
-      'request.answered': 'Answered',
-      'request.answeredBy': 'Answered by',
-      'request.outcome': 'Outcome',
-      'request.reason': 'Reason',
-      'request.erased': '[erased]',
-      'deadline.left': '{n} days left',
-      'deadline.overdue': '⚠ Overdue by {n} days',
-      'status.answered': 'Answered',
-      'status.refused': 'Refused',
-      'status.open': 'Open',
-      'request.review': 'Review and answer',
-      'request.refuse': 'Refuse…',
-      'preview.title': 'What we hold',
-      'preview.loading': 'Looking for the person’s data…',
-      'preview.found': 'Matched customer no {id}. The counts show what an answer would cover (no content is shown).',
-      'preview.foundNoCustomer': 'No store customer matches; data was found in conversations.',
-      'preview.notFound': 'Nothing was found for this identifier. You can still answer (an empty file is prepared) or refuse.',
-      'count.customer': 'Customer record',
-      'count.conversations': 'Conversations',
-      'count.messages': 'Messages',
-      'count.complaints': 'Complaints',
-      'count.ratings': 'Ratings',
-      'count.email_sends': 'E-mails sent',
-      'count.email_optouts': 'E-mail unsubscribes',
-      'count.consents': 'Consents (notice, marketing)',
-      'count.assistant_memory': 'The assistant’s conversation memory',
-      'count.access_log': 'Audit log entries',
-      'count.kept_orders': 'Orders (kept by law)',
-      'count.handoff_notes': 'Agent notes',
-      'count.rating_comments': 'Rating comments',
-      'count.inbox_items': 'Studio inbox items',
-      'count.rasa_events': 'Assistant memory events',
-      'count.file_lines': 'Log file lines',
-      'count.audit_entries': 'Audit log entries',
-      'count.request_identifiers': 'Request identifiers',
-      'answer.reason': 'Note (written to the audit log, optional)',
-      'answer.accessHelp': 'A copy of the person’s data is prepared: download it as JSON and as a readable HTML page and pass it on. The request is closed as answered.',
-      'answer.erasureHelp': 'Conversations, comments and whatever identifies the person are permanently deleted or anonymised. Order and invoice records are kept as the law requires.',
-      'answer.access': 'Prepare the copy and answer',
-      'answer.erasure': 'Erase the data…',
-      'answer.busy': 'Preparing…',
-      'refuse.label': 'Reason for refusing (told to the person)',
-      'refuse.submit': 'Refuse the request',
-      'refuse.busy': 'Saving…',
-      'refuse.done': 'Request #{id} refused.',
-      'erase.title': 'Permanently erase the data?',
-      'erase.text': 'Request #{id}: the conversations, messages, complaint texts, comments and assistant memory about {who} are deleted or anonymised. This cannot be undone.',
-      'erase.kept': 'Order, invoice and return records are kept as the Turkish Commercial Code and Tax Procedure Law require; their links to the chats are removed.',
-      'erase.confirm.email': 'To confirm, type the person’s e-mail address: {value}',
-      'erase.confirm.phone': 'To confirm, type the person’s phone number: {value}',
-      'erase.confirm.customer': 'To confirm, type the person’s customer number: {value}',
-      'erase.mismatch': 'What you typed is not the identifier of the request.',
-      'erase.submit': 'Erase permanently',
-      'erase.busy': 'Erasing…',
-      'result.access': 'Request #{id} answered: the copy of the data is ready',
-      'result.accessHelp': 'Download both files and pass them on securely. They were built in this browser and are not stored on the server: once you leave this page they cannot be downloaded again.',
-      'result.json': 'Download as JSON (kisisel-veriler-{id}.json)',
-      'result.html': 'Download as a readable page (kisisel-veriler-{id}.html)',
-      'result.erasure': 'Request #{id} answered: the data was erased',
-      'result.destroyed': 'Deleted or anonymised:',
-      'result.nothing': 'There was nothing to erase.',
-      'answered.title': 'Answered requests',
-      'answered.empty': 'No answered requests yet.',
-      'audit.title': 'Audit log',
-      'audit.intro': 'Who looked at or changed whose personal data, and when. Read-only: entries cannot be changed or deleted (except those past their retention period).',
-      'audit.customer': 'Customer number',
-      'audit.filter': 'Show',
-      'audit.clear': 'All',
-      'audit.csv': 'Download CSV',
-      'audit.csvBusy': 'Preparing…',
-      'audit.csvDone': 'The audit log was downloaded.',
-      'audit.badCustomer': 'A customer number has digits only.',
-      'audit.count': '{n} entries, newest first',
-      'audit.countCustomer': 'Customer no {customer}: {n} entries, newest first',
-      'audit.none': 'No entries.',
-      'audit.col.at': 'Time',
-      'audit.col.actor': 'Who',
-      'audit.col.action': 'Action',
-      'audit.col.customer': 'Customer no',
-      'audit.col.subject': 'On what',
-      'audit.col.reason': 'Reason',
-      'audit.col.address': 'Address',
-      'action.request_opened': 'Request recorded',
-      'action.search': 'Data searched (preview)',
-      'action.export': 'Data exported',
-      'action.erase': 'Data erased',
-      'action.request_refused': 'Request refused',
-      'action.read_audit': 'Audit log read',
-      'action.retention_run': 'Retention applied',
-      'action.refused': 'Unauthorised attempt',
-      'action.view_customer': 'Customer details viewed',
-      'action.view_conversation': 'Conversation viewed',
-      'role.admin': 'admin',
-      'role.agent': 'agent',
-      'role.editor': 'editor',
-      'subject.request': 'Request #{id}',
-      'subject.csv': 'CSV export',
-      'retention.title': 'Retention periods',
-      'retention.intro': 'Personal data past its period is anonymised automatically every day, and every destruction leaves a record (counts only). The periods cannot be changed here.',
-      'retention.envHint': 'The periods are set by the server’s environment variables: RETENTION_TRANSCRIPT_DAYS, RETENTION_UNVERIFIED_DAYS, RETENTION_AUDIT_DAYS.',
-      'retention.period.transcripts': 'Conversations of verified customers',
-      'retention.period.unverified_conversations': 'Conversations nobody was verified in',
-      'retention.period.audit_log': 'The audit log and answered requests’ identifiers',
-      'retention.days': '{n} days',
-      'retention.daysYears': '{n} days (about {years} years)',
-      'retention.run': 'Run now',
-      'retention.runBusy': 'Running…',
-      'retention.runTitle': 'Apply the retention periods now?',
-      'retention.runText': 'Expired conversations are anonymised and old audit log entries deleted. This cannot be undone; open chats are not touched.',
-      'retention.runOk': 'Run now',
-      'retention.ranNothing': 'Nothing had expired; nothing changed.',
-      'retention.ran': 'Done: {counts}.',
-      'retention.records': 'Destruction records',
-      'retention.noRecords': 'No destruction records yet.',
-      'retention.col.at': 'Time',
-      'retention.col.trigger': 'Why',
-      'retention.col.actor': 'Who',
-      'retention.col.method': 'Method',
-      'retention.col.counts': 'How much',
-      'trigger.retention': 'Retention period over',
-      'trigger.request': 'Erasure request #{id}',
-      'method.anonymised': 'Anonymised',
-      'method.deleted': 'Deleted',
-      'actor.system': 'system',
-      'notice.title': 'Privacy notice',
-      'notice.intro': 'The short text shoppers see in the chat window and the full text of the privacy pages (KVKK art. 10). Saving publishes it at once.',
-      'notice.public': 'Public pages:',
-      'notice.soon': 'Editing the privacy notice is not available on this server yet.',
-      'notice.version': 'Live version: {version}. Every save is a new version; shoppers’ acknowledgements are kept with the version they saw.',
-      'notice.short': 'Short text (in the chat window)',
-      'notice.shortHint': 'A sentence or two; the window adds a link to the full text.',
-      'notice.full': 'Full text (on the privacy page)',
-      'notice.save': 'Save and publish',
-      'notice.saving': 'Saving…',
-      'notice.saved': 'Saved: the public pages are updated.',
-      'notice.unsaved': 'You have unsaved changes.',
-      'notice.updated': 'Last changed: {by}, {at}',
-      'notice.updatedAt': 'Last changed: {at}',
-      'notice.conflictTitle': 'Not saved: someone else saved while you were editing',
-      'notice.conflict': 'Someone else saved the text while you were editing.',
-      'notice.conflictHelp': 'What you wrote is still in the form. Below are the parts of the saved text that differ from yours: copy and merge if needed, then press “Save my text”.',
-      'notice.theirs': '{field}: the saved text ({by}, {at})',
-      'notice.noDiff': 'The saved text is the same as yours.',
-      'notice.keepMine': 'Save my text',
-      'notice.reload': 'Load the saved text (drop mine)',
-      'notice.reloaded': 'The saved text was loaded.',
-      'notice.discardTitle': 'Unsaved changes',
-      'notice.discardText': 'The privacy notice has changes you have not saved. They are lost if you go on.',
-      'notice.discardOk': 'Go on without saving',
-    },
-  };
+  // Every UI text is in the text catalogue: the words the staff pages share, domain `staff`, and this
+  // page's own, domain `privacy_page` (locale/<lang>/LC_MESSAGES/staff.po, privacy_page.po), which the
+  // page loads for its language before showing anything (widget/shared/staff.js i18n, served by
+  // bot/desk/texts_web.py). Families of words are keys with a prefix and the server's code: kind.,
+  // status., idkind., count., action., role., trigger., method., retention.period. (word(prefix, code)).
+  // The server words its own answers (refusals, the outcome of an answer) in the page's language: every
+  // request carries it as `lang` (Staff.client).
 
   const DAY_MS = 24 * 60 * 60 * 1000;
   const TOAST_MS = 8000;
@@ -442,7 +48,7 @@
   // The words, the language (remembered in this browser) and the DOM helpers: widget/shared/staff.js.
   const Staff = window.KuzeyStaff;
   const { $, $$, el, button, setStatusText, serverWords } = Staff;
-  const i18n = Staff.i18n(STRINGS, 'kuzey.privacy.lang');
+  const i18n = Staff.i18n('privacy_page', 'kuzey.privacy.lang');
   const { t, word, locale } = i18n;
   const toast = Staff.flash('#toast', TOAST_MS);    // errors that belong to no form (role=alert)
   const notice = Staff.flash('#notice', NOTICE_MS); // successes
@@ -544,7 +150,9 @@
 
   // Requests with the token: a refused token (401) ends the session, and so does a 403 (the account
   // is no longer an admin), which sends the user to their own page (widget/shared/staff.js).
-  const { call, api } = Staff.client(state, { text: t, endSession: endSession, endOnForbidden: true });
+  const { call, api } = Staff.client(state, {
+    text: t, endSession: endSession, endOnForbidden: true, language: i18n.lang,
+  });
 
   /** Offers `blob` as a download named `name` (the browser saves it; nothing leaves the page). */
   function saveBlob(blob, name) {
@@ -561,8 +169,8 @@
 
   // ===================================================================== language
 
-  function toggleLanguage() {
-    i18n.toggle();
+  async function toggleLanguage() {
+    await i18n.toggle();
     renderIdentifierField();
     if (!state.token) return;
     if (state.requests) renderRequests();
@@ -680,14 +288,14 @@
     const head = el('div', 'request-head');
     const title = el('h3', 'request-title');
     title.id = 'request-title-' + request.id;
-    title.append(el('span', 'badge badge-' + request.kind, word('kind', request.kind)), ' ',
+    title.append(el('span', 'badge badge-' + request.kind, word('kind.', request.kind)), ' ',
       el('span', null, t('request.number', { id: request.id })));
     const deadlineText = el('p', 'deadline' + (due.overdue ? ' overdue' : due.soon ? ' soon' : ''), due.text);
     head.append(title, deadlineText);
     item.setAttribute('aria-labelledby', title.id);
 
     const facts = el('dl', 'facts');
-    fact(facts, t('request.identifier'), word('idkind', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
+    fact(facts, t('request.identifier'), word('idkind.', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
     if (request.customer_id !== null && request.customer_id !== undefined) fact(facts, t('request.customer'), request.customer_id);
     fact(facts, t('request.received'), when(request.received_at), 'received');
     fact(facts, t('request.due'), day(request.due_at), 'due' + (due.overdue ? ' overdue' : ''));
@@ -773,7 +381,7 @@
     keys.forEach(function (key) {
       const row = el('div', 'count-row' + (Number(counts[key]) ? '' : ' zero'));
       row.dataset.key = key;
-      row.append(el('dt', null, word('count', key)), el('dd', null, number(counts[key])));
+      row.append(el('dt', null, word('count.', key)), el('dd', null, number(counts[key])));
       list.append(row);
     });
     box.append(list);
@@ -874,7 +482,7 @@
 
   function openErase(request, reason) {
     state.eraseFor = { request: request, reason: reason };
-    const who = word('idkind', request.identifier_kind) + ' ' + identifierText(request);
+    const who = word('idkind.', request.identifier_kind) + ' ' + identifierText(request);
     $('#erase-text').textContent = t('erase.text', { id: request.id, who: who });
     $('#erase-confirm-label').textContent = t('erase.confirm.' + request.identifier_kind, { value: identifierText(request) });
     $('#erase-confirm').value = '';
@@ -979,7 +587,7 @@
       keys.forEach(function (key) {
         const row = el('div', 'count-row');
         row.dataset.key = key;
-        row.append(el('dt', null, word('count', key)), el('dd', null, number(result.destroyed[key])));
+        row.append(el('dt', null, word('count.', key)), el('dd', null, number(result.destroyed[key])));
         list.append(row);
       });
       parts.push(list);
@@ -1001,11 +609,11 @@
     item.dataset.status = request.status;
     const head = el('div', 'request-head');
     const title = el('h3', 'request-title');
-    title.append(el('span', 'badge badge-' + request.kind, word('kind', request.kind)), ' ',
+    title.append(el('span', 'badge badge-' + request.kind, word('kind.', request.kind)), ' ',
       el('span', null, t('request.number', { id: request.id })));
-    head.append(title, el('span', 'badge badge-status-' + request.status, word('status', request.status)));
+    head.append(title, el('span', 'badge badge-status-' + request.status, word('status.', request.status)));
     const facts = el('dl', 'facts');
-    fact(facts, t('request.identifier'), word('idkind', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
+    fact(facts, t('request.identifier'), word('idkind.', request.identifier_kind) + ': ' + identifierText(request), 'identifier');
     if (request.customer_id !== null && request.customer_id !== undefined) fact(facts, t('request.customer'), request.customer_id);
     fact(facts, t('request.received'), when(request.received_at), 'received');
     fact(facts, t('request.answered'), when(request.answered_at), 'answered-at');
@@ -1102,8 +710,8 @@
       row.dataset.action = entry.action;
       const who = el('td');
       who.append(el('span', 'actor', entry.actor === 'system' ? t('actor.system') : entry.actor));
-      if (entry.role) who.append(' ', el('span', 'muted small', '(' + word('role', entry.role) + ')'));
-      row.append(el('td', 'nowrap', when(entry.at)), who, el('td', 'action', word('action', entry.action)),
+      if (entry.role) who.append(' ', el('span', 'muted small', '(' + word('role.', entry.role) + ')'));
+      row.append(el('td', 'nowrap', when(entry.at)), who, el('td', 'action', word('action.', entry.action)),
         el('td', 'num', entry.customer_id === null || entry.customer_id === undefined ? t('common.none') : entry.customer_id),
         el('td', null, subjectText(entry.subject)), el('td', 'reason', entry.reason || t('common.none')),
         el('td', 'muted small', entry.address || t('common.none')));
@@ -1167,7 +775,7 @@
 
   function countsText(counts) {
     const keys = Object.keys(counts || {}).sort();
-    return keys.map(function (key) { return word('count', key) + ': ' + number(counts[key]); }).join(', ');
+    return keys.map(function (key) { return word('count.', key) + ': ' + number(counts[key]); }).join(', ');
   }
 
   function renderRetention() {
@@ -1183,7 +791,7 @@
         : t('retention.days', { n: number(days) });
       const row = el('div', 'period');
       row.dataset.key = key;
-      row.append(el('dt', null, word('retention.period', key)), el('dd', null, value));
+      row.append(el('dt', null, word('retention.period.', key)), el('dd', null, value));
       list.append(row);
     });
     const records = data.records || [];
@@ -1194,10 +802,10 @@
       row.dataset.trigger = record.trigger;
       if (record.request_id !== null && record.request_id !== undefined) row.dataset.request = String(record.request_id);
       const trigger = record.trigger === 'request' ? t('trigger.request', { id: record.request_id })
-        : word('trigger', record.trigger);
+        : word('trigger.', record.trigger);
       row.append(el('td', 'nowrap', when(record.at)), el('td', null, trigger),
         el('td', null, record.actor === 'system' ? t('actor.system') : record.actor),
-        el('td', null, word('method', record.method)), el('td', 'counts-cell', countsText(record.counts) || t('common.none')));
+        el('td', null, word('method.', record.method)), el('td', 'counts-cell', countsText(record.counts) || t('common.none')));
       return row;
     }));
   }
@@ -1505,7 +1113,8 @@
     Staff.askBeforeLeaving(function () { return state.token && isNoticeDirty(); });
   }
 
-  function init() {
+  async function init() {
+    await i18n.ready();  // the words before anything is shown
     Login.renderForm(t, { languageToggle: true });
     i18n.apply();
     renderIdentifierField();

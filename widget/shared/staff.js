@@ -1,20 +1,22 @@
 /*
  * Kuzey Destek — the helpers the staff pages share beyond the login: the editors' studio (/editor)
- * and the admins' privacy page (/privacy) use all of it, the manager's dashboard (/manager) the
- * login's words, $, el, flash and serverWords. Served at /widget/shared/staff.js and loaded after
- * widget/shared/login.js, before the page's own script.
+ * and the admins' privacy page (/privacy) use all of it, the manager's dashboard (/manager) $, el,
+ * flash and serverWords. Served at /widget/shared/staff.js and loaded after widget/shared/login.js,
+ * before the page's own script; i18n needs widget/shared/texts.js too.
  *
  * No framework, no build step (ES2019): one IIFE that sets one global, window.KuzeyStaff. Every
  * text from the server goes into the page with textContent, never innerHTML.
  *
- *   KuzeyStaff.TEXTS                  {tr, en}: the words every staff page says the same way (the
- *       login form, the language toggle, the common buttons and errors); a page's own win
- *   KuzeyStaff.i18n(strings, storageKey)  the page's words ({tr, en}, on top of TEXTS) and its
- *       language, Turkish unless this browser chose English before (localStorage `storageKey`):
- *       t(key, params) the word with {placeholders} filled in (Turkish when English lacks it, else
- *       the key); word(prefix, value) the word for `prefix.value`, else the value itself; lang();
- *       locale(); apply() puts the words into the page (data-i18n, data-i18n-placeholder,
- *       data-i18n-aria-label, the title, <html lang>); toggle() switches, remembers and applies
+ *   KuzeyStaff.i18n(domain, storageKey)  the page's words from the text catalogue: the domain every
+ *       staff page shares, `staff` (the login form, the language toggle, the common buttons and
+ *       errors), and the page's own `domain` (`editor`, `privacy_page`), served by
+ *       bot/desk/texts_web.py and loaded by widget/shared/texts.js. The language is the one this
+ *       browser chose before (localStorage `storageKey`), else the browser's own, else Turkish:
+ *       ready() a promise of the words (await it before showing anything); t(key, params) the word
+ *       with {placeholders} filled in (the key when there is none); word(prefix, value) the word
+ *       for `prefix + value` ('action.' + code), else the value itself; lang(); locale(); apply()
+ *       puts the words into the page (data-i18n, data-i18n-placeholder, data-i18n-aria-label, the
+ *       title, <html lang>); toggle() a promise: loads the other language, remembers and applies it
  *   KuzeyStaff.$(selector), $$(selector, root)  the first match; all matches as an array
  *   KuzeyStaff.el(tag, className, text), button(className, text, onClick)  new elements
  *   KuzeyStaff.flash(selector, ms)    a function(message) that shows `message` in the element for `ms`
@@ -22,7 +24,7 @@
  *   KuzeyStaff.setStatusText(node, text, kind)  a status line's text and its data-kind
  *   KuzeyStaff.askBeforeLeaving(unsaved)  the browser's question before leaving while unsaved() is true
  *   KuzeyStaff.serverWords(data)      the server's own words (a JSON answer's `error` text), or ''
- *   KuzeyStaff.client(state, options) fetch with the token: see there
+ *   KuzeyStaff.client(state, options) fetch with the token (and the page's language): see there
  *   KuzeyStaff.confirmer(t, dangerClass)  the page's confirmDialog(title, text, okLabel, danger): a
  *       modal yes/no question in #confirm-dialog (made on first use), resolving true when confirmed
  */
@@ -30,53 +32,6 @@
   'use strict';
 
   const Login = window.KuzeyLogin;
-
-  const TEXTS = {
-    tr: {
-      'app.logout': 'Çıkış yap',
-      'lang.toggle': 'English',
-      'lang.tr': 'Türkçe',
-      'lang.en': 'İngilizce',
-      'login.username': 'Kullanıcı adı',
-      'login.password': 'Şifre',
-      'login.submit': 'Giriş yap',
-      'login.busy': 'Giriş yapılıyor…',
-      'login.missing': 'Kullanıcı adı ve şifre gerekli.',
-      'login.failed': 'Giriş yapılamadı. Lütfen tekrar deneyin.',
-      'login.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-      'login.expired': 'Oturumunuz geçersiz ya da süresi doldu. Lütfen tekrar giriş yapın.',
-      'login.yourPage': 'Sizin sayfanız:',
-      'login.home.agent': 'Temsilci paneli',
-      'login.home.editor': 'İçerik stüdyosu',
-      'login.home.admin': 'Yönetici paneli',
-      'common.cancel': 'Vazgeç',
-      'common.none': '—',
-      'error.generic': 'İşlem yapılamadı. Lütfen tekrar deneyin.',
-      'error.network': 'Sunucuya ulaşılamadı. Bağlantınızı kontrol edip tekrar deneyin.',
-    },
-    en: {
-      'app.logout': 'Log out',
-      'lang.toggle': 'Türkçe',
-      'lang.tr': 'Turkish',
-      'lang.en': 'English',
-      'login.username': 'Username',
-      'login.password': 'Password',
-      'login.submit': 'Log in',
-      'login.busy': 'Logging in…',
-      'login.missing': 'Username and password are required.',
-      'login.failed': 'Could not log in. Please try again.',
-      'login.network': 'Cannot reach the server. Check your connection and try again.',
-      'login.expired': 'Your session is invalid or has expired. Please log in again.',
-      'login.yourPage': 'Your page:',
-      'login.home.agent': 'Agent console',
-      'login.home.editor': 'Content studio',
-      'login.home.admin': 'Manager dashboard',
-      'common.cancel': 'Cancel',
-      'common.none': '—',
-      'error.generic': 'That did not work. Please try again.',
-      'error.network': 'Cannot reach the server. Check your connection and try again.',
-    },
-  };
 
   // ===================================================================== DOM
 
@@ -132,37 +87,23 @@
 
   // ===================================================================== words and language
 
-  function i18n(strings, storageKey) {
-    const tables = {
-      tr: Object.assign({}, TEXTS.tr, strings.tr),
-      en: Object.assign({}, TEXTS.en, strings.en),
-    };
-    let lang = 'tr';
-    try {
-      const saved = localStorage.getItem(storageKey);
-      if (saved === 'tr' || saved === 'en') lang = saved;
-    } catch (_) { /* no storage: Turkish */ }
+  /**
+   * The page's words from the text catalogue: the domain the staff pages share (`staff`) and the
+   * page's own (`domain`), loaded by widget/shared/texts.js in the page's language.
+   */
+  function i18n(domain, storageKey) {
+    const Words = window.KuzeyTexts.words(['staff', domain], storageKey);
 
-    /** A UI text with {placeholders} filled in. */
-    function t(key, params) {
-      const table = tables[lang];
-      let text = key in table ? table[key] : (key in tables.tr ? tables.tr[key] : key);
-      if (params) {
-        Object.keys(params).forEach(function (name) {
-          text = text.split('{' + name + '}').join(String(params[name]));
-        });
-      }
-      return text;
-    }
+    /** A UI text with {placeholders} filled in (the key itself when the catalogue has no such text). */
+    const t = Words.t;
 
-    /** The table's word for a value the server sends (`action.export`), else the value itself. */
+    /** The catalogue's word for a value the server sends (`action.` + 'export'), else the value itself. */
     function word(prefix, value) {
-      const key = prefix + '.' + value;
-      const text = t(key);
-      return text === key ? String(value) : text;
+      return Words.has(prefix + value) ? t(prefix + value) : String(value);
     }
 
     function apply() {
+      const lang = Words.lang();
       document.documentElement.lang = lang;
       document.title = t('app.title');
       $$('[data-i18n]').forEach(function (node) { node.textContent = t(node.getAttribute('data-i18n')); });
@@ -177,20 +118,24 @@
       });
     }
 
-    function toggle() {
-      lang = lang === 'tr' ? 'en' : 'tr';
-      try {
-        localStorage.setItem(storageKey, lang);
-      } catch (_) { /* private mode: the choice lasts for this page only */ }
+    /** The words of the language in use, before the page shows anything. */
+    function ready() {
+      return Words.use(Words.lang());
+    }
+
+    /** Switches to the other language once its words are here, remembers it and applies it. */
+    async function toggle() {
+      await Words.choose(Words.lang() === 'tr' ? 'en' : 'tr');
       apply();
     }
 
     return {
       t: t,
       word: word,
-      lang: function () { return lang; },
-      locale: function () { return lang === 'en' ? 'en-GB' : 'tr-TR'; },
+      lang: Words.lang,
+      locale: function () { return Words.lang() === 'en' ? 'en-GB' : 'tr-TR'; },
       apply: apply,
+      ready: ready,
       toggle: toggle,
     };
   }
@@ -205,8 +150,10 @@
    * Requests with the login token. `state` is the page's {token, user, epoch}: the epoch is bumped
    * on every login and logout, and an answer that comes back in another epoch is `stale` (an
    * Error with `stale: true`, never shown). `options`: text (the page's t), endSession(message,
-   * wrongPageUser), and endOnForbidden: whether a 403 means the account may no longer use this
-   * page (the login is ended and the user sent to their own page) rather than an ordinary error.
+   * wrongPageUser), endOnForbidden: whether a 403 means the account may no longer use this
+   * page (the login is ended and the user sent to their own page) rather than an ordinary error,
+   * and language: a function giving the page's language, sent as `lang` in every request's query
+   * so that the server words its answers in it.
    *
    *   call(method, url, body)  resolves with the Response; a refused token (401) ends the session
    *   api(method, url, body)   resolves with the JSON answer; rejects with an Error whose message
@@ -219,6 +166,12 @@
       return Object.assign(new Error(message), { status: status, stale: true });
     }
 
+    /** The URL with the page's language in its query (when the page gives one). */
+    function withLanguage(url) {
+      if (!options.language) return url;
+      return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(options.language());
+    }
+
     async function call(method, url, body) {
       const epoch = state.epoch;
       const headers = { Authorization: 'Bearer ' + state.token, Accept: 'application/json' };
@@ -229,7 +182,7 @@
       }
       let response;
       try {
-        response = await fetch(url, init);
+        response = await fetch(withLanguage(url), init);
       } catch (_) {
         throw Object.assign(new Error(t('error.network')), { status: 0 });
       }
@@ -317,7 +270,6 @@
   }
 
   window.KuzeyStaff = {
-    TEXTS: TEXTS,
     i18n: i18n,
     $: $,
     $$: $$,

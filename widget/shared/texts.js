@@ -1,14 +1,16 @@
 /*
  * Kuzey Destek — a staff page's words from the text catalogue (locale/<lang>/LC_MESSAGES/<domain>.po),
  * served by the bridge as {key: text} at GET /api/texts/<domain>?lang=<tr|en> (bot/desk/texts_web.py).
- * Used by the agent console (domain `console`) and the manager's dashboard (domain `manager`);
- * loaded before the page's own script. No framework, no build step (ES2019): one IIFE that sets
+ * Used by the agent console (domain `console`), the manager's dashboard (`manager`), and through
+ * widget/shared/staff.js by the editors' studio (`staff` and `editor`) and the admins' personal data
+ * page (`staff` and `privacy_page`); loaded before the page's own script. No framework, no build step (ES2019): one IIFE that sets
  * one global, window.KuzeyTexts.
  *
  *   KuzeyTexts.LANGUAGES                  ['tr', 'en']
  *   KuzeyTexts.format(text, params)       the text with its {name} placeholders filled in ({{ and }}
  *       are literal braces; a placeholder without a value stays as it is)
- *   KuzeyTexts.words(domain, storageKey)  the page's words and language:
+ *   KuzeyTexts.words(domain, storageKey)  the page's words and language; `domain` may be a list of
+ *       domains, whose tables are loaded together and merged (a later domain's key wins):
  *       lang()           the language in use: the one chosen before on this browser (localStorage
  *                        `storageKey`), else the browser's first language of the two, else Turkish
  *       use(lang)        a promise: loads that language's table (once; the browser revalidates it by
@@ -66,7 +68,14 @@
     }
   }
 
+  /** The tables of several domains in one language, merged in their order. */
+  async function fetchTables(domains, language) {
+    const tables = await Promise.all(domains.map(function (domain) { return fetchTable(domain, language); }));
+    return Object.assign.apply(Object, [{}].concat(tables));
+  }
+
   function words(domain, storageKey) {
+    const domains = [].concat(domain);
     const tables = {};    // language -> promise of its table
     const loaded = {};    // language -> its table, once there
     let lang = initialLanguage(storageKey);
@@ -75,7 +84,7 @@
     async function use(language) {
       if (LANGUAGES.indexOf(language) === -1) return;
       const request = ++latest;
-      if (!tables[language]) tables[language] = fetchTable(domain, language);
+      if (!tables[language]) tables[language] = fetchTables(domains, language);
       loaded[language] = await tables[language];
       if (request === latest) lang = language;
     }
