@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any, Dict, List
 
+from bench.handoff_plots import block_title, plot_agents
 from bench.plots import plots
 from bench.targets import SERIES_LABELS, get, targets
 
@@ -112,25 +113,66 @@ def idle_md(idle: Dict[str, Any]) -> List[str]:
     return lines
 
 
+HANDOFF_LABELS = {
+    "rasa_rest_alone": "Rasa alone (the same text over REST, right after)",
+    "rasa_read_slots": "Rasa alone: reading the tracker's slots (the bridge does it to escalate)",
+    "rasa_pause": "Rasa alone: appending `pause` to the tracker (the bridge does it to escalate)",
+    "typing": "message → \"bot is typing\" (the bridge stored and scored it)",
+    "shopper_told": "message → queue position on the shopper's screen",
+    "offer": "message → `offer` at the agent",
+    "transcript": "message → agent holds the transcript (accept acknowledged)",
+    "accept_round_trip": "offer → accept acknowledged with the transcript",
+    "bridge_share_of_transcript": "transcript minus Rasa alone: the bridge's share",
+    "agent_reply_to_shopper": "agent's `send` → shopper's `bot_uttered`",
+    "desk_all": "message → every logged-in agent has the new `desk` (50 ms batching included)",
+    "desk_spread": "first → last agent receiving that desk",
+}
+
+
 def handoff_md(handoff: Dict[str, Any]) -> List[str]:
-    labels = {
-        "rasa_rest_alone": "Rasa alone (the same text over REST, right after)",
-        "rasa_read_slots": "Rasa alone: reading the tracker's slots (the bridge does it to escalate)",
-        "rasa_pause": "Rasa alone: appending `pause` to the tracker (the bridge does it to escalate)",
-        "typing": "message → \"bot is typing\" (the bridge stored and scored it)",
-        "shopper_told": "message → queue position on the shopper's screen",
-        "offer": "message → `offer` at the agent",
-        "transcript": "message → agent holds the transcript (accept acknowledged)",
-        "accept_round_trip": "offer → accept acknowledged with the transcript",
-        "bridge_share_of_transcript": "transcript minus Rasa alone: the bridge's share",
-        "agent_reply_to_shopper": "agent's `send` → shopper's `bot_uttered`",
-    }
-    lines = ["## Handoff", "", f"Measured {handoff['measured_at']}; {len(handoff['rounds'])} handoffs, one agent.", "",
+    blocks = handoff.get("by_agents") or []
+    first = blocks[0] if blocks else {"agents": 1}
+    lines = ["## Handoff", "", f"Measured {handoff['measured_at']}; {len(handoff['rounds'])} handoffs"
+             + (f" per number of agents logged in ({', '.join(b['label'] for b in blocks)}), in that order"
+                if blocks else ", one agent") + ".", "",
+             f"**{first['agents']} agent logged in** (`{handoff['method']['agent']}`, as in the earlier runs):", "",
              _row("phase", "p50 ms", "p95 ms", "max ms"), "|---|---|---|---|"]
-    for name, label in labels.items():
+    for name, label in HANDOFF_LABELS.items():
         s = handoff["phases_ms"].get(name, {})
-        lines.append(_row(label, _ms(s.get("p50")), _ms(s.get("p95")), _ms(s.get("max"))))
-    return lines + ["", "![handoff](handoff.png)", ""]
+        if s.get("n") or name not in ("desk_all", "desk_spread"):
+            lines.append(_row(label, _ms(s.get("p50")), _ms(s.get("p95")), _ms(s.get("max"))))
+    lines += ["", "![handoff](handoff.png)", ""]
+    if not blocks:
+        return lines
+    method = handoff["method"]
+    lines += ["**By number of agents logged in** (p50 / p95 ms). Every agent online and available, "
+              f"`max_chats` {method.get('max_chats')}; `{method['agent']}` gets every offer (ties go to the lowest "
+              "id) and accepts at once, the others never get one; every agent receives each desk broadcast. "
+              "The chat is held until every agent has the broadcast that follows the message. "
+              f"The last block is {method['agent']} alone again, after the others (drift check).", "",
+              _row("phase", *(block_title(b) for b in blocks)),
+              "|---|" + "---|" * len(blocks)]
+    for name, label in HANDOFF_LABELS.items():
+        if name.startswith("rasa_read") or name == "rasa_pause":
+            continue
+        cells = []
+        for b in blocks:
+            s = b["phases_ms"].get(name, {})
+            cells.append(f"{_ms(s.get('p50'))} / {_ms(s.get('p95'))}" if s.get("n") else "–")
+        lines.append(_row(label, *cells))
+    lines.append(_row("desks per agent per round (received)", *(b.get("desks_per_agent_per_round") for b in blocks)))
+    lines.append(_row("rounds whose broadcast missed an agent (5 s)", *(b.get("desks_missing") for b in blocks)))
+    lines.append(_row("agents online and available on the desk", *(b.get("online_available") for b in blocks)))
+    ratios = handoff.get("ratios", {})
+    counts = sorted({b["agents"] for b in blocks if b["agents"] > 1})
+    lines += ["", "Ratio N agents / 1 agent (the first 1-agent block), p50 and p95:", "",
+              _row("phase", *(f"{n} agents p50" for n in counts), *(f"{n} agents p95" for n in counts)),
+              "|---|" + "---|" * 2 * len(counts)]
+    for phase in ("transcript", "bridge_share_of_transcript", "desk_all"):
+        lines.append(_row(HANDOFF_LABELS[phase], *(ratios.get(f"{phase}_{stat}_{n}_to_1", "n/a")
+                                                   for stat in ("p50", "p95") for n in counts)))
+    lines += ["", "![handoff by agents](handoff-agents.png)", ""]
+    return lines
 
 
 def training_md(training: Dict[str, Any]) -> List[str]:
@@ -210,5 +252,7 @@ def write(results: Dict[str, Any], output: Path) -> None:
     sections = results.get("sections", {})
     results["targets"] = targets(sections)
     results["plots"] = plots(sections, output)
+    if "handoff" in sections:
+        results["plots"] += plot_agents(sections["handoff"], output)
     (output / "bench.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     (output / "bench.md").write_text(markdown(results), encoding="utf-8")
