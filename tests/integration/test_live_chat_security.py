@@ -8,9 +8,12 @@ from sqlalchemy import func, select
 
 from bot.desk.accounts import issue_token
 from bot.desk.models import DeskUser, Message
+from tests.conftest import DEMO
 from tests.live_chat import ShopperClient
+from tests.resilience.conftest import DESK_TABLES, row_changes, settled_rows, stored_rows
 
 pytestmark = pytest.mark.integration
+DESK_TABLE_NAMES = list(DESK_TABLES)
 
 
 def stored_messages(running_bridge) -> int:
@@ -49,7 +52,8 @@ def test_a_token_signed_with_another_secret_is_refused(running_bridge):
 @pytest.mark.parametrize("body", [{"username": "ayse", "password": "wrong"}, {"username": "nobody", "password": "x"}])
 def test_a_wrong_login_gets_the_same_clear_answer(running_bridge, body):
     response = requests.post(f"{running_bridge.url}/api/login", json=body, timeout=10)
-    assert response.status_code == 401 and response.json() == {"error": "Kullanıcı adı veya şifre hatalı."}
+    assert response.status_code == 401
+    assert response.json() == {"error": "Kullanıcı adı veya şifre hatalı.", "code": "wrong_login"}
 
 
 def test_console_rest_needs_a_login(running_bridge):
@@ -82,12 +86,14 @@ def test_a_shopper_socket_speaks_only_for_its_own_session(running_bridge):
     owner = running_bridge.shopper()
     owner.say("merhaba")
     other = running_bridge.shopper()
-    before = stored_messages(running_bridge)
+    before = settled_rows(running_bridge, DESK_TABLE_NAMES)
     try:
         mark = other.mark()
         other.sio.emit("user_uttered", {"message": "benim siparişim", "session_id": owner.session_id})
         assert other.wait_for("error", after=mark)["code"] == "no_session"
-        assert stored_messages(running_bridge) == before
+        time.sleep(0.3)
+        changes = row_changes(before, stored_rows(running_bridge, DESK_TABLE_NAMES))
+        assert not changes, changes  # not a row added or changed, in the owner's conversation or anywhere
     finally:
         owner.disconnect()
         other.disconnect()
@@ -137,13 +143,41 @@ def test_a_flood_from_one_shopper_is_cut_and_the_rest_is_not_stored(running_brid
         shopper.disconnect()
 
 
+def rasa_tracker(bridge, conversation_id: str) -> dict:
+    settings = bridge.settings
+    response = requests.get(f"{settings.rasa_url}/conversations/{conversation_id}/tracker",
+                            params={"token": settings.rasa_api_token()}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
 def test_slash_commands_from_shoppers_are_plain_text(running_bridge):
+    """Rasa reads a text starting with "/" as an intent with its entities, skipping NLU
+    (`/inform{...}` would be `inform` at confidence 1.0 with an order number and a "proof" as
+    given): the bridge sends it without the slash, as words, and keeps what the shopper wrote."""
+    command = '/inform{"order_no": "400142", "order_proof": "x@y.z"}'
+    order = next(o for o in DEMO["orders"] if o["order_no"] == "400142")
+    owner = next(c for c in DEMO["customers"] if c["id"] == order["customer_id"])
     shopper = running_bridge.shopper()
     try:
-        answer = shopper.say('/inform{"order_no": "400142", "order_proof": "x@y.z"}')
-        assert answer and all("400142" not in m["text"] or "doğrula" in m["text"].lower() for m in answer)
+        answer = shopper.say(command)
     finally:
         shopper.disconnect()
+    assert answer, "the assistant did not answer"
+    tracker = rasa_tracker(running_bridge, shopper.session_id)
+    read = [event for event in tracker["events"] if event["event"] == "user"]
+    assert [event["text"] for event in read] == [command[1:]]  # what Rasa got: the words, no slash
+    # Read by the NLU, not as a command: only a command gives an "order_proof" entity (the NLU has no
+    # such entity) or an entity that no extractor found.
+    entities = read[0]["parse_data"]["entities"]
+    assert "order_proof" not in [entity["entity"] for entity in entities], entities
+    assert all(entity.get("extractor") for entity in entities), entities
+    assert tracker["slots"].get("verified_order_no") is None  # no order counts as proved
+    said = " ".join(m["text"] for m in answer)
+    private = [order["tracking_no"], owner["first_name"], owner["last_name"], owner["email"], "Takip numarası",
+               "kargoya verildi"]
+    assert not [secret for secret in private if secret and secret in said], said  # nothing of the order told
+    assert [m.text for m in running_bridge.stored_messages(shopper.session_id) if m.sender == "shopper"] == [command]
 
 
 def test_clients_cannot_fake_connect_or_disconnect_events(running_bridge):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
@@ -48,8 +48,10 @@ class FakeRasa(RasaClient):
 
 
 class InProcessBridge:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, scorer_factory: Optional[Callable[[], Any]] = None):
+        """`scorer_factory` builds the frustration scorer instead of the app's default one."""
         self.settings = settings
+        self.scorer_factory = scorer_factory
         self.url = settings.bridge_url
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="in-process bridge", daemon=True)
@@ -74,7 +76,8 @@ class InProcessBridge:
         original = bridge_app.RasaClient
         bridge_app.RasaClient = FakeRasa  # create_app builds its Rasa client at start-up
         try:
-            self._runner = web.AppRunner(bridge_app.create_app(self.settings))
+            options = {"scorer_factory": self.scorer_factory} if self.scorer_factory else {}
+            self._runner = web.AppRunner(bridge_app.create_app(self.settings, **options))
             await self._runner.setup()
         finally:
             bridge_app.RasaClient = original

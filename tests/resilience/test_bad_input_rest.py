@@ -55,7 +55,7 @@ def test_a_login_body_of_the_wrong_shape_gets_400(running_bridge, unchanged_desk
     with unchanged_desk():
         response = post_login(running_bridge, BAD_LOGIN_BODIES[case])
     assert response.status_code == 400, response.text
-    assert response.json() == {"error": "Kullanıcı adı ve şifre gerekli."}
+    assert response.json() == {"error": "Kullanıcı adı ve şifre gerekli.", "code": "credentials_required"}
 
 
 def test_a_login_body_of_a_megabyte_is_refused_before_it_is_read(running_bridge):

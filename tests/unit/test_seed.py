@@ -1,12 +1,13 @@
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from actions.store.database import make_engine, make_sessionmaker
-from actions.store.models import Order, OrderItem, ReturnRequest
-from actions.store.seed import DEMO_STORE, seed
+from actions.store.models import Order, OrderItem, ReturnRequest, StoreMeta
+from actions.store.migrate import upgrade
+from actions.store.seed import ANCHOR_KEY, DEMO_STORE, seed
 
 DATA = json.loads(Path(DEMO_STORE).read_text(encoding="utf-8"))
 
@@ -34,10 +35,31 @@ def test_day_offsets_become_dates_from_the_anchor(tmp_path):
         assert session.scalar(select(func.count()).select_from(OrderItem).where(OrderItem.order_no == delivered)) == len(source["items"])
 
 
-def test_reset_moves_the_anchor(tmp_path):
+def test_reset_moves_the_anchor_to_now_and_the_dates_with_it(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    first = seed(engine)
-    assert seed(engine, reset=True).anchor >= first.anchor
+    upgrade(engine)
+    long_ago = datetime(2020, 3, 1, 9, 30, tzinfo=timezone.utc)  # as if the demo store had been loaded then
+    with make_sessionmaker(engine).begin() as session:
+        session.merge(StoreMeta(key=ANCHOR_KEY, value=long_ago.isoformat()))
+    delivered = DATA["edge_cases"]["delivered_within_return_window"]
+    source = next(o for o in DATA["orders"] if o["order_no"] == delivered)
+
+    def dates():
+        with make_sessionmaker(engine)() as session:
+            order = session.get(Order, delivered)
+            return order.placed_at, order.shipment.delivered_at
+
+    def expected(anchor):
+        return anchor - timedelta(days=source["placed_days_ago"]), anchor - timedelta(days=source["delivered_days_ago"])
+
+    assert seed(engine).anchor == long_ago and seed(engine).anchor == long_ago  # re-runs keep the stored anchor
+    assert dates() == expected(long_ago)
+
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    report = seed(engine, reset=True)
+    assert started <= report.anchor <= datetime.now(timezone.utc)
+    assert seed(engine).anchor == report.anchor  # the new anchor is the stored one from now on
+    assert dates() == expected(report.anchor)
 
 
 def test_re_seeding_keeps_what_happened_since(tmp_path):
