@@ -31,7 +31,7 @@ class AgentActions:
         if conversation.state not in ("queued", "agent"):
             raise DeskError("not_available")
         if conversation.state == "agent" and conversation.agent_id != agent.user_id:
-            raise DeskError("taken")
+            raise DeskError("not_yours", "taken")
         return conversation
 
     async def send(self, agent: OnlineAgent, conversation_id: Any, text: str) -> Dict[str, Any]:
