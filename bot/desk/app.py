@@ -7,6 +7,7 @@ and awaited at shutdown.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from typing import AsyncIterator, Callable, Optional
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
         app[privacy_web.PRIVACY] = privacy_web.PrivacyContext(desk_store.session, settings)
         await desk.start()
         jobs = BackgroundTasks()  # the app's own periodic jobs, beside the desk's timers
+        jobs.start(collect_garbage(), name="garbage collection")
         followups = start_followup_job(settings, desk_store, shop)
         if followups is not None:
             jobs.start(followups, name="follow-up e-mails")
@@ -105,6 +107,22 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
     privacy_web.add_routes(app)
     shopper_web.add_routes(app)
     return app
+
+
+GARBAGE_COLLECTION_SECONDS = 30.0
+
+
+async def collect_garbage() -> None:
+    """Each closed Socket.IO connection leaves 20-40 KiB in reference cycles (engine.io's websocket
+    loop ends with an exception whose traceback holds them) that only a full collection frees; with
+    the ~230k objects loaded at start (spaCy, the tone model) Python rarely runs one, and the bridge
+    grew 6-16 MB an hour in the soak. The start-up objects are frozen out of the collector (a full
+    collection then pauses the loop for about nothing instead of 0.3-0.5 s) and one runs regularly."""
+    gc.collect()
+    gc.freeze()
+    while True:
+        await asyncio.sleep(GARBAGE_COLLECTION_SECONDS)
+        gc.collect()
 
 
 def default_scorer():
