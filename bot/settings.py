@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     bridge_port: int = 8080
     desk_secret: str = ""          # signs agents' login tokens; generated into the state folder if unset
     support_hours: str = "mon-fri 09:00-22:00, sat-sun 10:00-18:00"  # Europe/Istanbul, the demo store's
+    support_holidays: str = "tr"          # Turkish public holidays close support ("none": they do not)
+    # Tickets (bot/tickets/): first-response/resolution targets in support hours, per category or source.
+    ticket_sla: str = "complaint=8/48, after_hours=4/24, chat_followup=8/48, low_score=8/48, missed_promise=4/24, *=8/48"
+    ticket_warn_hours: float = Field(2.0, ge=0)  # the owner is warned this long (support time) before a deadline
+    # Customer segments (bot/desk/segments.py) and which of them move ahead in the live queue.
+    vip_orders_12m: int = Field(5, ge=1)
+    vip_spend_12m_tl: float = Field(10000.0, gt=0)
+    queue_ahead_segments: str = "vip,open_ticket"  # comma-separated; empty: nobody goes ahead
     offer_timeout_seconds: float = 30.0   # an agent who does not accept in time: the next one
     agent_grace_seconds: float = 20.0     # a disconnected agent's chats wait this long before re-queueing
     max_message_chars: int = 1000

@@ -55,7 +55,7 @@ class AgentActions:
     async def close(self, agent: OnlineAgent, conversation_id: Any, tags: List[str], note: str) -> None:
         conversation = self.conversations.owned_by(agent.user_id, conversation_id)
         await self.conversations.release(conversation, agent.user_id, "closed", tags=tags, note=note)
-        await self.bus.publish(events.ClosedByAgent(conversation.id))
+        await self.bus.publish(events.ClosedByAgent(conversation.id, agent.user_id, tuple(tags), note))
 
     async def hand_back(self, agent: OnlineAgent, conversation_id: Any) -> None:
         conversation = self.conversations.owned_by(agent.user_id, conversation_id)

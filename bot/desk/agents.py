@@ -63,6 +63,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         alerts = await asyncio.to_thread(self.desk.customers.recent_proof_alerts)  # raised before this login
         await self.desk.delivery.welcome(agent, sid, alerts)
         await self.desk.assignment.agent_connected(agent)
+        await self.desk.tickets.assign()  # tickets waiting for someone who speaks their language
 
     def _still_allowed(self, claimed: Identity) -> bool:
         """The account as it is now, on every event (one query by primary keys): a disabled account,

@@ -22,7 +22,7 @@ from bot.desk.agents import AgentNamespace
 from bot.desk.auth import AUTH, DeskAuth, authorised
 from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
-from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS
+from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS, TICKETS
 from bot.desk.limits import MemoryLoginThrottle
 from bot.desk.pages import WIDGET_DIR, page
 from bot.desk.rasa_client import RasaClient
@@ -38,6 +38,8 @@ from bot.reports import web as reports_web
 from bot.settings import PROJECT_ROOT, Settings
 from bot.studio import inbox_web, web as studio_web
 from bot.studio.repository import Studio
+from bot.tickets import agent_web as tickets_agent_web, customer_web as tickets_customer_web
+from bot.tickets.setup import segment_rules, ticket_store
 from bot.training import FAQ_DIR
 
 log = logging.getLogger(__name__)
@@ -65,12 +67,14 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
         rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_api_token())
         await rasa_client.start()
         shop = SqlStore.on(desk_store.engine)  # one engine, one pool: the shop's tables are in the same database
-        desk = build_desk(settings, desk_store, rasa_client, sio, CustomerDirectory(shop),
+        customers = CustomerDirectory(shop, ticket_store(settings, desk_store.engine), segment_rules(settings))
+        desk = build_desk(settings, desk_store, rasa_client, sio, customers,
                           (scorer_factory or default_scorer)(), clock)
         agents = AgentNamespace(desk, settings)
         sio.register_namespace(ShopperNamespace(desk, settings))
         sio.register_namespace(agents)
         app[DESK] = desk
+        app[TICKETS] = desk.tickets.service
         app[AUTH] = DeskAuth(desk_store.session, settings.desk_signing_secret(), settings.login_token_hours,
                              settings.trust_proxy, app[LOGIN_THROTTLE], on_logout=agents.end_session)
         studio = Studio(desk_store.session, FAQ_DIR)
@@ -106,6 +110,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
     inbox_web.add_routes(app)
     privacy_web.add_routes(app)
     shopper_web.add_routes(app)
+    tickets_agent_web.add_routes(app)
+    tickets_customer_web.add_routes(app)
     return app
 
 

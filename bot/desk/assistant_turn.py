@@ -61,6 +61,10 @@ class Turn:
     def proof_alerts(self) -> List[contract.ProofAlert]:
         return [s for s in self.signals if isinstance(s, contract.ProofAlert)]
 
+    @property
+    def complaints(self) -> List[contract.ComplaintRecorded]:
+        return [s for s in self.signals if isinstance(s, contract.ComplaintRecorded)]
+
     def stored_signals(self) -> Optional[Dict[str, Any]]:
         """The signals as they are kept with the assistant's messages (for reports and audits)."""
         kept = [s.to_json() for s in self.signals if not isinstance(s, contract.NluReading)]

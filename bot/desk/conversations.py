@@ -75,23 +75,25 @@ class Conversations:
         return conversation
 
     # --- to people and back ----------------------------------------------------------------
-    def enqueue(self, conversation: Conversation, reason: str) -> Conversation:
-        """Into the queue (the caller tells the shopper, then publishes `queued`)."""
+    def enqueue(self, conversation: Conversation, reason: str, segments: Sequence[str] = (),
+                ahead: bool = False) -> Conversation:
+        """Into the queue (the caller tells the shopper, then publishes `queued`); a customer whose
+        segment goes ahead waits with those put back at the front."""
         self.store.open_handoff(conversation.id, reason, conversation.frustration or 0.0)
-        return self.store.update_conversation(conversation.id, state="queued", reason=reason,
-                                              queued_at=self.clock.now(), queue_priority=1, awaiting=None)
+        return self.store.update_conversation(conversation.id, state="queued", reason=reason, segments=list(segments),
+                                              queued_at=self.clock.now(), queue_priority=0 if ahead else 1,
+                                              awaiting=None)
 
     async def queued(self, conversation: Conversation) -> None:
         await self.bus.publish(events.StateChanged(conversation.id, "queued"))
         await self.bus.publish(events.Queued(conversation.id))
 
     async def open_ticket(self, conversation: Conversation, reason: str, email: Optional[str]) -> None:
-        """Outside support hours: a ticket answered by e-mail (asked for when not known)."""
+        """Outside support hours: the request is kept for people. The ticket itself is opened once
+        there is an address to answer to (bot/desk/ticket_desk.py); until then the e-mail is asked for."""
         self.store.open_handoff(conversation.id, reason, conversation.frustration or 0.0, status="ticket",
                                 ticket_email=email)
-        if email:
-            await self.system_message(conversation, "after_hours_email", email=email)
-        else:
+        if not email:
             self.store.update_conversation(conversation.id, awaiting="ticket_email")
             await self.system_message(conversation, "after_hours_ask_email")
         await self.bus.publish(events.StateChanged(conversation.id, "ticket"))

@@ -17,16 +17,34 @@ from actions.store.interface import Customer, Order, Store, StoreUnavailable
 from actions.texts import format_money
 from actions.verification import ALERT_WINDOW
 from bot import contract
+from bot.desk.segments import SegmentRules, segments_of
 from bot.desk.store import iso, utcnow
 from bot.privacy.masking import mask_phone
+from bot.tickets.models import OPEN_STATUSES
 
 EMPTY_CONTEXT = {"customer": None, "orders": [], "returns": [], "complaints": []}
 PANEL_ORDERS = 20  # the latest orders beside a chat
 
 
 class CustomerDirectory:
-    def __init__(self, shop: Store):
+    def __init__(self, shop: Store, tickets: Any = None, rules: SegmentRules = SegmentRules()):
         self.shop = shop
+        self.tickets = tickets  # bot/tickets/store.TicketStore: the customer's complaints and other tickets
+        self.rules = rules
+
+    def segments(self, customer_id: Optional[int]) -> List[str]:
+        """vip / open_ticket / recent_return (bot/desk/segments.py); none for an unknown shopper."""
+        if customer_id is None:
+            return []
+        try:
+            orders = self.shop.customer_orders(customer_id, limit=200)
+        except StoreUnavailable:
+            return []
+        open_tickets = sum(1 for t in self._tickets(customer_id) if t.status in OPEN_STATUSES)
+        return segments_of(orders, open_tickets, utcnow(), self.rules)
+
+    def _tickets(self, customer_id: int) -> list:
+        return self.tickets.of_customer(customer_id=customer_id) if self.tickets is not None else []
 
     @property
     def session(self) -> sessionmaker:
@@ -87,7 +105,7 @@ class CustomerDirectory:
             return dict(EMPTY_CONTEXT)
         orders = self.shop.customer_orders(customer_id, limit=PANEL_ORDERS)
         returns = sorted((r for order in orders for r in order.returns), key=lambda r: r.opened_at, reverse=True)
-        complaints = self.shop.customer_complaints(customer_id)
+        tickets = self._tickets(customer_id)
         # Agents never see a phone number in full (KVKK): its last digits are enough to check a proof.
         return {
             "customer": {"id": customer.id, "name": customer.full_name, "email": customer.email,
@@ -97,9 +115,17 @@ class CustomerDirectory:
                         "placed_at": iso(o.placed_at)} for o in orders],
             "returns": [{"rma_code": r.rma_code, "order_no": r.order_no, "status": r.status,
                          "opened_at": iso(r.opened_at)} for r in returns],
-            "complaints": [{"reference": c.reference, "category": c.category, "status": c.status,
-                            "created_at": iso(c.created_at)} for c in complaints],
+            "complaints": self._complaints(customer_id, tickets),
+            "segments": segments_of(orders, sum(1 for t in tickets if t.status in OPEN_STATUSES), utcnow(), self.rules),
         }
+
+    def _complaints(self, customer_id: int, tickets: list) -> List[Dict[str, Any]]:
+        """The customer's tickets (complaints and the rest); a shop without tickets beside it: its own records."""
+        if self.tickets is None:
+            return [{"reference": c.reference, "category": c.category, "status": c.status,
+                     "created_at": iso(c.created_at)} for c in self.shop.customer_complaints(customer_id)]
+        return [{"reference": t.code, "ticket_id": t.id, "category": t.category, "status": t.status,
+                 "source": t.source, "created_at": iso(t.created_at)} for t in tickets]
 
     def recent_proof_alerts(self, since: timedelta = timedelta(hours=1)) -> List[Dict[str, Any]]:
         """Targeted-order alerts of the last hour, shaped like the live `alert` event, for an agent

@@ -97,6 +97,16 @@ class Delivery:
     async def on_agent_alert(self, event: events.AgentAlert) -> None:
         await self.sio.emit("alert", event.payload, namespace=AGENTS)
 
+    # --- tickets ---------------------------------------------------------------------------
+    async def on_tickets_changed(self, event: events.TicketsChanged) -> None:
+        """Every console refreshes its ticket list (and the ticket if it is open there)."""
+        await self.sio.emit("tickets_changed", {"ticket_id": event.news.ticket_id, "what": event.news.what},
+                            namespace=AGENTS)
+
+    async def on_ticket_alert(self, event: events.TicketAlert) -> None:
+        for agent_id in event.agent_ids:
+            await self.to_agent(agent_id, "ticket_alert", event.payload)
+
     # --- the agents' desks and the queue, batched ------------------------------------------
     async def on_desk_changed(self, event: events.DeskChanged) -> None:
         if self._pending is None or self._pending.done():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, DefaultDict, Dict, List, Optional, Type, TypeVar
+from typing import Any, Awaitable, Callable, DefaultDict, Dict, List, Optional, Tuple, Type, TypeVar
 
 from bot.desk.models import Message
 
@@ -142,8 +142,32 @@ class AgentAlert:
 
 @dataclass(frozen=True)
 class ClosedByAgent:
-    """An agent closed the chat: surveys ask for the rating (once per contact)."""
+    """An agent closed the chat: surveys ask for the rating (once per contact); closed with the
+    follow-up tag, the work goes on as a ticket."""
     conversation_id: str
+    agent_id: Optional[int] = None
+    tags: Tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ComplaintTicketOpened:
+    """The assistant recorded a complaint (the action server opened its ticket)."""
+    conversation_id: str
+    code: str
+
+
+@dataclass(frozen=True)
+class TicketsChanged:
+    """A ticket was opened, assigned, answered or changed status: consoles refresh."""
+    news: Any
+
+
+@dataclass(frozen=True)
+class TicketAlert:
+    """A ticket's deadline is near or past: these agents must see it now."""
+    payload: Dict[str, Any]
+    agent_ids: Tuple[int, ...]
 
 
 E = TypeVar("E")

@@ -17,21 +17,25 @@ from bot.desk import events, texts
 from bot.desk.assistant_turn import Assistant, Turn
 from bot.desk.clock import Clock
 from bot.desk.conversations import Conversations
-from bot.desk.hours import SupportHours
+from bot.desk.ticket_desk import TicketDesk
 from bot.desk.models import Conversation, Message
+from bot.desk.segments import goes_ahead
 from bot.desk.panels import Panels
 from bot.desk.rasa_client import RasaUnavailable
 from bot.desk.surveys import Surveys, answers, contact_reason
 from bot.patterns import EMAIL
 from bot.studio.inbox import record_missed
+from bot.tickets.sla import SupportCalendar
 
 log = logging.getLogger(__name__)
 
 
 class ShopperMessages:
     def __init__(self, conversations: Conversations, assistant: Assistant, surveys: Surveys, panels: Panels,
-                 customers: Any, scorer: Any, hours: SupportHours, clock: Clock, bus: events.EventBus):
+                 customers: Any, scorer: Any, hours: SupportCalendar, clock: Clock, bus: events.EventBus,
+                 tickets: TicketDesk):
         self.conversations = conversations
+        self.tickets = tickets
         self.store = conversations.store
         self.assistant = assistant
         self.surveys = surveys
@@ -106,7 +110,7 @@ class ShopperMessages:
             email = match.group(0).lower()
             self.store.update_handoff(handoff.id, ticket_email=email)
             self.store.update_conversation(conversation.id, awaiting=None)
-            await self.conversations.system_message(conversation, "after_hours_email", email=email)
+            await self.tickets.after_hours(conversation, email)
         elif texts.is_cancel(text) or handoff is None:
             self.store.update_conversation(conversation.id, awaiting=None)
             await self.conversations.system_message(conversation, "ticket_cancelled")
@@ -140,6 +144,8 @@ class ShopperMessages:
         escalation = turn.escalation
         if turn.failed_to_help:
             self.failures[conversation.id] += 1
+        for complaint in turn.complaints:  # the action server opened its ticket: an owner is found now
+            await self.bus.publish(events.ComplaintTicketOpened(conversation.id, complaint.reference))
         for alert in turn.proof_alerts:  # an order's proofs are being guessed
             await self.bus.publish(events.AgentAlert({"kind": "proof_alert", "conversation_id": conversation.id,
                                                       **alert.fields()}))
@@ -189,9 +195,14 @@ class ShopperMessages:
             return
         conversation = await self._identify_customer(conversation)
         if not self.hours.is_open(self.clock.now()):
-            await self.conversations.open_ticket(conversation, reason, self.customers.email(conversation.customer_id))
+            email = self.customers.email(conversation.customer_id)
+            await self.conversations.open_ticket(conversation, reason, email)
+            if email:
+                await self.tickets.after_hours(conversation, email)
             return
-        conversation = self.conversations.enqueue(conversation, reason)
+        segments = self.customers.segments(conversation.customer_id)
+        conversation = self.conversations.enqueue(conversation, reason, segments,
+                                                  ahead=goes_ahead(segments, self.customers.rules))
         position = self.panels.position(conversation.id)
         key = "queued" if self.panels.agents_for(conversation.language) else "queued_no_agent"
         minutes = max(1, round(self.panels.wait_seconds(position, conversation.language) / 60))

@@ -25,6 +25,9 @@ class DeskUser(Base):
     password_hash = Column(String(255), nullable=False)
     languages = Column(JSON, nullable=False, default=list)  # ["tr", "en"]
     max_chats = Column(Integer, nullable=False, default=3)
+    # Tickets (bot/tickets/): the categories this person handles (empty: all) and how many open ones at most.
+    skills = Column(JSON, nullable=False, default=list)
+    max_tickets = Column(Integer, nullable=False, default=20)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UtcDateTime, nullable=False)
 
@@ -46,7 +49,8 @@ class Conversation(Base):
     frustration = Column(Float, nullable=False, default=0.0)
     signals = Column(JSON, nullable=False, default=list)
     queued_at = Column(UtcDateTime, nullable=True)
-    queue_priority = Column(Integer, nullable=False, default=1)  # 0 = back to the front
+    queue_priority = Column(Integer, nullable=False, default=1)  # 0 = back to the front, or a segment that goes ahead
+    segments = Column(JSON, nullable=True)  # the customer's segments when handed to people (bot/desk/segments.py)
     # What the bridge is waiting for from the shopper outside Rasa: rating | rating_comment | ticket_email
     awaiting = Column(String(32), nullable=True)
     contact_id = Column(Integer, nullable=True)  # the current contact (see Contact)

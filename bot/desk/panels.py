@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Dict, List, Optional
 
 from bot.desk.clock import Clock
-from bot.desk.hours import SupportHours
+from bot.tickets.sla import SupportCalendar
 from bot.desk.models import Conversation
 from bot.desk.presence import OnlineAgent, Presence
 from bot.desk.routing import estimated_wait_seconds
@@ -49,7 +49,7 @@ class AgentDirectory:
 
 class Panels:
     def __init__(self, store: DeskStore, presence: Presence, directory: AgentDirectory, customers: Any,
-                 hours: SupportHours, support_hours_text: str, clock: Clock):
+                 hours: SupportCalendar, support_hours_text: str, clock: Clock):
         self.store = store
         self.presence = presence
         self.directory = directory

@@ -39,4 +39,5 @@ def summary_view(conversation: Conversation, agent_names: Mapping[int, str], cus
                   if conversation.agent_id else None),
         "customer": {"id": conversation.customer_id, "name": customer_name} if conversation.customer_id else None,
         "preview": preview[:140], "last_message_at": iso(conversation.last_message_at),
+        "segments": list(conversation.segments or []),
     }

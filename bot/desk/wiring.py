@@ -23,7 +23,6 @@ from bot.desk.assistant_turn import Assistant
 from bot.desk.clock import BackgroundTasks, Clock, SystemClock
 from bot.desk.conversations import Conversations
 from bot.desk.delivery import Delivery
-from bot.desk.hours import SupportHours
 from bot.desk.inbound import ShopperMessages
 from bot.desk.panels import AgentDirectory, Panels
 from bot.desk.presence import Presence
@@ -32,7 +31,10 @@ from bot.desk.recovery import Recovery
 from bot.desk.spool import Spool
 from bot.desk.store import DeskStore
 from bot.desk.surveys import Surveys
+from bot.desk.ticket_desk import TicketDesk
 from bot.settings import Settings
+from bot.tickets.service import TicketService
+from bot.tickets.setup import ticket_mail, ticket_store
 
 
 @dataclass
@@ -56,10 +58,12 @@ class Desk:
     agent_actions: AgentActions
     delivery: Delivery
     recovery: Recovery
+    tickets: TicketDesk
 
     async def start(self) -> None:
         await self.assignment.start()
         await self.recovery.resume_spool()
+        self.tickets.start()
 
     async def close(self) -> None:
         """Every timer, watcher and retry is cancelled and awaited."""
@@ -76,20 +80,24 @@ def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient, sio: sock
                scorer: Any, clock: Optional[Clock] = None) -> Desk:
     clock = clock or SystemClock()
     bus, tasks, presence = events.EventBus(), BackgroundTasks(), Presence()
-    hours = SupportHours.parse(settings.support_hours)
+    tickets = ticket_store(settings, store.engine)
+    hours = tickets.calendar  # live chat and ticket deadlines keep the same hours and holidays
     directory = AgentDirectory(store)
     panels = Panels(store, presence, directory, customers, hours, settings.support_hours, clock)
     conversations = Conversations(store, bus, clock, customers.session)
     assistant = Assistant(rasa, store, clock, tasks)
     surveys = Surveys(conversations, assistant.slots, customers, settings.nps_interval_days, clock)
-    inbound = ShopperMessages(conversations, assistant, surveys, panels, customers, scorer, hours, clock, bus)
+    ticket_desk = TicketDesk(TicketService(tickets, ticket_mail(settings), agent_name=directory.name), conversations,
+                             store, customers, presence, bus, clock, tasks, settings.ticket_warn_hours)
+    inbound = ShopperMessages(conversations, assistant, surveys, panels, customers, scorer, hours, clock, bus,
+                              ticket_desk)
     assignment = Assignment(conversations, panels, presence, directory, bus, clock, tasks, settings)
     recovery = Recovery(conversations, panels, presence.offers, inbound.escalate, rasa.healthy,
                         settings.action_server_url, Spool(settings.state_dir / "spool" / "messages.jsonl"),
                         bus, clock, tasks)
     desk = Desk(settings, store, rasa, customers, bus, clock, tasks, presence, directory, panels, conversations,
                 assistant, surveys, inbound, assignment, AgentActions(conversations, panels, bus),
-                Delivery(sio, store, panels, presence, tasks), recovery)
+                Delivery(sio, store, panels, presence, tasks), recovery, ticket_desk)
     subscribe(desk)
     return desk
 
@@ -113,7 +121,11 @@ def subscribe(desk: Desk) -> None:
     on(events.OfferWithdrawn, desk.delivery.on_offer_withdrawn)
     on(events.DeskChanged, desk.delivery.on_desk_changed)
     on(events.AssistantAnswered, desk.surveys.on_assistant_answered)
+    on(events.ClosedByAgent, desk.tickets.on_closed_for_follow_up)  # the ticket first: surveys then ask once
     on(events.ClosedByAgent, desk.surveys.on_closed_by_agent)
+    on(events.ComplaintTicketOpened, desk.tickets.on_complaint)
+    on(events.TicketsChanged, desk.delivery.on_tickets_changed)
+    on(events.TicketAlert, desk.delivery.on_ticket_alert)
     on(events.PartFailed, desk.recovery.on_part_failed)
     on(events.AgentAlert, desk.delivery.on_agent_alert)
     on(events.Ended, desk.assistant.on_ended)

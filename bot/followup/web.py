@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.desk.keys import DESK, SETTINGS
+from bot.desk.keys import DESK, SETTINGS, TICKETS
 from bot.desk.models import EmailOptOut, EmailSend
 from bot.privacy.erasure import optout_key
 from bot.privacy.masking import mask_text
@@ -20,9 +20,11 @@ from bot.desk.store import DeskStore, utcnow
 from bot.followup import pages
 from bot.followup.links import read_feedback, read_unsubscribe
 from bot.followup.texts import say
+from bot.tickets.store import NewTicket
 
 COMMENT_LIMIT = 2000
 SCORES = {str(score): score for score in range(1, 6)}
+LOW_SCORE = 2  # this or lower on either question opens a ticket
 # The token is in the address: it must not leak to other sites, caches or search engines.
 HEADERS = {
     "Cache-Control": "no-store",
@@ -78,7 +80,24 @@ async def feedback_answer(request: web.Request) -> web.Response:
         row = s.get(EmailSend, send.id)
         row.order_score, row.service_score, row.comment, row.answered_at = order_score, service_score, comment or None, utcnow()
         s.commit()
+    if min(order_score, service_score) <= LOW_SCORE:
+        await _open_low_score_ticket(request, send, language, order_score, service_score, comment)
     return _html(pages.feedback_thanks(language, request.path))
+
+
+async def _open_low_score_ticket(request: web.Request, send: EmailSend, language: str, order_score: int,
+                                 service_score: int, comment: str) -> None:
+    """A 1 or 2 is a complaint in all but name: a ticket (once per e-mail), so someone calls back."""
+    tickets = request.app[TICKETS]
+    earlier = tickets.store.of_customer(customer_id=send.customer_id, email=send.email)
+    if any(t.source == "low_score" and t.order_no == send.order_no for t in earlier):
+        return
+    scores = f"{send.order_no}: {order_score}/5, {service_score}/5"
+    await tickets.open(NewTicket(source="low_score", category="hizmet" if service_score <= LOW_SCORE else "urun",
+                                 language=language, text=f"{comment}\n\n({scores})" if comment else f"({scores})",
+                                 customer_id=send.customer_id, email=send.email, order_no=send.order_no,
+                                 channel="email", segments=request.app[DESK].customers.segments(send.customer_id)),
+                       utcnow())
 
 
 # --- unsubscribe -----------------------------------------------------------------------------

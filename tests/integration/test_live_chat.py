@@ -5,6 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.desk.models import Handoff, HandoffEvent, Message, Rating
+from bot.tickets.models import Ticket
+from bot.tickets.wording import format_moment
 
 pytestmark = pytest.mark.integration
 
@@ -228,13 +230,19 @@ def test_after_hours_a_request_becomes_a_ticket_with_an_email_reply(running_brid
         assert "mesai saatlerimiz dışında" in told[-1]["text"] and "e-posta" in told[-1]["text"]
         assert shopper.wait_for("handoff_status")["state"] == "ticket"
         assert "adres" in shopper.say("bilmiyorum")[-1]["text"]
-        assert "ali@example.com" in shopper.say("ali@example.com")[-1]["text"]
+        promise = shopper.say("ali@example.com")[-1]["text"]
         shopper.disconnect()
     finally:
         closed.stop()
     with running_bridge.desk_store().session() as s:
-        ticket = s.execute(select(Handoff).where(Handoff.conversation_id == shopper.session_id)).scalar_one()
-    assert (ticket.status, ticket.ticket_email) == ("ticket", "ali@example.com")
+        handoff = s.execute(select(Handoff).where(Handoff.conversation_id == shopper.session_id)).scalar_one()
+        ticket = s.execute(select(Ticket).where(Ticket.conversation_id == shopper.session_id)).scalar_one()
+    assert (handoff.status, handoff.ticket_email) == ("ticket", "ali@example.com")
+    # the promise names the ticket, the address and the deadline the ticket really has
+    assert (ticket.source, ticket.email, ticket.status) == ("after_hours", "ali@example.com", "new")
+    assert ticket.code in promise and "ali@example.com" in promise
+    assert format_moment(ticket.first_response_due, "tr") in promise
+    assert "bilmiyorum" in ticket.text  # the shopper's own words
 
 
 def test_every_message_is_stored_with_its_time_before_delivery(running_bridge):

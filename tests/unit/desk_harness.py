@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.desk.models import DeskUser
 from bot.desk.presence import OnlineAgent
 from bot.desk.rasa_client import BotReply, RasaUnavailable
+from bot.desk.segments import SegmentRules
 from bot.desk.store import DeskStore, utcnow
 from bot.desk.wiring import Desk, build_desk
 from bot.settings import Settings
@@ -115,6 +116,7 @@ class FakeCustomers:
 
     def __init__(self) -> None:
         self.emails: Dict[int, str] = {}
+        self.known_segments: Dict[int, List[str]] = {}
 
     def name(self, customer_id: Optional[int]) -> Optional[str]:
         return None
@@ -133,6 +135,11 @@ class FakeCustomers:
 
     def recent_proof_alerts(self) -> List[Dict[str, Any]]:
         return []
+
+    rules = SegmentRules()
+
+    def segments(self, customer_id: Optional[int]) -> List[str]:
+        return list(self.known_segments.get(customer_id, []))
 
 
 @dataclass
@@ -167,6 +174,7 @@ class Harness:
     async def online(self, user: DeskUser, sid: Optional[str] = None) -> OnlineAgent:
         agent = self.desk.presence.connect(user, sid or f"sid-{user.username}")
         await self.desk.assignment.agent_connected(agent)
+        await self.desk.tickets.assign()
         await self.desk.delivery.flush()
         return agent
 

@@ -22,6 +22,7 @@ from bot.followup import job, links
 from bot.followup.job import KIND, Candidate, run_once, select_candidates, start_followup_job
 from bot.processes import free_port
 from bot.settings import Settings
+from bot.tickets.models import Ticket
 from tests.asyncio_thread import run_async
 
 SECRET = "test-desk-secret-of-thirty-two-bytes"
@@ -241,6 +242,11 @@ class TestTheEmail:
         assert '<meta name="viewport"' in html
 
 
+def low_score_tickets(store):
+    with store.session() as s:
+        return s.execute(select(Ticket).where(Ticket.source == "low_score")).scalars().all()
+
+
 def links_in(message):
     text = message.get_body(("plain",)).get_content()
     feedback = re.search(r"http://shop\.test(/feedback/[\w.-]+)", text).group(1)
@@ -310,6 +316,26 @@ class TestLinks:
         stored = sends(store)[order_no].comment
         assert stored == ("Kartım [gizlendi: kart] ccv [gizlendi: CVV] iki kez çekildi, TC [gizlendi: TCKN], "
                           "sipariş 400142")
+
+    def test_a_score_of_one_or_two_opens_one_ticket_with_the_customers_words(self, world, smtp):
+        settings, store, shop = world
+        run_once(settings, store, shop)
+        message = smtp.inbox.messages[0]
+        order_no = next(o for o in sends(store) if o in message["Subject"])
+        feedback, _ = links_in(message)
+
+        async def scenario(client):
+            await client.post(feedback, data={"order_score": "4", "service_score": "3", "comment": "idare eder"})
+            assert low_score_tickets(store) == []  # a 3 is not a complaint
+            await client.post(feedback, data={"order_score": "4", "service_score": "1", "comment": "Kimse aramadı"})
+            await client.post(feedback, data={"order_score": "1", "service_score": "1", "comment": "Hâlâ aramadı"})
+
+        run_app(settings, scenario)
+        (ticket,) = low_score_tickets(store)  # once per e-mail, however often the page is answered
+        send = sends(store)[order_no]
+        assert (ticket.order_no, ticket.email, ticket.customer_id, ticket.category, ticket.channel) == (
+            order_no, send.email, send.customer_id, "hizmet", "email")
+        assert ticket.text.startswith("Kimse aramadı") and ticket.resolution_due is not None
 
     def test_unsubscribe_needs_a_post_and_the_next_run_skips_that_customer(self, world, smtp):
         settings, store, shop = world

@@ -5,6 +5,7 @@ from actions.store.types import render_item
 from bot.desk.models import Base
 import bot.privacy.models  # noqa: F401  (so do the privacy tables)
 import bot.studio.models  # noqa: F401  (the studio's tables share the desk's metadata)
+import bot.tickets.models  # noqa: F401  (and the tickets')
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
