@@ -36,7 +36,7 @@ def compose(settings: Settings, letter: Letter, now: Optional[datetime] = None) 
     message["From"] = settings.mail_from
     message["To"] = Address(display_name=letter.first_name, addr_spec=letter.email)
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid(domain=_domain(settings.mail_from))
+    message["Message-ID"] = make_msgid(domain=mail_domain(settings.mail_from))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: autoresponders should not answer it
     # RFC 2369 + RFC 8058: mail programs show their own "unsubscribe" and POST to the link.
     message["List-Unsubscribe"] = f"<{letter.unsubscribe_url}>"
@@ -128,6 +128,7 @@ class Mailer:
         return smtp
 
 
-def _domain(mail_from: str) -> str:
+def mail_domain(mail_from: str) -> str:
+    """The sender's domain, for Message-IDs (the ticket e-mails use it too)."""
     address = parseaddr(mail_from)[1]
     return address.rpartition("@")[2] or "localhost"

@@ -36,6 +36,8 @@ class TicketMail(Protocol):
 
     def send_opened(self, ticket: Ticket, now: datetime) -> str: ...
 
+    def send_resolved(self, ticket: Ticket, now: datetime) -> str: ...
+
 
 Notify = Callable[[TicketNews], Awaitable[None]]
 
@@ -83,6 +85,8 @@ class TicketService:
 
     async def set_status(self, ticket_id: int, status: str, agent_id: Optional[int], now: datetime) -> Ticket:
         ticket = self.store.set_status(ticket_id, status, now, by=agent_id)
+        if status == "resolved" and self.mail is not None and ticket.email and ticket.rating is None:
+            await self._send(lambda: self.mail.send_resolved(ticket, now), ticket_id, None)  # asks for the rating
         await self.notify(TicketNews(ticket_id, "status"))
         return ticket
 

@@ -7,6 +7,7 @@ two bridges or two agents racing for one ticket leave it with exactly one owner.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Sequence
@@ -129,7 +130,7 @@ class TicketStore:
             raise TicketError("invalid", f"unknown source {new.source!r}")
         target = target_for(self.targets, new.category, new.source)
         with self.session() as s:
-            ticket = Ticket(code=f"tmp-{id(new)}-{now.timestamp()}", source=new.source, channel=new.channel,
+            ticket = Ticket(code=f"tmp-{secrets.token_hex(8)}", source=new.source, channel=new.channel,
                             category=new.category, language=new.language, status="new", customer_id=new.customer_id,
                             email=(new.email or None), text=new.text[:MAX_TEXT], conversation_id=new.conversation_id,
                             order_no=new.order_no, created_at=now, updated_at=now, reopened=0,
@@ -274,8 +275,10 @@ class TicketStore:
 
     # --- deadlines -------------------------------------------------------------------------
     def near_breach(self, now: datetime, warn_within: timedelta) -> List[Ticket]:
-        """Open tickets whose next deadline falls within `warn_within` and whose owner was not yet told."""
-        return [t for t in self._open_unwarned("warned_at") if now <= next_deadline(t) <= now + warn_within]
+        """Open tickets whose next deadline is at most `warn_within` of support time away and whose
+        owner was not yet told (an hour before a Monday 09:00 deadline is Saturday evening's business)."""
+        return [t for t in self._open_unwarned("warned_at")
+                if now <= next_deadline(t) and self.calendar.between(now, next_deadline(t)) <= warn_within]
 
     def breached(self, now: datetime) -> List[Ticket]:
         """Open tickets past a deadline that were not yet alerted about."""
@@ -291,8 +294,10 @@ class TicketStore:
             return changed
 
     def _open_unwarned(self, column: str) -> Iterable[Ticket]:
+        """Tickets with a deadline (records migrated from before tickets may have none) not waiting
+        for the customer, whose `column` alert has not gone out."""
         with self.session() as s:
-            return list(s.execute(select(Ticket).where(Ticket.status.in_(("new", "open")),
+            return list(s.execute(select(Ticket).where(Ticket.status.in_(("new", "open")), Ticket.resolution_due.is_not(None),
                                                        getattr(Ticket, column).is_(None))).scalars())
 
     @staticmethod
