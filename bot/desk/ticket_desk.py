@@ -21,7 +21,7 @@ from bot.desk.store import DeskStore, iso
 from bot.tickets.assignment import TicketAgent
 from bot.tickets.service import TicketNews, TicketService
 from bot.tickets.store import NewTicket, next_deadline
-from bot.tickets.wording import format_moment
+from bot.tickets.customer_texts import when as format_moment
 
 log = logging.getLogger(__name__)
 

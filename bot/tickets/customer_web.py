@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.desk.keys import SETTINGS, TICKETS
+from bot.desk.limits import MessageRate
 from bot.desk.models import DeskUser
 from bot.desk.store import utcnow
 from bot.followup.web import HEADERS
@@ -41,7 +42,13 @@ DONE = {"sent": "page.sent"}
 REOPEN_WINDOW = timedelta(days=REOPEN_DAYS)
 
 
+# Whoever holds a link may answer often, not endlessly: a burst, then a few an hour per ticket.
+ANSWER_BURST, ANSWERS_PER_HOUR = 5, 12
+ANSWER_RATE = web.AppKey("ticket_answer_rate", MessageRate)
+
+
 def add_routes(app: web.Application) -> None:
+    app[ANSWER_RATE] = MessageRate(ANSWERS_PER_HOUR / 3600, ANSWER_BURST)
     app.router.add_get("/ticket/{token}", ticket_page)
     app.router.add_post("/ticket/{token}", customer_answer)
     app.router.add_post("/ticket/{token}/rating", rating)
@@ -73,6 +80,8 @@ async def customer_answer(request: web.Request) -> web.Response:
         return _page(request, ticket, link, error=say("error.attachment", language), draft=draft, status=400)
     text = form.get("message", "").replace("\x00", "").strip()  # PostgreSQL cannot store NUL
     refusal = _refusal(text)
+    if refusal is None and not request.app[ANSWER_RATE].allow(str(ticket.id)):
+        return _page(request, ticket, link, error=say("error.too_many", language), draft=text, status=429)
     if refusal is None:
         try:
             # Card numbers, CVVs, TCKNs, IBANs are never stored (KVKK), as in the chat.

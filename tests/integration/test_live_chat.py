@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.desk.models import Handoff, HandoffEvent, Message, Rating
 from bot.tickets.models import Ticket
-from bot.tickets.wording import format_moment
+from bot.tickets.customer_texts import when as format_moment
 
 pytestmark = pytest.mark.integration
 

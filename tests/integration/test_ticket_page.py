@@ -172,6 +172,20 @@ def test_files_empty_and_too_long_answers_are_refused_and_nothing_is_stored(sett
     run_app(settings, scenario)
 
 
+def test_a_link_answers_a_few_times_then_is_asked_to_wait_and_the_extra_text_is_kept_not_stored(settings, smtp):
+    async def scenario(client, service, agent_id):
+        ticket = await service.open(NewTicket(source="complaint", category="delivery", language="tr", email=EMAIL), utcnow())
+        path = page_path(smtp.inbox.to(EMAIL)[0])
+        for n in range(5):
+            assert (await answer(client, path, {"message": f"ek bilgi {n}"})).status == 303
+        flooded = await answer(client, path, {"message": "bir tane daha"})
+        html = await flooded.text()
+        assert flooded.status == 429 and "biraz sonra" in html and "bir tane daha</textarea>" in html
+        assert [text for kind, text, _ in public_entries(service, ticket.id)] == [f"ek bilgi {n}" for n in range(5)]
+
+    run_app(settings, scenario)
+
+
 def test_a_closed_or_long_resolved_ticket_takes_no_answer(settings, smtp):
     async def scenario(client, service, agent_id):
         now = utcnow()
@@ -180,7 +194,9 @@ def test_a_closed_or_long_resolved_ticket_takes_no_answer(settings, smtp):
         await service.set_status(long_ago.id, "resolved", agent_id, now - timedelta(days=8))
         closed = await service.open(NewTicket(source="complaint", category="delivery", language="tr", email=EMAIL), now)
         await service.set_status(closed.id, "closed", agent_id, now)
-        english, turkish = (page_path(message) for message in smtp.inbox.to(EMAIL))
+        acknowledged, resolved, acknowledged_tr = smtp.inbox.to(EMAIL)  # resolving asks for the rating by e-mail
+        assert long_ago.code in resolved["Subject"] and "1 to 5" in resolved.get_body(("plain",)).get_content()
+        english, turkish = page_path(acknowledged), page_path(acknowledged_tr)
 
         html = await (await client.get(english)).text()
         assert '<html lang="en">' in html and "Resolved" in html and "This request is closed" in html

@@ -10,7 +10,7 @@ from bot.desk import texts
 from bot.desk.models import Conversation, DeskUser
 from bot.tickets.models import Ticket
 from bot.tickets.store import NewTicket
-from bot.tickets.wording import format_moment
+from bot.tickets.customer_texts import when as format_moment
 from tests.asyncio_thread import run_async
 from tests.unit.desk_harness import Harness, build
 from tests.unit.test_desk_parts import queued_chat
