@@ -59,6 +59,9 @@
     document.querySelectorAll('[data-i18n-title]').forEach(function (node) {
       node.setAttribute('title', t(node.getAttribute('data-i18n-title')));
     });
+    document.querySelectorAll('[data-i18n-placeholder]').forEach(function (node) {
+      node.setAttribute('placeholder', t(node.getAttribute('data-i18n-placeholder')));
+    });
     document.querySelectorAll('.lang-switch button[data-lang]').forEach(function (button) {
       button.setAttribute('aria-pressed', String(button.getAttribute('data-lang') === LANG));
     });
@@ -418,6 +421,8 @@
     socket.on('message', onMessageEvent);
     socket.on('typing', onTypingEvent);
     socket.on('alert', onSecurityAlert);
+    socket.on('tickets_changed', onTicketsChanged);
+    socket.on('ticket_alert', onTicketAlert);
   }
 
   function setConnection(status) {
@@ -448,6 +453,7 @@
     state.me = user || null;
     showApp();
     connectSocket();
+    startTickets();
     state.tickTimer = setInterval(tick, 1000);
   }
 
@@ -475,6 +481,7 @@
     $('#note-toggle').checked = false;
     renderSupportHours(null);
     setView('list');
+    endTickets();
     renderOffer();
     showLogin(message);
   }
@@ -800,6 +807,7 @@
       state.queue = state.queue.filter(function (q) { return q.id !== id; });
       if (!findChat(id)) state.chats.push(summaryOf(detail));
       renderQueue();
+      showSection('chats');  // an offer taken while tickets were shown
       switchTo(id);
       setView('chat');
       showDetail(detail, { focusReply: true });
@@ -1359,8 +1367,9 @@
     if (!signals.length) list.appendChild(el('li', 'muted', t('context.noSignals')));
   }
 
-  function renderCustomer(customer, unavailable) {
-    const box = $('#context-customer');
+  /** The customer's facts into `box` (the chat's context, or the ticket's: #tcontext-customer). */
+  function renderCustomer(customer, unavailable, box) {
+    box = box || $('#context-customer');
     clear(box);
     box.appendChild(el('h3', '', t('context.customer')));
     // The bridge could not ask the store: not knowing is not the same as "not verified".
@@ -1576,6 +1585,798 @@
     if ($('#suggest-dialog').open) $('#suggest-dialog').close();
   }
 
+  // ===================================================================== tickets
+  //
+  // The Tickets view beside the live chats (#app-view[data-section=tickets]): the list with its
+  // views, category filter and search (GET /api/tickets), the ticket page (GET /api/tickets/{id}:
+  // header, owner, deadline, the customer's words, the linked chat, the thread) with a reply box,
+  // "add note" and the status buttons, and the customer on the right. REST with the login's token;
+  // refusals are worded from ticketError.<code>. The list and the open ticket reload when the
+  // bridge says `tickets_changed` on the agents' socket, and the list every minute anyway.
+
+  const TICKET_REFRESH_MS = 60000;   // the list, when no `tickets_changed` came
+  const TICKET_RELOAD_DELAY_MS = 250; // several changes in a row reload once
+  const CLOSE_CONFIRM_MS = 5000;     // the second press on "Kapat" must come within this
+  const TICKET_VIEWS = ['mine', 'unassigned', 'breaching', 'open', 'waiting', 'resolved', 'closed', 'all'];
+  const OPEN_TICKET_STATUSES = ['new', 'open', 'waiting'];
+
+  const tk = {
+    section: 'chats',
+    view: 'mine',
+    category: '',
+    q: '',
+    rows: [],
+    categories: [],
+    listLoaded: false,
+    skewMs: 0,           // the server's clock minus this computer's, from the answers' `now`
+    openId: null,
+    detail: null,
+    agents: [],
+    busy: false,         // a change of the open ticket is on its way
+    closeArmedUntil: 0,
+    cannedPick: null,
+    listTimer: 0,
+    ticketTimer: 0,
+    refreshTimer: 0,
+    listRequest: 0,      // only the newest list answer is shown
+    drafts: {},          // ticket id -> unsent reply text
+  };
+
+  const ticketStatusText = function (key) { return wordFrom('ticketStatus.', key); };
+  const ticketSourceText = function (key) { return wordFrom('ticketSource.', key); };
+  const ticketChannelText = function (key) { return wordFrom('ticketChannel.', key); };
+  const segmentText = function (key) { return wordFrom('segment.', key); };
+
+  /** A refusal of the Tickets API in the console's language: by its code, else the server's words. */
+  function ticketErrorText(data) {
+    if (data && data.code && Words.has('ticketError.' + data.code)) {
+      return t('ticketError.' + data.code, data.params && typeof data.params === 'object' ? data.params : {});
+    }
+    return errorMessage(data && (data.message || data.error));
+  }
+
+  /**
+   * Calls the Tickets API; resolves with the JSON answer, rejects with an Error whose message is
+   * the refusal in words (`code` and `status` on it). A 401 ends the session (`silent` error).
+   */
+  async function ticketApi(method, path, body) {
+    const url = path + (path.indexOf('?') === -1 ? '?' : '&') + 'lang=' + encodeURIComponent(LANG);
+    const options = { method: method, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' } };
+    if (body !== undefined) {
+      options.headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, options);
+    } catch (_) {
+      throw new Error(t('error.generic'));
+    }
+    if (response.status === 401) {
+      endSession(t('login.expired'));
+      throw Object.assign(new Error(t('login.expired')), { status: 401, silent: true });
+    }
+    const data = await readJson(response);
+    if (!response.ok || !data) {
+      throw Object.assign(new Error(ticketErrorText(data)), { status: response.status, code: data && data.code });
+    }
+    if (data.now) {
+      const serverNow = parseTime(data.now);
+      if (serverNow) tk.skewMs = serverNow.getTime() - Date.now();
+    }
+    return data;
+  }
+
+  function ticketFailed(error) {
+    if (!error.silent && state.token) toast(error.message);
+  }
+
+  // --- the switch between live chats and tickets
+
+  /** 'chats' or 'tickets'; the chats' socket, offers and sounds go on while tickets are shown. */
+  function showSection(section) {
+    const tickets = section === 'tickets';
+    tk.section = tickets ? 'tickets' : 'chats';
+    $('#app-view').setAttribute('data-section', tk.section);
+    $('#chats-view').hidden = tickets;
+    $('#tickets-view').hidden = !tickets;
+    document.querySelectorAll('.section-switch [data-section]').forEach(function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-section') === tk.section));
+    });
+    if (tickets) {
+      loadTicketList();
+      loadTicketAgents();
+      if (tk.openId) loadTicket(tk.openId, { keepFocus: true });
+    }
+  }
+
+  /** Which column a phone shows in the tickets: 'list', 'ticket' or 'customer'. */
+  function setTicketView(view) {
+    $('#tickets-view').setAttribute('data-tview', view);
+  }
+
+  function goToTicketColumn(view) {
+    setTicketView(view);
+    if (view === 'list') {
+      const open = tk.openId && document.querySelector('#ticket-list [data-id="' + tk.openId + '"] .ticket-open');
+      (open || $('#ticket-q')).focus();
+    } else if (view === 'customer') {
+      $('#ticket-context-back').focus();
+    } else {
+      $('#ticket-title').focus();
+    }
+  }
+
+  // --- deadlines
+
+  /** A span of time in words: "12 dk", "2 sa 10 dk", "3 g 4 sa". */
+  function formatSpan(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 3600) return t('dur.minutes', { m: Math.max(1, Math.floor(s / 60)) });
+    if (s < 86400) return t('hoursShort', { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+    return t('dur.days', { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
+  }
+
+  /** How a deadline stands: 'breached', 'breaching' (the server's support-time window) or 'ok'. */
+  function dueState(row) {
+    if (!row || !row.next_due) return 'none';
+    const due = parseTime(row.next_due);
+    if (row.breached || (due && due.getTime() < Date.now() + tk.skewMs)) return 'breached';
+    return row.breaching ? 'breaching' : 'ok';
+  }
+
+  /** "İlk yanıt: 2 sa 10 dk kaldı (18:00)" or "Çözüm: süresi 3 sa önce doldu (22.11 09:00)". */
+  function dueText(row) {
+    if (!row || !row.next_due) return t('due.none');
+    const due = parseTime(row.next_due);
+    const left = (due.getTime() - (Date.now() + tk.skewMs)) / 1000;
+    const span = formatSpan(Math.abs(left));
+    return t('due.line', {
+      kind: t(row.next_due_kind === 'first_response' ? 'due.firstResponse' : 'due.resolution'),
+      relative: left >= 0 ? t('due.left', { time: span }) : t('due.passed', { time: span }),
+      at: formatTime(row.next_due),
+    });
+  }
+
+  /** Fills a deadline's element: the flag in words (not only its colour) and the text. */
+  function renderDue(node, row) {
+    const stateNow = dueState(row);
+    node.setAttribute('data-due', stateNow);
+    clear(node);
+    if (stateNow === 'breached' || stateNow === 'breaching') {
+      node.appendChild(el('strong', 'due-flag', t(stateNow === 'breached' ? 'due.breached' : 'due.breaching')));
+      node.appendChild(document.createTextNode(' '));
+    }
+    const text = el('span', 'due-text', dueText(row));
+    if (row && row.next_due) {
+      const time = el('time');
+      time.setAttribute('datetime', row.next_due);
+      time.appendChild(text);
+      node.appendChild(time);
+    } else {
+      node.appendChild(text);
+    }
+  }
+
+  /** Once a second (the console's tick): the relative due times on the page. */
+  function tickTickets() {
+    if (tk.section !== 'tickets') return;
+    document.querySelectorAll('#ticket-list .ticket-item').forEach(function (item) {
+      const row = tk.rows.find(function (r) { return String(r.id) === item.getAttribute('data-id'); });
+      const node = item.querySelector('.ticket-due');
+      if (row && node) {
+        renderDue(node, row);
+        item.setAttribute('data-due', dueState(row));
+      }
+    });
+    if (tk.detail && tk.detail.id === tk.openId) renderDue($('#ticket-due'), tk.detail);
+  }
+
+  // --- the list
+
+  function ticketListPath() {
+    const params = ['view=' + encodeURIComponent(tk.view)];
+    if (tk.category) params.push('category=' + encodeURIComponent(tk.category));
+    if (tk.q) params.push('q=' + encodeURIComponent(tk.q));
+    return '/api/tickets?' + params.join('&');
+  }
+
+  async function loadTicketList() {
+    if (!state.token) return;
+    const number = ++tk.listRequest;
+    try {
+      const data = await ticketApi('GET', ticketListPath());
+      if (number !== tk.listRequest) return;  // a newer list was asked for meanwhile
+      tk.rows = data.tickets || [];
+      tk.categories = data.categories || [];
+      tk.listLoaded = true;
+      renderTicketList();
+    } catch (error) {
+      if (number === tk.listRequest && !error.silent && state.token) toast(t('tickets.loadFailed') + ' ' + error.message);
+    }
+  }
+
+  async function loadTicketAgents() {
+    try {
+      tk.agents = (await ticketApi('GET', '/api/tickets/agents')).agents || [];
+      if (tk.detail) renderTicketOwner(tk.detail);
+    } catch (error) {
+      ticketFailed(error);
+    }
+  }
+
+  function renderTicketFilters() {
+    document.querySelectorAll('#ticket-views [data-view]').forEach(function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-view') === tk.view));
+    });
+    const select = $('#ticket-category');
+    const known = tk.categories.slice();
+    if (tk.category && known.indexOf(tk.category) === -1) known.push(tk.category);
+    // Rebuilt only when the choices change: a refresh must not close the list under the agent's pointer.
+    const signature = LANG + '|' + known.join('|');
+    if (select.getAttribute('data-signature') !== signature) {
+      select.setAttribute('data-signature', signature);
+      clear(select);
+      const any = el('option', '', t('tickets.allCategories'));
+      any.value = '';
+      select.appendChild(any);
+      known.forEach(function (category) {
+        const option = el('option', '', categoryText(category));
+        option.value = category;
+        select.appendChild(option);
+      });
+    }
+    select.value = tk.category;
+    $('#ticket-searching').hidden = !tk.q;
+    $('#ticket-searching-text').textContent = tk.q ? t('tickets.searching', { q: tk.q }) : '';
+    $('#ticket-list-title').textContent = t('tickets.view.' + tk.view);
+  }
+
+  function renderTicketList() {
+    renderTicketFilters();
+    const list = $('#ticket-list');
+    keepFocus(list, function () {
+      clear(list);
+      tk.rows.forEach(function (row) { list.appendChild(ticketItem(row)); });
+    });
+    $('#ticket-count').textContent = tk.listLoaded ? '(' + tk.rows.length + ')' : '';
+    const empty = $('#ticket-list-empty');
+    empty.hidden = !tk.listLoaded || tk.rows.length > 0;
+    empty.textContent = t(tk.q ? 'tickets.emptySearch' : 'tickets.empty');
+  }
+
+  function ticketItem(row) {
+    const item = el('li', 'ticket-item');
+    item.setAttribute('data-id', String(row.id));
+    item.setAttribute('data-status', row.status);
+    item.setAttribute('data-due', dueState(row));
+    if (row.id === tk.openId) item.classList.add('is-open');
+
+    const button = el('button', 'ticket-open');
+    button.type = 'button';
+    button.setAttribute('data-role', 'open');
+    button.setAttribute('aria-label', t('tickets.openLabel', { code: row.code }));
+    if (row.id === tk.openId) button.setAttribute('aria-current', 'true');
+    button.addEventListener('click', function () { openTicket(row.id); });
+
+    const top = el('span', 'item-top');
+    top.appendChild(el('span', 'ticket-code', row.code));
+    top.appendChild(el('span', 'badge lang', langBadgeText(row.language)));
+    top.appendChild(el('span', 'ticket-status-badge', ticketStatusText(row.status)));
+    button.appendChild(top);
+
+    button.appendChild(el('span', 'ticket-who', [
+      categoryText(row.category), row.customer_first_name || t('customer.guest'),
+      row.owner && row.owner.name ? row.owner.name : t('tickets.nobody'),
+    ].join(' · ')));
+
+    const due = el('span', 'ticket-due');
+    renderDue(due, row);
+    button.appendChild(due);
+    if (row.preview) button.appendChild(el('span', 'item-preview', row.preview));
+    item.appendChild(button);
+    return item;
+  }
+
+  function scheduleListReload() {
+    clearTimeout(tk.listTimer);
+    tk.listTimer = setTimeout(loadTicketList, TICKET_RELOAD_DELAY_MS);
+  }
+
+  function setTicketFilter(view) {
+    if (TICKET_VIEWS.indexOf(view) === -1) return;
+    tk.view = view;
+    renderTicketFilters();
+    loadTicketList();
+  }
+
+  /** A code, an e-mail or an order number is looked for among all tickets, not only the view's. */
+  function onTicketSearch(event) {
+    event.preventDefault();
+    tk.q = $('#ticket-q').value.trim();
+    if (tk.q) tk.view = 'all';
+    renderTicketFilters();
+    loadTicketList();
+  }
+
+  function clearTicketSearch() {
+    tk.q = '';
+    $('#ticket-q').value = '';
+    renderTicketFilters();
+    loadTicketList();
+    $('#ticket-q').focus();
+  }
+
+  // --- the ticket page
+
+  function openTicket(id) {
+    if (tk.openId !== id) {
+      const reply = $('#ticket-reply');
+      if (tk.openId && reply.value.trim() && tk.detail) tk.drafts[tk.openId] = reply.value;
+      reply.value = tk.drafts[id] || '';
+      delete tk.drafts[id];
+      tk.openId = id;
+      tk.detail = null;
+      tk.cannedPick = null;
+      tk.closeArmedUntil = 0;
+    }
+    setTicketView('ticket');
+    renderTicketList();
+    renderTicketPage();
+    loadTicket(id, {});
+  }
+
+  async function loadTicket(id, options) {
+    try {
+      const data = await ticketApi('GET', '/api/tickets/' + id);
+      if (tk.openId !== id) return;  // the agent has moved on meanwhile
+      tk.detail = data.ticket;
+      renderTicketPage();
+      if (!options.keepFocus) $('#ticket-title').focus();
+    } catch (error) {
+      ticketFailed(error);
+      if (tk.openId === id && !tk.detail) {
+        tk.openId = null;
+        setTicketView('list');
+        renderTicketList();
+        renderTicketPage();
+      }
+    }
+  }
+
+  function scheduleTicketReload() {
+    clearTimeout(tk.ticketTimer);
+    const id = tk.openId;
+    tk.ticketTimer = setTimeout(function () { if (id && tk.openId === id) loadTicket(id, { keepFocus: true }); },
+      TICKET_RELOAD_DELAY_MS);
+  }
+
+  function ticketIsOpen(detail) {
+    return !!detail && OPEN_TICKET_STATUSES.indexOf(detail.status) !== -1;
+  }
+
+  function renderTicketPage() {
+    const detail = tk.detail && tk.detail.id === tk.openId ? tk.detail : null;
+    const loading = !!tk.openId && !detail;
+    $('#ticket-title').textContent = detail ? detail.code : t(loading ? 'ticket.loading' : 'ticket.none');
+    $('#ticket-meta').textContent = detail ? t('ticket.meta', {
+      category: categoryText(detail.category), source: ticketSourceText(detail.source),
+      lang: t('langName.' + (detail.language === 'en' ? 'en' : 'tr')), time: formatTime(detail.created_at),
+    }) : '';
+    const status = $('#ticket-status');
+    status.hidden = !detail;
+    status.textContent = detail ? ticketStatusText(detail.status) : '';
+    status.setAttribute('data-status', detail ? detail.status : '');
+    $('#ticket-empty').hidden = !!tk.openId;
+    $('#ticket-body').hidden = !detail;
+    $('#ticket-composer').hidden = !detail;
+    $('#ticket-show-customer').disabled = !detail;
+    renderTicketContext(detail);
+    if (!detail) {
+      document.querySelectorAll('.ticket-status-actions [data-status]').forEach(function (button) { button.hidden = true; });
+      return;
+    }
+
+    renderDue($('#ticket-due'), detail);
+    renderTicketOwner(detail);
+    renderSegments($('#ticket-segments'), detail.segments);
+    const contact = [detail.email ? t('ticket.email', { email: detail.email }) : t('ticket.noEmail')];
+    if (detail.order_no) contact.push(t('ticket.order', { order: detail.order_no }));
+    if (detail.reopened) contact.push(t('ticket.reopened', { n: detail.reopened }));
+    if (detail.rating) contact.push(t('ticket.rating', { score: detail.rating }));
+    $('#ticket-contact').textContent = contact.join(' · ');
+    $('#ticket-readonly').hidden = detail.status !== 'closed';
+    $('#ticket-words').textContent = detail.text || '—';
+    renderTicketTranscript(detail);
+    renderThread(detail);
+    renderTicketComposer(detail);
+  }
+
+  function renderSegments(list, segments) {
+    clear(list);
+    (segments || []).forEach(function (segment) {
+      list.appendChild(el('li', 'segment segment-' + segment, segmentText(segment)));
+    });
+    list.hidden = !(segments || []).length;
+  }
+
+  function renderTicketOwner(detail) {
+    const select = $('#ticket-owner');
+    const ownerId = detail.owner ? detail.owner.id : null;
+    clear(select);
+    const nobody = el('option', '', t('tickets.nobody'));
+    nobody.value = '';
+    select.appendChild(nobody);
+    const agents = tk.agents.slice();
+    if (ownerId && !agents.some(function (a) { return a.id === ownerId; })) {
+      agents.push({ id: ownerId, name: detail.owner.name || String(ownerId), languages: [], open_tickets: 0 });
+    }
+    agents.forEach(function (agent) {
+      const option = el('option', '', t('ticket.ownerOption', {
+        name: agent.name, langs: (agent.languages || []).map(langBadgeText).join('/') || '—',
+        load: agent.open_tickets || 0,
+      }));
+      option.value = String(agent.id);
+      select.appendChild(option);
+    });
+    select.value = ownerId ? String(ownerId) : '';
+    const changeable = ticketIsOpen(detail) && !tk.busy;
+    select.disabled = !changeable;
+    $('#ticket-assign').disabled = !changeable;
+  }
+
+  function renderTicketTranscript(detail) {
+    const messages = detail.transcript || [];
+    const box = $('#ticket-transcript-box');
+    $('#ticket-transcript-title').textContent = messages.length
+      ? t('ticket.transcript', { n: messages.length }) : t('ticket.noTranscript');
+    box.classList.toggle('is-empty', !messages.length);
+    const transcript = $('#ticket-transcript');
+    clear(transcript);
+    messages.forEach(function (message) { transcript.appendChild(messageElement(message)); });
+  }
+
+  function renderThread(detail) {
+    const list = $('#ticket-thread');
+    clear(list);
+    const entries = detail.thread || [];
+    entries.forEach(function (entry) { list.appendChild(threadEntry(entry)); });
+    $('#ticket-thread-empty').hidden = entries.some(function (e) { return e.kind !== 'event'; });
+  }
+
+  /** Who wrote an entry, and how it went or came. */
+  function entryHeading(entry) {
+    const name = entry.author && entry.author.name ? entry.author.name : t('sender.agent');
+    switch (entry.kind) {
+      case 'reply': return t('entry.reply', { name: name });
+      case 'customer': return t('entry.customer');
+      case 'note': return t('entry.by', { what: t('entry.note'), name: name });
+      default: return '';
+    }
+  }
+
+  /** An event in words: opened, assigned, unassigned, status, reopened (bot/tickets/store.py). */
+  function eventText(entry) {
+    const event = entry.event || {};
+    const params = {
+      source: ticketSourceText(event.source), to: event.to_name || (event.to ? String(event.to) : ''),
+      from: ticketStatusText(event.from),
+    };
+    if (event.event === 'status') params.to = ticketStatusText(event.to);
+    const text = Words.has('ticketEvent.' + event.event) ? t('ticketEvent.' + event.event, params)
+      : wordFrom('ticketEvent.', event.event);
+    return entry.author && entry.author.name ? t('entry.by', { what: text, name: entry.author.name }) : text;
+  }
+
+  function threadEntry(entry) {
+    const item = el('li', 'entry entry-' + entry.kind);
+    item.setAttribute('data-kind', entry.kind);
+    item.setAttribute('data-id', String(entry.id));
+    const meta = el('div', 'msg-meta');
+    if (entry.kind === 'event') {
+      meta.appendChild(el('span', 'entry-event', eventText(entry)));
+    } else {
+      meta.appendChild(el('span', 'msg-who', entryHeading(entry)));
+      if (entry.channel) meta.appendChild(el('span', 'entry-channel', ticketChannelText(entry.channel)));
+      if (entry.mail === 'sent') meta.appendChild(el('span', 'entry-mail', t('mail.sent')));
+      if (entry.mail === 'failed') {
+        meta.appendChild(el('span', 'entry-mail entry-mail-failed', t('mail.failed', { error: entry.mail_error || '—' })));
+      }
+    }
+    const time = el('time', 'msg-time', formatTime(entry.created_at));
+    if (entry.created_at) time.setAttribute('datetime', entry.created_at);
+    meta.appendChild(time);
+    item.appendChild(meta);
+    if (entry.kind !== 'event') item.appendChild(el('div', 'msg-text', entry.text));
+    return item;
+  }
+
+  function renderTicketComposer(detail) {
+    const open = ticketIsOpen(detail);
+    const closed = detail.status === 'closed';
+    $('#ticket-reply').disabled = closed;
+    $('#ticket-send').disabled = closed || tk.busy;
+    $('#ticket-note').disabled = closed || tk.busy;
+    // The buttons that make sense from here: nothing leads back from "closed".
+    const shown = {
+      'ticket-resolve': open,
+      'ticket-wait': detail.status === 'new' || detail.status === 'open',
+      'ticket-reopen': detail.status === 'waiting' || detail.status === 'resolved',
+      'ticket-close': !closed,
+    };
+    Object.keys(shown).forEach(function (id) {
+      const button = document.getElementById(id);
+      button.hidden = !shown[id];
+      button.disabled = tk.busy;
+    });
+    renderCloseButton();
+    renderTicketCanned(detail);
+  }
+
+  function renderCloseButton() {
+    const armed = Date.now() < tk.closeArmedUntil;
+    $('#ticket-close').textContent = t(armed ? 'tstatus.closeConfirm' : 'tstatus.close');
+  }
+
+  function renderTicketCanned(detail) {
+    const select = $('#ticket-canned');
+    const responses = ticketCannedResponses(detail);
+    clear(select);
+    const placeholder = el('option', '', t('composer.cannedPlaceholder'));
+    placeholder.value = '';
+    select.appendChild(placeholder);
+    responses.forEach(function (response) {
+      const option = el('option', '', pickLanguage(response.title, detail.language) || response.key);
+      option.value = response.key;
+      select.appendChild(option);
+    });
+    select.value = '';
+    select.disabled = detail.status === 'closed' || !responses.length;
+  }
+
+  function ticketCannedResponses(detail) {
+    return (detail && detail.canned) || state.canned.responses || [];
+  }
+
+  /** The picked canned text at the caret, in the ticket's language; the next pick replaces it until edited. */
+  function insertTicketCanned() {
+    const detail = tk.detail;
+    const select = $('#ticket-canned');
+    const response = ticketCannedResponses(detail).find(function (r) { return r.key === select.value; });
+    if (!response || !detail) return;
+    const text = pickLanguage(response.text, detail.language);
+    const reply = $('#ticket-reply');
+    const previous = tk.cannedPick;
+    const base = previous && reply.value === previous.result ? previous : {
+      base: reply.value, start: reply.selectionStart, end: reply.selectionEnd,
+    };
+    const result = base.base.slice(0, base.start) + text + base.base.slice(base.end);
+    reply.value = result;
+    tk.cannedPick = { base: base.base, start: base.start, end: base.end, result: result };
+    reply.setSelectionRange(base.start + text.length, base.start + text.length);
+  }
+
+  let ticketCannedByPointer = false;
+
+  // --- changes
+
+  /** One change of the open ticket at a time; the page and the list are reloaded after it. */
+  async function changeTicket(path, body, done) {
+    const id = tk.openId;
+    if (!id || !tk.detail || tk.busy) return false;
+    tk.busy = true;
+    renderTicketComposer(tk.detail);
+    renderTicketOwner(tk.detail);
+    let ok = false;
+    try {
+      await ticketApi('POST', '/api/tickets/' + id + '/' + path, body);
+      if (done) toast(done, 'info');
+      ok = true;
+    } catch (error) {
+      ticketFailed(error);
+    } finally {
+      tk.busy = false;
+      if (tk.openId === id) await loadTicket(id, { keepFocus: true });
+      loadTicketList();
+    }
+    // What the agent just added is at the end of the thread: in view.
+    if (ok && tk.openId === id) $('#ticket-body').scrollTop = $('#ticket-body').scrollHeight;
+    return ok;
+  }
+
+  async function sendTicketText(kind) {
+    const reply = $('#ticket-reply');
+    const text = reply.value.trim();
+    if (!text) {
+      toast(t('ticketError.empty'));
+      reply.focus();
+      return;
+    }
+    const id = tk.openId;
+    const ok = await changeTicket(kind, { text: text }, t(kind === 'note' ? 'tcomposer.noteAdded' : 'tcomposer.replySent'));
+    if (ok && tk.openId === id && reply.value.trim() === text) {
+      reply.value = '';
+      tk.cannedPick = null;
+    }
+    if (tk.openId === id) reply.focus();
+  }
+
+  async function onTicketStatusClick(event) {
+    const button = event.currentTarget;
+    const status = button.getAttribute('data-status');
+    if (status === 'closed' && Date.now() > tk.closeArmedUntil) {
+      // Closing is final (a customer who writes again opens a new ticket): a second press confirms.
+      tk.closeArmedUntil = Date.now() + CLOSE_CONFIRM_MS;
+      renderCloseButton();
+      setTimeout(renderCloseButton, CLOSE_CONFIRM_MS + 50);
+      return;
+    }
+    tk.closeArmedUntil = 0;
+    const ok = await changeTicket('status', { status: status }, t('tstatus.done', { status: ticketStatusText(status) }));
+    if (ok) $('#ticket-title').focus();
+  }
+
+  async function assignTicket() {
+    const detail = tk.detail;
+    if (!detail) return;
+    const select = $('#ticket-owner');
+    const agentId = select.value ? Number(select.value) : null;
+    const seen = detail.owner ? detail.owner.id : null;
+    if (agentId === seen) return;
+    const name = select.value ? select.options[select.selectedIndex].textContent.split(' · ')[0] : t('tickets.nobody');
+    await changeTicket('assign', { agent_id: agentId, seen_owner: seen }, t('ticket.assigned', { name: name }));
+  }
+
+  // --- the customer on the right
+
+  function renderTicketContext(detail) {
+    $('#ticket-context-empty').hidden = !!detail;
+    $('#ticket-context-body').hidden = !detail;
+    if (!detail) return;
+    const context = detail.context || {};
+    renderCustomer(context.customer, !!context.unavailable, $('#tcontext-customer'));
+    if (!context.customer && detail.email) {
+      $('#tcontext-customer').appendChild(el('p', 'small', t('ticket.email', { email: detail.email })));
+    }
+    renderSegments($('#tcontext-segments'), context.segments || detail.segments);
+    $('#tcontext-segments-block').hidden = !(context.segments || detail.segments || []).length;
+    renderTable('#tcontext-orders', context.orders, [
+      ['col.orderNo', 'order_no'], ['col.status', 'status', storeStatusText, 'wrap'], ['col.total', 'total'],
+      ['col.date', 'placed_at', formatDate],
+    ]);
+    renderTable('#tcontext-returns', context.returns, [
+      ['col.rma', 'rma_code'], ['col.orderNo', 'order_no'], ['col.status', 'status', storeStatusText, 'wrap'],
+    ]);
+    renderTable('#tcontext-tickets', context.earlier_tickets, [
+      ['col.code', 'code'], ['col.status', 'status', ticketStatusText, 'wrap'],
+      ['col.category', 'category', categoryText, 'wrap'], ['col.date', 'created_at', formatDate],
+    ]);
+    renderTable('#tcontext-earlier', context.earlier_conversations, [
+      ['col.date', 'started_at', formatDate], ['col.reason', 'reason', reasonText],
+      ['col.status', 'state', stateText, 'wrap'], ['col.rating', 'rating', formatRating],
+    ]);
+  }
+
+  // --- news from the bridge, the session, the language
+
+  /** `tickets_changed` {ticket_id, what}: the list again, and the open ticket if it is the one. */
+  function onTicketsChanged(payload) {
+    if (tk.section !== 'tickets') return;  // shown again: loaded then
+    scheduleListReload();
+    if (tk.openId && payload && Number(payload.ticket_id) === tk.openId) scheduleTicketReload();
+  }
+
+  /**
+   * `ticket_alert` {kind: ticket_due_soon|ticket_breached, ticket_id, code, due}: to the owner (and,
+   * for a breach, the admins). A banner under the top bar with a way to the ticket, a beep and the title.
+   */
+  function onTicketAlert(payload) {
+    if (!payload || !payload.ticket_id || !Words.has('ticketAlert.' + payload.kind)) return;
+    const banner = el('div', 'security-alert ticket-alert');
+    banner.setAttribute('role', 'alert');
+    banner.setAttribute('data-kind', payload.kind);
+    banner.setAttribute('data-ticket-id', String(payload.ticket_id));
+    banner.setAttribute('data-code', String(payload.code || ''));
+    banner.setAttribute('data-due-at', String(payload.due || ''));
+    banner.appendChild(el('span', 'ticket-alert-text'));
+    const open = el('button', 'btn btn-small ticket-alert-open');
+    open.type = 'button';
+    open.addEventListener('click', function () {
+      banner.remove();
+      showSection('tickets');
+      openTicket(Number(payload.ticket_id));
+    });
+    const dismiss = el('button', 'btn btn-small ticket-alert-dismiss');
+    dismiss.type = 'button';
+    dismiss.addEventListener('click', function () { banner.remove(); });
+    banner.appendChild(open);
+    banner.appendChild(dismiss);
+    wordTicketAlert(banner);
+    securityAlerts().prepend(banner);
+    while (securityAlerts().children.length > MAX_SECURITY_ALERTS) securityAlerts().lastChild.remove();
+    alertAgent(t('title.ticketAlert'));
+    if (tk.section === 'tickets') scheduleListReload();
+  }
+
+  /** A ticket alert's words, again after a change of language. */
+  function wordTicketAlert(banner) {
+    banner.querySelector('.ticket-alert-text').textContent = t('ticketAlert.' + banner.getAttribute('data-kind'), {
+      code: banner.getAttribute('data-code'), due: formatTime(banner.getAttribute('data-due-at')),
+    });
+    banner.querySelector('.ticket-alert-open').textContent = t('ticketAlert.open');
+    banner.querySelector('.ticket-alert-dismiss').textContent = t('alert.dismiss');
+  }
+
+  function startTickets() {
+    clearInterval(tk.refreshTimer);
+    tk.refreshTimer = setInterval(function () {
+      if (tk.section === 'tickets' && !document.hidden) loadTicketList();
+    }, TICKET_REFRESH_MS);
+  }
+
+  function endTickets() {
+    clearInterval(tk.refreshTimer);
+    clearTimeout(tk.listTimer);
+    clearTimeout(tk.ticketTimer);
+    Object.assign(tk, {
+      view: 'mine', category: '', q: '', rows: [], categories: [], listLoaded: false, openId: null, detail: null,
+      agents: [], busy: false, closeArmedUntil: 0, cannedPick: null, drafts: {}, refreshTimer: 0, listRequest: tk.listRequest + 1,
+    });
+    $('#ticket-reply').value = '';
+    $('#ticket-q').value = '';
+    setTicketView('list');
+    showSection('chats');
+    renderTicketList();
+    renderTicketPage();
+  }
+
+  function renderTickets() {
+    renderTicketList();
+    renderTicketPage();
+    document.querySelectorAll('.ticket-alert').forEach(wordTicketAlert);
+  }
+
+  function bindTickets() {
+    document.querySelectorAll('.section-switch [data-section]').forEach(function (button) {
+      button.addEventListener('click', function () { showSection(button.getAttribute('data-section')); });
+    });
+    document.querySelectorAll('#ticket-views [data-view]').forEach(function (button) {
+      button.addEventListener('click', function () { setTicketFilter(button.getAttribute('data-view')); });
+    });
+    $('#ticket-category').addEventListener('change', function (event) {
+      tk.category = event.target.value;
+      loadTicketList();
+    });
+    $('#ticket-search').addEventListener('submit', onTicketSearch);
+    $('#ticket-clear-search').addEventListener('click', clearTicketSearch);
+    $('#ticket-composer').addEventListener('submit', function (event) {
+      event.preventDefault();
+      sendTicketText('reply');
+    });
+    $('#ticket-note').addEventListener('click', function () { sendTicketText('note'); });
+    $('#ticket-reply').addEventListener('input', function () { tk.cannedPick = null; });
+    $('#ticket-canned').addEventListener('pointerdown', function () { ticketCannedByPointer = true; });
+    $('#ticket-canned').addEventListener('keydown', function (event) {
+      ticketCannedByPointer = false;
+      if (event.key === 'Enter' && $('#ticket-canned').value) {
+        event.preventDefault();
+        $('#ticket-reply').focus();
+      }
+    });
+    $('#ticket-canned').addEventListener('change', function () {
+      insertTicketCanned();
+      if (ticketCannedByPointer) $('#ticket-reply').focus();
+    });
+    ['#ticket-resolve', '#ticket-wait', '#ticket-reopen', '#ticket-close'].forEach(function (selector) {
+      $(selector).addEventListener('click', onTicketStatusClick);
+    });
+    $('#ticket-assign').addEventListener('click', assignTicket);
+    $('#ticket-back').addEventListener('click', function () { goToTicketColumn('list'); });
+    $('#ticket-show-customer').addEventListener('click', function () { goToTicketColumn('customer'); });
+    $('#ticket-context-back').addEventListener('click', function () { goToTicketColumn('ticket'); });
+    renderTickets();
+  }
+
   // ===================================================================== support hours
 
   /**
@@ -1613,6 +2414,7 @@
     renderOffer();
     renderChatPanel();
     refreshMarkButtons();
+    renderTickets();
     if ($('#transfer-dialog').open) renderTransferOptions();
   }
 
@@ -1624,6 +2426,7 @@
       node.textContent = formatDuration((Date.now() - Number(node.getAttribute('data-since-ms'))) / 1000);
     });
     updateOfferCountdown();
+    tickTickets();
   }
 
   // ===================================================================== wiring
@@ -1674,6 +2477,7 @@
     applyStaticStrings();
     bindEvents();
     bindKnowledgeMarks();
+    bindTickets();
     if (typeof window.io !== 'function') {
       showLogin(t('login.network'));
       return;
