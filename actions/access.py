@@ -35,7 +35,7 @@ from bot.patterns import ORDER_NO
 INTERRUPTIONS = ("faq", "stop", "request_human", "bot_challenge", "out_of_scope", "bot_misunderstood")
 # Slots every order flow resets when it ends (verified_order_no stays: no second proof).
 FLOW_SLOTS = ("order_no", "order_proof", "flow_error", "cancel_confirm", "return_item", "return_reason",
-              "return_confirm", "return_key", "complaint_category", "complaint_text")
+              "return_confirm", "return_key", "complaint_category", "complaint_text", "ticket_key")
 
 
 def reset_flow() -> List[Dict[Text, Any]]:

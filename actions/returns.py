@@ -2,26 +2,31 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import context
+from actions import context, tickets
 from actions.access import OrderAccessValidation, answering, find_order, has_access, reset_flow, verified_order
-from actions.flow import end_with_error, flow_error
+from actions.flow import end_with_error, flow_error, offer_human
 from actions.orders import extract_yes_no, yes_no_buttons
 from actions.presenters import return_stage
-from actions.store.interface import Order, StoreRefused, StoreUnavailable
+from actions.store.interface import Order, Return, StoreRefused, StoreUnavailable
 from actions.store.policy import (
     NON_RETURNABLE_CATEGORIES, OPEN_RETURN_STATUSES, RETURN_REASONS, STORE_FAULT_REASONS, can_return_item,
     can_return_order, expected_refund_by, return_deadline,
 )
-from actions.texts import RETURN_REASON_LABELS, format_date, format_money, label_key, option_buttons, quick_reply, say
-from bot.contract import REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED
+from actions.texts import (
+    RETURN_REASON_LABELS, RETURN_STAGES, format_date, format_day_on, format_due, format_money, label_key, option_buttons,
+    quick_reply, say,
+)
+from bot.contract import REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED, TicketOpened
 from bot.patterns import ORDER_NO, RMA_CODE
 from bot.text import fold_words
+from bot.tickets.store import NewTicket
 
 # How shoppers name each reason, folded (no Turkish letters, lower case). Checked in this
 # order: the shopper's own reasons first, so "yanlış beden aldım" is a size, not a wrong item.
@@ -262,10 +267,56 @@ class ActionReturnStatus(Action):
         if not returns:
             dispatcher.utter_message(text=say("no_returns_on_order", language, order_no=order_no))
             return reset_flow()
+        today = context.today()
         for ret in returns:
-            line = return_stage(ret, language)
-            if ret.status in OPEN_RETURN_STATUSES:
-                refund_by = format_date(expected_refund_by(ret.opened_at), language)
-                line += f" — {'tahmini para iadesi en geç' if language == 'tr' else 'refund expected by'} {refund_by}"
-            dispatcher.utter_message(text=line)
+            dispatcher.utter_message(text=return_stage(ret, language) + refund_outlook(ret, today, language))
+        late = [ret for ret in returns if refund_missed(ret, today)]
+        if late:
+            follow_missed_refund(dispatcher, tracker, order, late, language)
         return reset_flow()
+
+
+# --- refunds past the promised date ----------------------------------------------------------
+
+WAITING_FOR_THE_SHOPPER = "acildi"  # the item was not sent yet: the refund date counts from its arrival
+
+
+def refund_missed(ret: Return, today: date) -> bool:
+    """The refund date told to the shopper passed while the return was still in our hands."""
+    return (ret.status in OPEN_RETURN_STATUSES and ret.status != WAITING_FOR_THE_SHOPPER
+            and today > expected_refund_by(ret.opened_at))
+
+
+def refund_outlook(ret: Return, today: date, language: str) -> str:
+    """What the status line adds about the money: the date, or honestly that it has passed."""
+    if ret.status not in OPEN_RETURN_STATUSES:
+        return ""
+    refund_by = expected_refund_by(ret.opened_at)
+    if today <= refund_by:
+        return say("refund_expected", language, refund_by=format_date(refund_by, language))
+    if ret.status == WAITING_FOR_THE_SHOPPER:
+        return say("refund_after_arrival", language)
+    return say("refund_overdue", language, promised=format_day_on(refund_by, language))
+
+
+def follow_missed_refund(dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, late: List[Return],
+                         language: str) -> None:
+    """A missed refund date becomes a ticket by itself, once per order while it is open."""
+    items = "; ".join(say("missed_refund_item", language, rma_code=r.rma_code, product=r.product_name,
+                          stage=RETURN_STAGES.get(r.status, {}).get(language, r.status),
+                          refund_by=format_date(expected_refund_by(r.opened_at), language)) for r in late)
+    try:
+        ticket, opened = tickets.follow_up_once(NewTicket(
+            source="missed_promise", category="iade", language=language,
+            text=say("missed_refund_ticket", language, returns=items), customer_id=order.owner.id,
+            email=order.owner.email or None, conversation_id=tracker.sender_id, order_no=order.order_no))
+    except StoreUnavailable:
+        dispatcher.utter_message(text=say("refund_followup_failed", language))
+        offer_human(dispatcher, language, REASON_STORE_UNAVAILABLE)
+        return
+    if opened:
+        dispatcher.utter_message(text=say("refund_followup_opened", language, code=ticket.code,
+                                          due=format_due(ticket.first_response_due, language)))
+        dispatcher.utter_message(json_message=TicketOpened(ticket.code).to_json())
+    else:
+        dispatcher.utter_message(text=say("refund_followup_exists", language, code=ticket.code))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Dict, Iterable, List, Mapping, Optional, Union
 
-from actions.store.types import shop_date
+from actions.store.types import shop_date, shop_local
 from bot.contract import ORDER_DELIVERED, REASON_STORE_UNAVAILABLE, REASON_VERIFICATION_LOCKED
 from bot.text import fold_words
 
@@ -210,8 +210,122 @@ TEXTS = {
         "en": "If the item arrived damaged, incomplete or wrong, you can return it for a refund or ask for an exchange.",
     },
     "complaint_recorded": {
-        "tr": "Şikayetinizi {reference} referans numarasıyla kaydettim. Müşteri ilişkileri ekibimiz en geç {respond_by} tarihine kadar size dönüş yapacak. Bizimle yeniden iletişime geçtiğinizde bu numarayı vermeniz yeterli.",
-        "en": "I've recorded your complaint with reference {reference}. Our customer relations team will get back to you by {respond_by} at the latest. Just quote this reference whenever you contact us again.",
+        "tr": "Şikayetinizi {reference} numarasıyla kaydettim. Müşteri ilişkileri ekibimiz {due} {email} adresine e-postayla dönüş yapacak. Durumunu bu sohbette \"{reference} ne durumda\" yazarak da sorabilirsiniz.",
+        "en": "I've recorded your complaint as {reference}. Our customer relations team will reply by e-mail to {email} {due}. You can also ask about it here: \"{reference} status\".",
+    },
+    "complaint_recorded_no_contact": {
+        "tr": "Şikayetinizi {reference} numarasıyla kaydettim; ekibimiz {due} inceleyecek. Bir e-posta adresiniz olmadığı için size kendimiz ulaşamayacağız: durumunu bu sohbette \"{reference} ne durumda\" yazarak sorabilir ya da daha sonra bu numarayla bize yeniden yazabilirsiniz.",
+        "en": "I've recorded your complaint as {reference}; our team will look into it {due}. As we have no e-mail address for you, we can't contact you ourselves: ask about it here with \"{reference} status\", or write to us again later quoting this number.",
+    },
+    "ask_contact_email": {
+        "tr": "Size yanıt verebilmemiz için e-posta adresinizi yazar mısınız? Ekibimiz yanıtını bu adrese gönderecek. E-posta vermeden de devam edebilirsiniz, ancak o zaman size kendimiz ulaşamayız.",
+        "en": "So that we can answer you, could you write your e-mail address? Our team will send its reply there. You can also go on without one, but then we can't contact you ourselves.",
+    },
+    "contact_email_invalid": {
+        "tr": "Bu bir e-posta adresine benzemiyor (ör. ad.soyad@ornek.com). Tekrar yazar mısınız? İsterseniz e-posta vermeden de devam edebilirsiniz.",
+        "en": "That doesn't look like an e-mail address (e.g. name@example.com). Could you write it again? You can also go on without one.",
+    },
+    # --- tickets: status in the chat ---
+    "ask_ticket_key": {
+        "tr": "Talebinizi bulabilmem için talep numaranızı (ör. SKT-2026-000123) ya da ilgili sipariş numaranızı yazar mısınız?",
+        "en": "To find your request, could you write its number (e.g. SKT-2026-000123) or the number of the order it is about?",
+    },
+    "ask_ticket_proof_order": {
+        "tr": "Bu talebin size ait olduğunu doğrulamam gerekiyor. Siparişlerinizden birinin numarasını yazar mısınız? (6 haneli, ör. 400142)",
+        "en": "I need to check that this request is yours. Could you write the number of one of your orders? (6 digits, e.g. 400142)",
+    },
+    "ticket_key_invalid": {
+        "tr": "Talep numarası SKT-2026-000123 gibi, sipariş numarası 400142 gibi yazılır. Tekrar yazar mısınız? Vazgeçmek için \"vazgeç\" yazabilirsiniz.",
+        "en": "A request number looks like SKT-2026-000123 and an order number like 400142. Could you write it again? Write \"stop\" to leave.",
+    },
+    "ticket_not_found": {
+        "tr": "Bu numarayla size ait bir talep bulamadım. Numarayı kontrol eder misiniz? Talep başka bir sohbette açıldıysa yanıtlarımız verdiğiniz e-posta adresine gelir.",
+        "en": "I couldn't find a request of yours with this number. Could you check it? If it was opened in another chat, our replies go to the e-mail address you gave.",
+    },
+    "no_tickets": {
+        "tr": "Size ait kayıtlı bir talep görünmüyor. Bir sorun yaşadıysanız anlatın, hemen kaydedeyim.",
+        "en": "I can't see any request of yours. If something went wrong, tell me and I'll record it right away.",
+    },
+    "ticket_headline": {
+        "tr": "{code} ({category}): {status}.",
+        "en": "{code} ({category}): {status}.",
+    },
+    "ticket_owner": {
+        "tr": "Talebinizle {name} ilgileniyor.",
+        "en": "{name} is handling it.",
+    },
+    "ticket_unassigned": {
+        "tr": "Talebiniz bir temsilcimize atanmayı bekliyor.",
+        "en": "It is waiting to be assigned to one of our agents.",
+    },
+    "ticket_last_reply": {
+        "tr": "Son yanıtımız: {when}.",
+        "en": "Our last reply: {when}.",
+    },
+    "ticket_no_reply_yet": {
+        "tr": "Henüz yanıt verilmedi.",
+        "en": "No reply has been sent yet.",
+    },
+    "ticket_next_due": {
+        "tr": "{due} dönüş yapacağız.",
+        "en": "We'll get back to you {due}.",
+    },
+    "ticket_overdue": {
+        "tr": "{due} dönüş yapmamız gerekiyordu; geciktiğimiz için özür dileriz.",
+        "en": "We should have got back to you {due}; we're sorry for the delay.",
+    },
+    "ticket_resolved_at": {
+        "tr": "Çözüldüğü an: {when}.",
+        "en": "Resolved: {when}.",
+    },
+    "ticket_by_email": {
+        "tr": "Yanıtlarımız e-posta adresinize gidiyor.",
+        "en": "Our replies go to your e-mail address.",
+    },
+    "ticket_list": {
+        "tr": "Açık {count} talebiniz var:\n{lines}\nAyrıntısı için aşağıdan birini seçebilir ya da numarasını yazabilirsiniz.",
+        "en": "You have {count} open requests:\n{lines}\nPick one below or write its number for the details.",
+    },
+    "ticket_list_more": {
+        "tr": "… ve {count} talep daha",
+        "en": "… and {count} more",
+    },
+    "ticket_status_button": {
+        "tr": "{code} ne durumda",
+        "en": "{code} status",
+    },
+    # --- refunds past the promised date ---
+    "refund_expected": {
+        "tr": " — tahmini para iadesi en geç {refund_by}",
+        "en": " — refund expected by {refund_by}",
+    },
+    "refund_after_arrival": {
+        "tr": " — para iadeniz, ürün depomuza ulaştıktan sonra en geç 14 gün içinde başlar",
+        "en": " — your refund starts within 14 days after the item reaches our warehouse",
+    },
+    "refund_overdue": {
+        "tr": " — para iadesinin normalde en geç {promised} başlaması gerekiyordu; gecikme için özür dileriz",
+        "en": " — the refund should normally have started by {promised} at the latest; we apologise for the delay",
+    },
+    "refund_followup_opened": {
+        "tr": "Gecikmeyi {code} numaralı talep olarak ekibimize ilettim; {due} size e-postayla dönüş yapacaklar. Durumunu \"{code} ne durumda\" yazarak sorabilirsiniz.",
+        "en": "I've passed the delay on to our team as request {code}; they'll get back to you by e-mail {due}. Ask \"{code} status\" any time.",
+    },
+    "refund_followup_exists": {
+        "tr": "Bu gecikme {code} numaralı talep olarak zaten takip ediliyor. Durumunu \"{code} ne durumda\" yazarak sorabilirsiniz.",
+        "en": "This delay is already being followed up as request {code}. Ask \"{code} status\" any time.",
+    },
+    "refund_followup_failed": {
+        "tr": "Gecikmeyi şu anda kayda geçiremedim, özür dilerim. Bir müşteri temsilcisi hemen yardımcı olabilir.",
+        "en": "I couldn't record the delay right now, I'm sorry. A customer service agent can help you straight away.",
+    },
+    "missed_refund_ticket": {
+        "tr": "Para iadesi söz verilen tarihte başlamadı (asistan kendiliğinden açtı): {returns}.",
+        "en": "The refund did not start by the promised date (opened by the assistant): {returns}.",
+    },
+    "missed_refund_item": {
+        "tr": "{rma_code} ({product}), durum: {stage}, söz verilen en geç {refund_by}",
+        "en": "{rma_code} ({product}), status: {stage}, promised by {refund_by}",
     },
 }
 
@@ -242,6 +356,23 @@ COMPLAINT_CATEGORIES = {
     "hizmet": {"tr": "Müşteri hizmetleri", "en": "Customer service"},
     "diger": {"tr": "Diğer", "en": "Other"},
 }
+
+
+# What a ticket's status means to the shopper (bot/tickets/models.STATUSES).
+TICKET_STATUSES = {
+    "new": {"tr": "ekibimiz inceliyor", "en": "our team is looking into it"},
+    "open": {"tr": "ekibimiz inceliyor", "en": "our team is looking into it"},
+    "waiting": {"tr": "sizden yanıt bekliyoruz — e-postanızı kontrol edin",
+                "en": "we're waiting for your answer — please check your e-mail"},
+    "resolved": {"tr": "çözüldü", "en": "resolved"},
+    "closed": {"tr": "kapatıldı", "en": "closed"},
+}
+# The same, for a ticket without an e-mail address: the reply is in this chat.
+TICKET_WAITING_IN_CHAT = {"tr": "sizden yanıt bekliyoruz — yanıtımız bu sohbette",
+                          "en": "we're waiting for your answer — our reply is in this chat"}
+
+# The honest way out of the e-mail question of an anonymous complaint.
+SKIP_EMAIL = {"tr": "E-posta vermeden devam et", "en": "Continue without e-mail"}
 
 
 def quick_reply(title: str) -> Dict[str, str]:
@@ -282,3 +413,53 @@ def format_money(kurus: Optional[int], language: Optional[str]) -> str:
     lira = (kurus or 0) / 100
     text = f"{lira:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     return f"{text} TL"
+
+
+WEEKDAYS = {
+    "tr": ["Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+# Turkish suffixes after a number follow how its last word is spoken ("17:00" ends in "yedi",
+# "17:30" in "otuz"): the dative (-e/-a, -ye/-ya) by the last digit, else by the tens.
+_DATIVE_ONES = {1: "e", 2: "ye", 3: "e", 4: "e", 5: "e", 6: "ya", 7: "ye", 8: "e", 9: "a"}
+_DATIVE_TENS = {0: "a", 1: "a", 2: "ye", 3: "a", 4: "a", 5: "ye"}  # sıfır, on, yirmi, otuz, kırk, elli
+# The locative (-de/-da, -te/-ta) after a month's name.
+_MONTH_LOCATIVE = ["ta", "ta", "ta", "da", "ta", "da", "da", "ta", "de", "de", "da", "ta"]
+
+
+def _dative(number: int) -> str:
+    return _DATIVE_ONES[number % 10] if number % 10 else _DATIVE_TENS[number // 10 % 10]
+
+
+def format_moment(value: datetime, language: Optional[str]) -> str:
+    """An aware moment as the shopper reads it in Istanbul time: `3 Aralık Perşembe 17:00`,
+    `Thursday 3 December, 17:00`."""
+    local = shop_local(value)
+    language = language_of(language)
+    month, weekday = MONTHS[language][local.month - 1], WEEKDAYS[language][local.weekday()]
+    if language == "tr":
+        return f"{local.day} {month} {weekday} {local:%H:%M}"
+    return f"{weekday} {local.day} {month}, {local:%H:%M}"
+
+
+def format_due(value: datetime, language: Optional[str]) -> str:
+    """A deadline: `3 Aralık Perşembe 17:00'ye kadar`, `by Thursday 3 December, 17:00`."""
+    local = shop_local(value)
+    if language_of(language) == "tr":
+        suffix = _dative(local.minute) if local.minute else _dative(local.hour)
+        return f"{format_moment(value, language)}'{suffix} kadar"
+    return f"by {format_moment(value, language)}"
+
+
+def format_day_on(value: Union[date, datetime], language: Optional[str]) -> str:
+    """A recent day in a sentence: `7 Kasım'da` / `November 7`."""
+    day = shop_date(value)
+    if language_of(language) == "tr":
+        return f"{day.day} {MONTHS['tr'][day.month - 1]}'{_MONTH_LOCATIVE[day.month - 1]}"
+    return f"{MONTHS['en'][day.month - 1]} {day.day}"
+
+
+def mask_email(address: str) -> str:
+    """`ayse.kaya@example.com` -> `a•••@example.com`: enough to recognise one's own address."""
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}" if domain else "•••"

@@ -73,6 +73,17 @@ class ComplaintRecorded:
 
 
 @dataclass(frozen=True)
+class TicketOpened:
+    """The action server opened a ticket that is not a complaint (a missed refund date): the
+    bridge finds its owner and sends the acknowledgement, as for complaints."""
+    code: str
+    key = "ticket_opened"
+
+    def to_json(self) -> Dict[str, Any]:
+        return {self.key: {"code": self.code}}
+
+
+@dataclass(frozen=True)
 class ProofAlert:
     """Someone keeps guessing the proof of one order: agents are alerted."""
     order_no: str
@@ -100,8 +111,8 @@ class NluReading:
         return {self.key: self.reading}
 
 
-Signal = Union[HandoffRequest, HandoffOffer, Fallback, ComplaintRecorded, ProofAlert, NluReading]
-SIGNAL_TYPES = (HandoffRequest, HandoffOffer, Fallback, ComplaintRecorded, ProofAlert, NluReading)
+Signal = Union[HandoffRequest, HandoffOffer, Fallback, ComplaintRecorded, TicketOpened, ProofAlert, NluReading]
+SIGNAL_TYPES = (HandoffRequest, HandoffOffer, Fallback, ComplaintRecorded, TicketOpened, ProofAlert, NluReading)
 
 
 def _text(body: Dict[str, Any], name: str) -> str:
@@ -128,6 +139,8 @@ def read_signal(custom: Any) -> Optional[Signal]:
             return Fallback(int(body.get("count", 1)))
         if key == ComplaintRecorded.key:
             return ComplaintRecorded(_text(body, "reference"), str(body.get("category") or ""))
+        if key == TicketOpened.key:
+            return TicketOpened(_text(body, "code"))
         if key == ProofAlert.key:
             return ProofAlert(_text(body, "order_no"), int(body["failures"]), int(body["clients"]),
                               int(body.get("window_minutes", 0)), str(body.get("raised_at", "")))

@@ -150,14 +150,10 @@ class Store(Protocol):
         """Stores and returns an alert when the order number has `threshold` failures within
         `window` and no alert within `window` yet (once per window, also between processes)."""
 
-    def record_complaint(
-        self, *, category: str, text: str, language: str, now: datetime,
-        customer_id: Optional[int] = None, order_no: Optional[str] = None, conversation_id: Optional[str] = None,
-    ) -> Complaint: ...
-
     # --- what the bridge reads (and the one choice it writes) ---
     def customer_complaints(self, customer_id: int) -> List[Complaint]:
-        """The customer's complaints, newest first."""
+        """The customer's complaints recorded before tickets (bot/tickets/), newest first. Complaints
+        are tickets now (actions/complaints.py): nothing writes these any more."""
 
     def proof_alerts_since(self, since: datetime) -> List[ProofAlert]:
         """Alerts raised at `since` or later, oldest first."""

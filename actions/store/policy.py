@@ -27,8 +27,6 @@ CANCELLABLE_STATUSES = ("hazirlaniyor", "odeme_bekleniyor")
 STORE_FAULT_REASONS = ("hasarli_urun", "yanlis_urun", "eksik_urun", "ayipli_urun")
 RETURN_REASONS = ("hasarli_urun", "yanlis_urun", "eksik_urun", "beden_uymadi", "vazgectim", "ayipli_urun")
 OPEN_RETURN_STATUSES = ("acildi", "kargo_bekleniyor", "depoya_ulasti", "inceleniyor", "onaylandi")
-# Our promise for answering a recorded complaint (the support desk's, not the shop data's).
-COMPLAINT_RESPONSE_HOURS = 48
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from actions.store import interface as api
 from actions.store import models as db
 from actions.store.database import make_sessionmaker
-from actions.store.policy import CANCELLABLE_STATUSES, COMPLAINT_RESPONSE_HOURS, OPEN_RETURN_STATUSES
-from actions.store.types import NaiveDatetimeError, shop_local
+from actions.store.policy import CANCELLABLE_STATUSES, OPEN_RETURN_STATUSES
+from actions.store.types import NaiveDatetimeError
 from bot.contract import ORDER_DELIVERED
 
 T = TypeVar("T")
@@ -164,23 +164,6 @@ class SqlStore:
             if changed != 1:
                 raise api.StoreRefused("order can no longer be cancelled")
             return _order(self._order_row(session, order_no), self._returns_of(session, order_no))
-        return self._run(work)
-
-    def record_complaint(self, *, category: str, text: str, language: str, now: datetime,
-                         customer_id: Optional[int] = None, order_no: Optional[str] = None,
-                         conversation_id: Optional[str] = None) -> api.Complaint:
-        def work(session: Session) -> api.Complaint:
-            known_customer = customer_id if customer_id is not None and session.get(db.Customer, customer_id) else None
-            known_order = order_no if order_no and session.get(db.Order, order_no) else None
-            row = db.ComplaintTicket(
-                reference=f"tmp-{secrets.token_hex(8)}", customer_id=known_customer, order_no=known_order,
-                category=category, text=text, language=language, conversation_id=conversation_id,
-                status="acik", created_at=now, respond_by=now + timedelta(hours=COMPLAINT_RESPONSE_HOURS),
-            )
-            session.add(row)
-            session.flush()  # the id makes the reference readable and unique
-            row.reference = f"SKT-{shop_local(now):%Y}-{row.id:06d}"  # the year the shopper is in
-            return _complaint(row)
         return self._run(work)
 
     def customer_complaints(self, customer_id: int) -> List[api.Complaint]:

@@ -62,8 +62,10 @@ class Turn:
         return [s for s in self.signals if isinstance(s, contract.ProofAlert)]
 
     @property
-    def complaints(self) -> List[contract.ComplaintRecorded]:
-        return [s for s in self.signals if isinstance(s, contract.ComplaintRecorded)]
+    def opened_tickets(self) -> List[str]:
+        """Codes of the tickets the action server opened in this turn (complaints, missed promises)."""
+        return [s.reference if isinstance(s, contract.ComplaintRecorded) else s.code for s in self.signals
+                if isinstance(s, (contract.ComplaintRecorded, contract.TicketOpened))]
 
     def stored_signals(self) -> Optional[Dict[str, Any]]:
         """The signals as they are kept with the assistant's messages (for reports and audits)."""

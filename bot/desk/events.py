@@ -151,8 +151,8 @@ class ClosedByAgent:
 
 
 @dataclass(frozen=True)
-class ComplaintTicketOpened:
-    """The assistant recorded a complaint (the action server opened its ticket)."""
+class TicketOpenedByAssistant:
+    """The assistant opened a ticket in the action server (a complaint, a missed refund date)."""
     conversation_id: str
     code: str
 

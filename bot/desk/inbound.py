@@ -144,8 +144,8 @@ class ShopperMessages:
         escalation = turn.escalation
         if turn.failed_to_help:
             self.failures[conversation.id] += 1
-        for complaint in turn.complaints:  # the action server opened its ticket: an owner is found now
-            await self.bus.publish(events.ComplaintTicketOpened(conversation.id, complaint.reference))
+        for code in turn.opened_tickets:  # the action server opened a ticket: an owner is found now
+            await self.bus.publish(events.TicketOpenedByAssistant(conversation.id, code))
         for alert in turn.proof_alerts:  # an order's proofs are being guessed
             await self.bus.publish(events.AgentAlert({"kind": "proof_alert", "conversation_id": conversation.id,
                                                       **alert.fields()}))

@@ -21,7 +21,7 @@ from bot.desk.conversations import Conversations
 from bot.desk.models import Contact, Conversation
 
 # Intents after which the assistant has given an answer of substance (plus every faq/<topic>).
-ANSWERING_INTENTS = {"order_status", "return_status", "cancel_order", "return_request", "complaint"}
+ANSWERING_INTENTS = {"order_status", "return_status", "cancel_order", "return_request", "complaint", "ticket_status"}
 CLOSING_INTENTS = {"thank", "goodbye"}
 # Not a reason to contact a store: these never become a contact's reason.
 NOT_A_REASON = {"greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "nlu_fallback"}

@@ -75,10 +75,14 @@ class TicketDesk:
             self.service.store.assign(ticket.id, event.agent_id, self.clock.now(), expected_owner=None, by=event.agent_id)
         await self.conversations.system_message(conversation, "followup_ticket", code=ticket.code)
 
-    async def on_complaint(self, event: events.ComplaintTicketOpened) -> None:
-        """The assistant opened a complaint ticket (in the action server): find its owner now."""
+    async def on_opened_by_assistant(self, event: events.TicketOpenedByAssistant) -> None:
+        """The action server opened a ticket: the acknowledgement e-mail goes out from here (the
+        bridge sends the ticket e-mails) and an owner is found now."""
+        ticket = self.service.store.by_code(event.code)
+        if ticket is not None:
+            await self.service.acknowledge(ticket, self.clock.now())
         await self.assign()
-        await self.bus.publish(events.TicketsChanged(TicketNews(0, "opened")))
+        await self.bus.publish(events.TicketsChanged(TicketNews(ticket.id if ticket else 0, "opened")))
 
     def _words(self, conversation_id: str) -> str:
         with self.store.session() as s:

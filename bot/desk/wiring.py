@@ -123,7 +123,7 @@ def subscribe(desk: Desk) -> None:
     on(events.AssistantAnswered, desk.surveys.on_assistant_answered)
     on(events.ClosedByAgent, desk.tickets.on_closed_for_follow_up)  # the ticket first: surveys then ask once
     on(events.ClosedByAgent, desk.surveys.on_closed_by_agent)
-    on(events.ComplaintTicketOpened, desk.tickets.on_complaint)
+    on(events.TicketOpenedByAssistant, desk.tickets.on_opened_by_assistant)
     on(events.TicketsChanged, desk.delivery.on_tickets_changed)
     on(events.TicketAlert, desk.delivery.on_ticket_alert)
     on(events.PartFailed, desk.recovery.on_part_failed)

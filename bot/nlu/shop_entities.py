@@ -1,4 +1,4 @@
-"""Rasa entity extractor for `order_no`, `email`, `rma_code` and the shopper's `language`."""
+"""Rasa entity extractor for `order_no`, `email`, `rma_code`, `ticket_code` and the shopper's `language`."""
 from __future__ import annotations
 
 from typing import Any, Dict, Text

@@ -56,10 +56,14 @@ class TicketService:
 
     async def open(self, new: NewTicket, now: datetime) -> Ticket:
         ticket = self.store.open(new, now)
-        if self.mail is not None and ticket.email:
-            await self._send(lambda: self.mail.send_opened(ticket, now), ticket.id, None)
+        await self.acknowledge(ticket, now)
         await self.notify(TicketNews(ticket.id, "opened"))
         return ticket
+
+    async def acknowledge(self, ticket: Ticket, now: datetime) -> None:
+        """The e-mail saying the ticket is recorded, its code and deadline: once, to an address."""
+        if self.mail is not None and ticket.email and ticket.last_message_id is None:
+            await self._send(lambda: self.mail.send_opened(ticket, now), ticket.id, None)
 
     async def reply(self, ticket_id: int, agent_id: int, text: str, now: datetime) -> TicketEntry:
         ticket = self._ticket(ticket_id)

@@ -294,10 +294,11 @@ class TicketStore:
             return changed
 
     def _open_unwarned(self, column: str) -> Iterable[Ticket]:
-        """Tickets with a deadline (records migrated from before tickets may have none) not waiting
-        for the customer, whose `column` alert has not gone out."""
+        """Open tickets with a deadline (records migrated from before tickets may have none) whose
+        `column` alert has not gone out. Waiting for the customer stops no clock: a ticket nobody
+        answers still needs someone to close it in time (the console and the reports agree)."""
         with self.session() as s:
-            return list(s.execute(select(Ticket).where(Ticket.status.in_(("new", "open")), Ticket.resolution_due.is_not(None),
+            return list(s.execute(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.resolution_due.is_not(None),
                                                        getattr(Ticket, column).is_(None))).scalars())
 
     @staticmethod

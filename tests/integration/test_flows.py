@@ -72,9 +72,11 @@ def test_vazgec_leaves_the_flow(shopper):
     assert "kargo" in texts(chat.say("kargo ücreti ne kadar")).lower()
 
 
-def test_a_complaint_gets_a_reference(shopper, running_store):
-    answer = texts(shopper().say("kargom bir haftadır gelmedi kurye telefonu açmıyor, rezalet!!"))
-    assert "SKT-" in answer and "kaydettim" in answer
+def test_an_anonymous_complaint_asks_where_to_answer_then_gets_a_ticket_with_that_address(shopper, running_store):
+    chat = shopper()
+    assert "e-posta" in texts(chat.say("kargom bir haftadır gelmedi kurye telefonu açmıyor, rezalet!!"))
+    answer = texts(chat.say("deniz.kaya@example.com"))
+    assert "SKT-" in answer and "kaydettim" in answer and "deniz.kaya@example.com" in answer
 
 
 def test_return_status_by_code(shopper):

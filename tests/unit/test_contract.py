@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from actions.store import interface as api
+from actions.store import models as db
 from actions.store.database import engine_for, make_engine
 from actions.store.sql_store import SqlStore
 from bot import contract
 from bot.contract import (
     ESCALATING_OFFERS, HUMAN_BUTTON, HUMAN_BUTTON_PAYLOADS, ORDER_DELIVERED, SIGNAL_TYPES, ComplaintRecorded, Fallback,
-    HandoffOffer, HandoffRequest, NluReading, ProofAlert, read_signal,
+    HandoffOffer, HandoffRequest, NluReading, ProofAlert, TicketOpened, read_signal,
 )
 from bot.desk.customers import CustomerDirectory
 from bot.desk.store import DeskStore
@@ -43,7 +44,7 @@ def syntax(path: Path) -> ast.AST:
 
 SAMPLES = [
     HandoffRequest(), HandoffRequest("frustration"), HandoffOffer(contract.REASON_REPEATED_FALLBACK),
-    HandoffOffer("return_window_passed"), Fallback(), Fallback(2), ComplaintRecorded("SKT-2024-000012", "kargo"),
+    HandoffOffer("return_window_passed"), Fallback(), Fallback(2), ComplaintRecorded("SKT-2024-000012", "kargo"), TicketOpened("DST-2026-000045"),
     ProofAlert("400142", failures=5, clients=3, window_minutes=15, raised_at="2024-05-01T10:00:00.000Z"),
     NluReading({"intent": "faq/shipping_cost", "confidence": 0.97, "topic_confidence": 0.99}),
 ]
@@ -180,13 +181,24 @@ def test_a_customers_orders_are_the_newest_with_their_returns(seeded_store):
         r["rma_code"] for r in DEMO["returns"] if r["order_no"] in {o["order_no"] for o in mine}}
 
 
+def legacy_complaint(shop, category, now, customer_id=None):
+    """A complaint as the store recorded them before tickets (complaints are tickets now)."""
+    with shop.sessions() as session:
+        row = db.ComplaintTicket(reference=f"tmp-{category}-{now.timestamp()}", customer_id=customer_id,
+                                 category=category, text="geç geldi", language="tr", status="acik", created_at=now,
+                                 respond_by=now + timedelta(hours=48))
+        session.add(row)
+        session.flush()
+        row.reference = f"SKT-{now:%Y}-{row.id:06d}"
+        session.commit()
+        return api.Complaint(row.reference, row.category, row.created_at, row.respond_by, row.status)
+
+
 def test_a_customers_complaints_newest_first(seeded_store):
     customer_id, now = DEMO["customers"][1]["id"], seeded_store.anchor
-    first = seeded_store.record_complaint(category="kargo", text="geç geldi", language="tr", now=now,
-                                          customer_id=customer_id)
-    second = seeded_store.record_complaint(category="urun", text="kırık", language="tr", now=now + timedelta(hours=1),
-                                           customer_id=customer_id)
-    seeded_store.record_complaint(category="diger", text="başkası", language="tr", now=now)
+    first = legacy_complaint(seeded_store, "kargo", now, customer_id)
+    second = legacy_complaint(seeded_store, "urun", now + timedelta(hours=1), customer_id)
+    legacy_complaint(seeded_store, "diger", now)
     complaints = seeded_store.customer_complaints(customer_id)
     assert [c.reference for c in complaints] == [second.reference, first.reference]
     assert {c.status for c in complaints} == {first.status} and first.status
@@ -236,8 +248,7 @@ def test_a_shop_without_its_tables_is_unavailable(read):
 
 def test_the_panel_shows_the_customer_their_latest_orders_returns_and_complaints(seeded_store):
     customer_id = customer_with_returns()
-    complaint = seeded_store.record_complaint(category="kargo", text="geç geldi", language="tr", now=seeded_store.anchor,
-                                              customer_id=customer_id)
+    complaint = legacy_complaint(seeded_store, "kargo", seeded_store.anchor, customer_id)
     directory = CustomerDirectory(seeded_store)
     context = directory.context(customer_id)
     source = demo_customer(customer_id)

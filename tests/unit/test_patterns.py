@@ -38,6 +38,17 @@ def test_digits_inside_an_email_are_not_an_order_number():
     assert found("ali400142@example.com") == [("email", "ali400142@example.com")]
 
 
+@pytest.mark.parametrize("text", ["SKT-2026-000123 ne durumda", "skt 2026 000123 ne oldu", "şikayetim skt2026000123'ün",
+                                  "SKT–2026–000123?"])
+def test_ticket_codes_are_found_in_any_spelling_and_their_digits_are_no_order_number(text):
+    assert [(m.entity, m.value) for m in find_entities(text)] == [("ticket_code", "SKT-2026-000123")]
+
+
+def test_a_ticket_code_and_an_order_number_in_one_message_are_both_found():
+    found = [(m.entity, m.value) for m in find_entities("DST-2026-000045 talebim, sipariş 400142")]
+    assert found == [("ticket_code", "DST-2026-000045"), ("order_no", "400142")]
+
+
 def test_every_entity_of_the_heldout_set_is_found_exactly():
     """Extraction is deterministic, so it can be checked on the whole test set without a model."""
     for row in yaml.safe_load(HELDOUT.read_text(encoding="utf-8")):

@@ -71,11 +71,3 @@ def test_one_open_return_per_item_and_codes_count_up(seeded_store):
     assert can_return_item(again, again.item(sku), "beden_uymadi", shop_date(seeded_store.anchor)).why == "return_already_open"
     with pytest.raises(StoreRefused):
         seeded_store.open_return(order_no, sku, "beden_uymadi", seeded_store.anchor)
-
-
-def test_complaints_get_a_readable_unique_reference(seeded_store):
-    first = seeded_store.record_complaint(category="kargo", text="Kargo 5 gündür gelmedi!!", language="tr",
-                                          now=seeded_store.anchor, order_no=EDGE["in_transit"])
-    second = seeded_store.record_complaint(category="urun", text="kırık geldi", language="tr", now=seeded_store.anchor)
-    assert first.reference == f"SKT-{seeded_store.anchor:%Y}-000001" and second.reference.endswith("000002")
-    assert first.respond_by - first.created_at == timedelta(hours=48)

@@ -166,3 +166,37 @@ def test_a_customer_in_a_segment_that_goes_ahead_waits_at_the_front_and_agents_s
         assert h.desk.panels.position(CHAT) == 1 and h.desk.panels.position("someone-else") == 2
 
     run_async(scenario)
+
+
+class KeptMail:
+    """The ticket e-mails the bridge would send (SMTP is not the point here)."""
+
+    def __init__(self) -> None:
+        self.opened = []
+
+    def send_opened(self, ticket, now):
+        self.opened.append(ticket.code)
+        return f"<{ticket.code}@test>"
+
+
+def test_a_ticket_the_assistant_opened_is_acknowledged_by_email_once_and_gets_an_owner_at_once(tmp_path):
+    from bot import contract
+    from bot.desk.rasa_client import BotReply
+
+    h = build(tmp_path)
+    ayse = h.add_agent("ayse")
+    mail = h.desk.tickets.service.mail = KeptMail()
+
+    async def scenario():
+        await h.online(ayse)
+        # what the action server does: the ticket in the shared database, then the signal in its reply
+        ticket = h.desk.tickets.service.store.open(NewTicket("missed_promise", "iade", "tr", "İade gecikti",
+                                                             email="ada@example.com", conversation_id=CHAT), h.clock.now())
+        for _ in range(2):  # the same signal twice (a retried turn) sends one e-mail
+            h.rasa.will_answer(BotReply(text=f"{ticket.code} numarasıyla takibe aldık."),
+                               BotReply(custom=contract.TicketOpened(ticket.code).to_json()))
+            await h.shopper_says(CHAT, "iadem ne durumda")
+        assert mail.opened == [ticket.code]
+        assert h.desk.tickets.service.store.get(ticket.id).owner_id == ayse.id
+
+    run_async(scenario)
