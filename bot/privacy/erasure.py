@@ -1,8 +1,9 @@
 """Erasure and anonymisation (KVKK art. 7 and the deletion regulation).
 
 Chat content is removed and identifiers are replaced everywhere; rows that reports count stay as
-anonymous counts (a message keeps its sender, time and recognised intent, a rating its score). The
-store's order, invoice and return records are kept as the law requires, unlinked from the chats.
+anonymous counts (a message keeps its sender, time and recognised intent, a rating its score, a
+ticket its dates, category, status, history and rating). The store's order, invoice and return
+records are kept as the law requires, unlinked from the chats.
 Retention (bot/privacy/retention.py) anonymises expired conversations with the same function.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.privacy import subjects, trackers
 from bot.privacy.models import Consent
 from bot.privacy.subjects import Subject
 from bot.studio.models import KbInboxItem
+from bot.tickets.models import Ticket, TicketEntry
 
 ERASED = "[silindi]"
 # Text files of the state folder that may hold what a shopper wrote: logs, the outage spool.
@@ -78,6 +80,33 @@ def anonymise_conversations(s: Session, conversation_ids: Iterable[str], now: da
     if inspect(s.get_bind()).has_table(FailedProof.__tablename__):  # the address and the link to the order
         s.execute(update(FailedProof).where(FailedProof.conversation_id.in_(ids)).values(conversation_id=None, client=None))
     counts["rasa_events"] = trackers.delete_trackers(s, ids)
+    if inspect(s.get_bind()).has_table(Ticket.__tablename__):
+        counts += anonymise_tickets(s, s.execute(select(Ticket.id).where(Ticket.conversation_id.in_(ids))).scalars(),
+                                    pseudonyms)
+    return counts
+
+
+def anonymise_tickets(s: Session, ticket_ids: Iterable[int], pseudonyms: Optional[Dict[int, int]] = None) -> Counter:
+    """Removes the words and the identifiers of these tickets and their threads; keeps what reports
+    count: dates, category, source, channel, status, owner, deadlines, the status history, the rating.
+
+    The shopper's words, the address, the order, the e-mail thread's ids and the segments go; every
+    entry's text goes (replies and notes speak of the person too), and the mail results (an SMTP
+    error may quote the address). A customer's number becomes their pseudonym, as in their chats."""
+    ids = sorted(set(ticket_ids))
+    counts: Counter = Counter()
+    if not ids:
+        return counts
+    pseudonyms = pseudonyms if pseudonyms is not None else pseudonyms_for(s.execute(
+        select(Ticket.customer_id).where(Ticket.id.in_(ids))).scalars())
+    counts["tickets"] = s.execute(update(Ticket).where(Ticket.id.in_(ids)).values(
+        text="", email=None, order_no=None, last_message_id=None, segments=[])).rowcount
+    for real, pseudonym in pseudonyms.items():
+        s.execute(update(Ticket).where(Ticket.id.in_(ids), Ticket.customer_id == real).values(customer_id=pseudonym))
+    counts["ticket_entries"] = s.execute(update(TicketEntry).where(TicketEntry.ticket_id.in_(ids))
+                                         .values(text="", message_id=None)).rowcount
+    # Events keep their data (what changed, which the reports read); other entries' data is the mail's result.
+    s.execute(update(TicketEntry).where(TicketEntry.ticket_id.in_(ids), TicketEntry.kind != "event").values(data=None))
     return counts
 
 
@@ -91,6 +120,9 @@ def erase(s: Session, subject: Subject, now: datetime, state_dir: Path | None = 
     commits, so a failure half-way changes nothing."""
     pseudonyms = pseudonyms_for(subject.customer_ids)
     counts = anonymise_conversations(s, subject.conversation_ids, now, pseudonyms)
+    # Tickets without one of their chats (found by the customer's number or the address).
+    counts += anonymise_tickets(s, [ticket.id for ticket in subjects.tickets_of(s, subject)
+                                    if ticket.conversation_id not in subject.conversation_ids], pseudonyms)
     if subject.customer_ids:
         ids = sorted(subject.customer_ids)
         for real, pseudonym in pseudonyms.items():

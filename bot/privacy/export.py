@@ -22,6 +22,9 @@ from bot.privacy import audit, subjects, trackers
 from bot.privacy.subjects import Subject
 
 KEPT_NOTE = "privacy:export.kept_note"
+# The tickets' heading on the readable page. It lives in the reports domain (the dashboard's "Tickets"
+# section) until the privacy domain has an export.tickets of its own.
+TICKETS_TITLE = "privacy:export.tickets"
 
 
 def kept_records_note() -> Dict[str, str]:
@@ -41,6 +44,7 @@ def export(s: Session, subject: Subject, now: datetime | None = None) -> Dict[st
         "complaints": [{"reference": c.reference, "category": c.category, "text": c.text, "order_no": c.order_no,
                         "status": c.status, "created_at": iso(c.created_at), "conversation_id": c.conversation_id}
                        for c in subjects.complaints_of(s, subject)],
+        "tickets": _tickets(s, subject),
         "ratings": [{"kind": r.kind, "score": r.score, "comment": r.comment, "created_at": iso(r.created_at),
                      "conversation_id": r.conversation_id} for r in subjects.ratings_of(s, subject)],
         "email_sends": [{"kind": e.kind, "order_no": e.order_no, "email": e.email, "status": e.status,
@@ -85,6 +89,30 @@ def _conversations(s: Session, subject: Subject) -> List[Dict[str, Any]]:
                           "reply_email": h.ticket_email} for h in handoffs],
         })
     return result
+
+
+def _tickets(s: Session, subject: Subject) -> List[Dict[str, Any]]:
+    """The person's tickets with their whole thread: the replies they got, what they wrote, and the
+    agents' internal notes and the status history, which are data about them too (KVKK art. 11)."""
+    tickets = subjects.tickets_of(s, subject)
+    threads: Dict[int, List[Dict[str, Any]]] = {ticket.id: [] for ticket in tickets}
+    for entry in subjects.ticket_entries_of(s, threads):
+        threads[entry.ticket_id].append(_entry(entry))
+    return [{"code": t.code, "category": t.category, "source": t.source, "channel": t.channel, "status": t.status,
+             "language": t.language, "email": t.email, "text": t.text, "order_no": t.order_no,
+             "conversation_id": t.conversation_id, "created_at": iso(t.created_at),
+             "first_response_at": iso(t.first_response_at), "resolved_at": iso(t.resolved_at),
+             "closed_at": iso(t.closed_at), "rating": t.rating, "rated_at": iso(t.rated_at),
+             "segments": list(t.segments or []), "thread": threads[t.id]} for t in tickets]
+
+
+def _entry(entry) -> Dict[str, Any]:
+    """One line of a ticket's thread. Events say what changed (opened, a status, reopened), not which
+    colleague it went to."""
+    data = (entry.data or {}) if entry.kind == "event" else {}
+    text = f"{data.get('from')} → {data.get('to')}" if data.get("event") == "status" else entry.text
+    return {"time": iso(entry.created_at), "kind": entry.kind, "event": data.get("event"), "channel": entry.channel,
+            "text": text}
 
 
 def _kept_records(s: Session, subject: Subject) -> Dict[str, Any]:
@@ -133,6 +161,13 @@ def render_html(document: Dict[str, Any]) -> str:
         if conversation["handoffs"]:
             parts.append(_table(conversation["handoffs"]))
     if not document["conversations"]:
+        parts.append("<p>—</p>")
+    parts.append(f"<h2>{escape(both(TICKETS_TITLE))}</h2>")
+    for ticket in document["tickets"]:
+        parts.append(f"<h3>{escape(ticket['code'])} · {escape(ticket['created_at'] or '')}</h3>")
+        parts.append(_table([{key: value for key, value in ticket.items() if key != "thread"}]))
+        parts.append(_table(ticket["thread"]))
+    if not document["tickets"]:
         parts.append("<p>—</p>")
     kept = document["kept_records"]
     notes = "".join(f"<p>{escape(kept['note'][language])}</p>" if language == i18n.DEFAULT_LANGUAGE

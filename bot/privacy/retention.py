@@ -1,7 +1,10 @@
 """Retention: what has been kept longer than its period is anonymised, and each run leaves a
 destruction record (counts only). The bridge runs it every RETENTION_INTERVAL_HOURS (the
 regulation asks for at least every six months); `python -m bot privacy retention` runs it by hand.
-Running it twice changes nothing more: anonymised conversations are skipped."""
+Running it twice changes nothing more: anonymised conversations and tickets are skipped.
+
+A ticket follows its conversation (anonymised with it); one without a conversation is anonymised
+RETENTION_UNVERIFIED_DAYS after it was closed (or resolved), like a chat nobody proved an order in."""
 from __future__ import annotations
 
 import asyncio
@@ -11,16 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Dict, Optional
 
-from sqlalchemy import and_, delete, inspect, or_, select, update
+from sqlalchemy import and_, delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from actions.store.models import FailedProof, ProofAlert
 from bot.desk.models import Conversation, EmailSend
 from bot.desk.store import utcnow
 from bot.privacy import trackers
-from bot.privacy.erasure import ERASED, anonymise_conversations
+from bot.privacy.erasure import ERASED, anonymise_conversations, anonymise_tickets
 from bot.privacy.models import AuditEntry, DeskSession, DestructionRecord, PrivacyRequest
 from bot.settings import Settings
+from bot.tickets.models import Ticket, TicketEntry
 
 log = logging.getLogger(__name__)
 SESSIONS_KEPT_DAYS = 30
@@ -52,6 +56,7 @@ def run_retention(s: Session, periods: Periods, now: datetime, actor: str = "sys
         or_(and_(Conversation.customer_id.is_not(None), Conversation.last_message_at < transcripts),
             and_(Conversation.customer_id.is_(None), Conversation.last_message_at < unverified)))).scalars().all()
     counts: Counter = anonymise_conversations(s, expired, now)
+    counts += anonymise_tickets(s, expired_tickets(s, unverified))
     counts["rasa_events"] += trackers.delete_untracked(s, before=unverified)
     counts["email_addresses"] = s.execute(update(EmailSend).where(EmailSend.created_at < transcripts, EmailSend.email != "")
                                           .values(email="", comment=None)).rowcount
@@ -74,6 +79,19 @@ def run_retention(s: Session, periods: Periods, now: datetime, actor: str = "sys
     s.add(record)
     s.commit()
     return record
+
+
+def expired_tickets(s: Session, closed_before: datetime) -> list:
+    """Tickets without a conversation, closed (or resolved) before `closed_before`, still holding words
+    or identifiers. Those with a conversation go when it goes (anonymise_conversations)."""
+    if not inspect(s.get_bind()).has_table(Ticket.__tablename__):
+        return []
+    closed = func.coalesce(Ticket.closed_at, Ticket.resolved_at)
+    chat = select(Conversation.id).where(Conversation.id == Ticket.conversation_id).exists()
+    words = select(TicketEntry.id).where(TicketEntry.ticket_id == Ticket.id, TicketEntry.text != "").exists()
+    return list(s.execute(select(Ticket.id).where(
+        Ticket.status.in_(("resolved", "closed")), closed < closed_before, ~chat,
+        or_(Ticket.text != "", Ticket.email.is_not(None), Ticket.order_no.is_not(None), words))).scalars())
 
 
 def destruction_records(s: Session, limit: int = 200) -> list:

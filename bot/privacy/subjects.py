@@ -3,8 +3,9 @@ their e-mail, phone number or customer id.
 
 The person is the store's customer records that match, plus every conversation that belongs to
 them: linked to their customer id once they proved an order, or in which they wrote their e-mail
-or phone number (an anonymous shopper asking for their data names themselves that way). The desk
-and the store share one database (DATABASE_URL), so one session reads both.
+or phone number (an anonymous shopper asking for their data names themselves that way), plus
+their tickets: by their customer id, their conversations or their e-mail address (a ticket's chat
+is theirs too). The desk and the store share one database (DATABASE_URL), so one session reads both.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from actions.store.models import ComplaintTicket, Customer
 from bot.desk.models import Conversation, EmailOptOut, EmailSend, Handoff, Message, Rating
 from bot.privacy.errors import AdminError
 from bot.privacy.models import Consent
+from bot.tickets.models import Ticket, TicketEntry
 
 IDENTIFIER_KINDS = ("email", "phone", "customer")
 # Turkish numbers are compared on their last ten digits: 0532…, +90 532…, 532… are one number.
@@ -37,11 +39,12 @@ class Subject:
     phones: Set[str] = field(default_factory=set)  # last ten digits
     names: Set[str] = field(default_factory=set)
     conversation_ids: Set[str] = field(default_factory=set)
+    ticket_ids: Set[int] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
-        """No customer record and no conversation (e-mail sends and opt-outs may still name them)."""
-        return not (self.customer_ids or self.conversation_ids)
+        """No customer record, conversation or ticket (e-mail sends and opt-outs may still name them)."""
+        return not (self.customer_ids or self.conversation_ids or self.ticket_ids)
 
     def needles(self) -> List[str]:
         """The strings that identify the person in free text (for scrubbing files)."""
@@ -87,6 +90,9 @@ def find(s: Session, kind: str, value: str) -> Subject:
     subject.conversation_ids |= set(s.execute(select(Conversation.id).where(
         Conversation.customer_id.in_(subject.customer_ids))).scalars()) if subject.customer_ids else set()
     subject.conversation_ids |= _conversations_mentioning(s, subject.emails, subject.phones)
+    tickets = tickets_of(s, subject)
+    subject.ticket_ids = {ticket.id for ticket in tickets}
+    subject.conversation_ids |= {ticket.conversation_id for ticket in tickets if ticket.conversation_id}
     return subject
 
 
@@ -138,6 +144,31 @@ def complaints_of(s: Session, subject: Subject) -> List[ComplaintTicket]:
     if not conditions or not inspect(s.get_bind()).has_table(ComplaintTicket.__tablename__):
         return []
     return list(s.execute(select(ComplaintTicket).where(or_(*conditions))).scalars())
+
+
+def tickets_of(s: Session, subject: Subject) -> List[Ticket]:
+    """The person's tickets: by customer id, by one of their conversations or by their e-mail address."""
+    if not inspect(s.get_bind()).has_table(Ticket.__tablename__):
+        return []
+    conditions = []
+    if subject.customer_ids:
+        conditions.append(Ticket.customer_id.in_(subject.customer_ids))
+    if subject.conversation_ids:
+        conditions.append(Ticket.conversation_id.in_(subject.conversation_ids))
+    if subject.emails:
+        conditions.append(func.lower(Ticket.email).in_(subject.emails))
+    if subject.ticket_ids:
+        conditions.append(Ticket.id.in_(subject.ticket_ids))
+    return list(s.execute(select(Ticket).where(or_(*conditions)).order_by(Ticket.id)).scalars()) if conditions else []
+
+
+def ticket_entries_of(s: Session, ticket_ids: Iterable[int]) -> List[TicketEntry]:
+    """The threads of these tickets (replies, the customer's messages, notes, events), in order."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return []
+    return list(s.execute(select(TicketEntry).where(TicketEntry.ticket_id.in_(ids))
+                          .order_by(TicketEntry.ticket_id, TicketEntry.id)).scalars())
 
 
 def ratings_of(s: Session, subject: Subject) -> List[Rating]:

@@ -52,11 +52,22 @@ INTENTS = {
     "deny": "intent.deny", "bot_challenge": "intent.bot_challenge", "order_status": "intent.order_status",
     "cancel_order": "intent.cancel_order", "return_request": "intent.return_request",
     "return_status": "intent.return_status", "complaint": "intent.complaint", "request_human": "intent.request_human",
+    "ticket_status": "intent.ticket_status",
     "inform": "intent.inform", "stop": "intent.stop", "out_of_scope": "intent.out_of_scope",
     "nlu_fallback": "intent.nlu_fallback", "bot_misunderstood": "intent.bot_misunderstood",
 }
 
 LANGUAGES = {"tr": "bridge:language.tr", "en": "bridge:language.en"}
+# Tickets (bot/tickets/models.py): categories (the assistant's complaint categories), sources, channels.
+TICKET_CATEGORIES = {"kargo": "ticket.category.kargo", "urun": "ticket.category.urun", "iade": "ticket.category.iade",
+                     "odeme": "ticket.category.odeme", "hizmet": "ticket.category.hizmet",
+                     "diger": "ticket.category.diger"}
+TICKET_SUBJECTS = {"kargo": "ticket.subject.kargo", "urun": "ticket.subject.urun", "iade": "ticket.subject.iade",
+                   "odeme": "ticket.subject.odeme", "hizmet": "ticket.subject.hizmet", "diger": "ticket.subject.diger"}
+TICKET_SOURCES = {"complaint": "ticket.source.complaint", "after_hours": "ticket.source.after_hours",
+                  "chat_followup": "ticket.source.chat_followup", "low_score": "ticket.source.low_score",
+                  "missed_promise": "ticket.source.missed_promise"}
+TICKET_CHANNELS = {"chat": "ticket.channel.chat", "email": "ticket.channel.email"}
 # "last 8 weeks" in a chart's title, and how the contacts chart slices the period.
 TREND_SPANS = {"day": "chart.span.day", "week": "chart.span.week", "month": "chart.span.month"}
 CONTACTS_TITLES = {"day": "chart.contacts.title.day", "week": "chart.contacts.title.week",
@@ -134,6 +145,30 @@ def contact_reason_label(reason: str, language: Optional[str] = None) -> str:
 
 def tag_label(tag: str, language: Optional[str] = None) -> str:
     return _tag_labels(_language(language)).get(tag, tag)
+
+
+def ticket_category_label(category: str, language: Optional[str] = None) -> str:
+    """"kargo" -> "Kargo ve teslimat" ("Shipping and delivery"); an unknown category as is."""
+    key = TICKET_CATEGORIES.get(category)
+    return i18n.say(f"reports:{key}", _language(language)) if key else category
+
+
+def ticket_subject(category: str, language: Optional[str] = None) -> str:
+    """The category as a sentence's subject: "Kargo ve teslimat talepleri", "Other tickets"."""
+    key = TICKET_SUBJECTS.get(category)
+    if key:
+        return i18n.say(f"reports:{key}", _language(language))
+    return i18n.say("reports:ticket.subject.unknown", _language(language), category=category)
+
+
+def ticket_source_label(source: str, language: Optional[str] = None) -> str:
+    key = TICKET_SOURCES.get(source)
+    return i18n.say(f"reports:{key}", _language(language)) if key else source
+
+
+def ticket_channel_label(channel: str, language: Optional[str] = None) -> str:
+    key = TICKET_CHANNELS.get(channel)
+    return i18n.say(f"reports:{key}", _language(language)) if key else channel
 
 
 def language_label(code: str, language: Optional[str] = None) -> str:
@@ -221,6 +256,19 @@ def duration(seconds: Optional[float], language: Optional[str] = None) -> str:
     if minutes:
         return i18n.say("reports:duration.hours_minutes", language, hours=hours, minutes=minutes)
     return i18n.say("reports:duration.hours", language, hours=hours)
+
+
+def age(seconds: Optional[float], language: Optional[str] = None) -> str:
+    """A wait that may last days: 306000 -> "3 gün 13 sa" ("3 d 13 h"); under two days as `duration`."""
+    if seconds is None:
+        return "—"
+    language = _language(language)
+    if seconds < 48 * 3600:
+        return duration(seconds, language)
+    days, hours = divmod(int(round(seconds / 3600)), 24)
+    if hours:
+        return i18n.say("reports:duration.days_hours", language, days=days, hours=hours)
+    return i18n.say("reports:duration.days", language, days=days)
 
 
 # --------------------------------------------------------------------------- charts

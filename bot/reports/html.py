@@ -12,8 +12,8 @@ from html import escape
 from typing import Any, Dict, List, Optional
 
 from bot import i18n
-from bot.reports.charts import (contact_reason_label, duration, language_label, number, percent, period_label,
-                                 tag_label)
+from bot.reports.charts import (age, contact_reason_label, duration, language_label, number, percent, period_label,
+                                 tag_label, ticket_category_label, ticket_channel_label, ticket_source_label)
 from bot.settings import PROJECT_ROOT
 
 CHART_JS = PROJECT_ROOT / "widget" / "vendor" / "chart.umd.min.js"
@@ -25,6 +25,10 @@ KPIS = [
     ("contacts", "kpi.contacts", "count", None, None),
     ("containment_rate", "kpi.containment_rate", "rate", "contained", "up"),
     ("handoff_rate", "kpi.handoff_rate", "rate", "handoffs", "down"),
+    # Sent to people, but no agent took them (not "handed to an agent").
+    ("queued_then_ticketed", "kpi.queued_then_ticketed", "count", None, "down"),
+    ("after_hours_tickets", "kpi.after_hours_tickets", "count", None, None),
+    ("left_queue", "kpi.left_queue", "count", None, "down"),
     ("fallback_rate", "kpi.fallback_rate", "rate", "not_understood", "down"),
     ("turned_into_knowledge_rate", "kpi.turned_into_knowledge_rate", "rate", "turned_into_knowledge", "up"),
     ("queue_seconds", "kpi.queue_seconds", "seconds", None, "down"),
@@ -34,6 +38,23 @@ KPIS = [
     ("csat_satisfied_rate", "kpi.csat_satisfied_rate", "rate", None, "up"),
     ("nps", "kpi.nps", "nps", "nps_count", "up"),
     ("repeat_rate", "kpi.repeat_rate", "rate", "repeat_contacts", "down"),
+]
+# The tickets' key figures, as KPIS (report["tickets"]["totals"]).
+TICKET_KPIS = [
+    ("opened", "ticket_kpi.opened", "count", None, None),
+    ("resolved", "ticket_kpi.resolved", "count", None, None),
+    ("sla_met_rate", "ticket_kpi.sla_met_rate", "rate", "sla_met", "up"),
+    ("first_response_sla_rate", "ticket_kpi.first_response_sla_rate", "rate", None, "up"),
+    ("resolution_sla_rate", "ticket_kpi.resolution_sla_rate", "rate", None, "up"),
+    ("first_response_median_seconds", "ticket_kpi.first_response_median_seconds", "seconds", None, "down"),
+    ("first_response_p90_seconds", "ticket_kpi.first_response_p90_seconds", "seconds", None, "down"),
+    ("resolution_median_seconds", "ticket_kpi.resolution_median_seconds", "seconds", None, "down"),
+    ("resolution_p90_seconds", "ticket_kpi.resolution_p90_seconds", "seconds", None, "down"),
+    ("reopen_rate", "ticket_kpi.reopen_rate", "rate", "reopened", "down"),
+    ("backlog", "ticket_kpi.backlog", "count", None, "down"),
+    ("backlog_age_median_seconds", "ticket_kpi.backlog_age_median_seconds", "age", None, "down"),
+    ("backlog_oldest_seconds", "ticket_kpi.backlog_oldest_seconds", "age", None, "down"),
+    ("rating_mean", "ticket_kpi.rating_mean", "score", "ratings", "up"),
 ]
 
 
@@ -69,6 +90,7 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
         _reasons_section(report["contact_reasons"], language),
         _tags_section(report["resolution_tags"], language),
         _agents_section(report["agents"], language),
+        _tickets_section(report.get("tickets"), language),
         "</main>",
         f'<script type="application/json" id="chart-data">{_script_json(charts)}</script>',
         f"<script>{_chart_js()}</script>",
@@ -99,9 +121,14 @@ def _summary_section(summary: List[str], language: str = LANGUAGE) -> str:
 
 
 def _kpi_section(report: dict, language: str = LANGUAGE) -> str:
-    this, before = report["totals"], report["previous_totals"]
+    return (f"<section><h2>{escape(_say('section.kpis', language))}</h2>"
+            f"{_kpi_table(report['totals'], report['previous_totals'], KPIS, language)}</section>")
+
+
+def _kpi_table(this: dict, before: dict, kpis: list, language: str = LANGUAGE) -> str:
+    """Each figure of `kpis` in this period and the one before, and the change."""
     rows = []
-    for key, label, kind, count_key, better in KPIS:
+    for key, label, kind, count_key, better in kpis:
         change, direction = _change(this.get(key), before.get(key), kind, better, language)
         rows.append(
             f"<tr><th scope=\"row\">{escape(_say(label, language))}</th>"
@@ -111,9 +138,45 @@ def _kpi_section(report: dict, language: str = LANGUAGE) -> str:
         )
     head = "".join(f'<th scope="col">{escape(_say(key, language))}</th>'
                    for key in ("column.indicator", "column.this", "column.before", "column.change"))
-    return (f"<section><h2>{escape(_say('section.kpis', language))}</h2>"
-            f'<table class="kpis"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></section>")
+    return f'<table class="kpis"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _tickets_section(tickets: Optional[dict], language: str = LANGUAGE) -> str:
+    """The tickets: key figures against the period before, then by category, by channel and source,
+    and by owner. Times in support hours; the age of open tickets in calendar time."""
+    title = f'<h2>{escape(_say("section.tickets", language))}</h2>'
+    this, before = (tickets or {}).get("totals"), (tickets or {}).get("previous_totals")
+    if not tickets or not any(totals[key] for totals in (this, before)
+                              for key in ("opened", "resolved", "backlog", "sla_targets")):
+        return f'<section>{title}<p class="muted">{escape(_say("section.tickets_empty", language))}</p></section>'
+    note = f'<p class="muted">{escape(_say("section.tickets_note", language))}</p>'
+    categories = [(ticket_category_label(row["category"], language), number(row["opened"], language=language),
+                   number(row["previous_opened"], language=language), number(row["resolved"], language=language),
+                   percent(row["sla_met_rate"], language=language),
+                   duration(row["first_response_median_seconds"], language),
+                   duration(row["resolution_median_seconds"], language), number(row["backlog"], language=language))
+                  for row in tickets["categories"]]
+    channels = [(label, number(row["opened"], language=language), number(row["resolved"], language=language),
+                 percent(row["sla_met_rate"], language=language))
+                for label, row in [*((ticket_channel_label(r["channel"], language), r) for r in tickets["channels"]),
+                                   *((ticket_source_label(r["source"], language), r) for r in tickets["sources"])]]
+    agents = [(row["name"], number(row["resolved"], language=language),
+               duration(row["first_response_median_seconds"], language), percent(row["sla_met_rate"], language=language),
+               kpi_value(row, "rating_mean", "score", "ratings", language), number(row["backlog"], language=language))
+              for row in tickets["agents"]]
+    sub = [_table_section("section.ticket_categories", ["column.category", "column.opened", "column.previous_opened",
+                                                         "column.resolved", "column.sla_met",
+                                                         "column.ticket_first_response", "column.ticket_resolution",
+                                                         "column.backlog"], categories, "section.tickets_empty", language,
+                          level=3),
+           _table_section("section.ticket_channels", ["column.channel", "column.opened", "column.resolved",
+                                                       "column.sla_met"], channels, "section.tickets_empty", language,
+                          level=3),
+           _table_section("section.ticket_agents", ["column.agent", "column.resolved", "column.ticket_first_response",
+                                                     "column.sla_met", "column.rating", "column.backlog"], agents,
+                          "section.tickets_empty", language, level=3)]
+    return (f'<section class="tickets">{title}{note}{_kpi_table(this, before, TICKET_KPIS, language)}'
+            f'{"".join(sub)}</section>')
 
 
 def _charts_section(charts: List[dict], language: str = LANGUAGE) -> str:
@@ -178,15 +241,17 @@ def _agents_section(agents: List[dict], language: str = LANGUAGE) -> str:
 
 
 def _table_section(title_key: str, header_keys: List[str], rows: List[tuple], empty_key: str,
-                   language: str = LANGUAGE) -> str:
-    """A titled table, or the title and why it is empty; the three texts are catalogue keys."""
+                   language: str = LANGUAGE, level: int = 2) -> str:
+    """A titled table, or the title and why it is empty; the three texts are catalogue keys. `level`
+    3 makes it a part of a section (h3)."""
     title, headers, empty = _say(title_key, language), [_say(k, language) for k in header_keys], _say(empty_key, language)
+    opening = f"<section><h2>{escape(title)}</h2>" if level == 2 else \
+        f'<section class="sub"><h3>{escape(title)}</h3>'
     if not rows:
-        return f'<section><h2>{escape(title)}</h2><p class="muted">{escape(empty)}</p></section>'
+        return f'{opening}<p class="muted">{escape(empty)}</p></section>'
     head = "".join(f'<th scope="col">{escape(header)}</th>' for header in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
-    return (f"<section><h2>{escape(title)}</h2>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
+    return f"{opening}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>"
 
 
 # --------------------------------------------------------------------------- figures
@@ -197,6 +262,8 @@ def kpi_value(totals: dict, key: str, kind: str, count_key: Optional[str] = None
         text = percent(value, language=language)
     elif kind == "seconds":
         text = duration(value, language)
+    elif kind == "age":
+        text = age(value, language)
     elif kind == "score":
         text = number(value, 2, language)
     elif kind == "nps":
@@ -216,8 +283,9 @@ def _change(now: Optional[float], before: Optional[float], kind: str, better: Op
     delta = now - before
     if kind == "rate":
         text = _say("change.rate_points", language, value=_signed(delta * 100, 1, language))
-    elif kind == "seconds":
-        text = ("+" if delta > 0 else "−" if delta < 0 else "") + duration(abs(delta), language)
+    elif kind in ("seconds", "age"):
+        shown = duration if kind == "seconds" else age
+        text = ("+" if delta > 0 else "−" if delta < 0 else "") + shown(abs(delta), language)
     elif kind == "score":
         text = _signed(delta, 2, language)
     else:
@@ -272,6 +340,7 @@ body { margin: 0 auto; max-width: 1100px; padding: 24px; color: var(--text);
 h1 { margin: 0 0 4px; font-size: 22px; color: var(--navy); }
 h2 { margin: 28px 0 10px; font-size: 17px; color: var(--navy); border-bottom: 2px solid var(--line); padding-bottom: 4px; }
 h3 { margin: 0 0 8px; font-size: 14px; }
+.sub h3 { margin: 18px 0 8px; font-size: 15px; color: var(--navy); }
 .muted { color: var(--muted); }
 .summary li { margin: 4px 0; }
 table { width: 100%; border-collapse: collapse; }

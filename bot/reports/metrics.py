@@ -1,9 +1,12 @@
-"""The figures of a period, from the desk's stored conversations (definitions: docs/reports.md).
+"""The figures of a period, from the desk's stored conversations and tickets (definitions: docs/reports.md).
 
 Everything is counted with the contact it belongs to, in the period in which that contact
-started: its handoffs, their times and tags, its messages, its ratings. The rows of the
-periods shown (plus a week before, for repeat contacts) are loaded once and counted in Python;
-fine for a store of this size, an SQL aggregation would be the next step for millions of rows.
+started: its handoffs, their times and tags, its messages, its ratings. A contact sent to people
+counts once, by what became of it (`handoff_outcome`): reached an agent (`handoffs`), waited in the
+queue and became a ticket, became a ticket at once outside support hours, or left the queue. The
+rows of the periods shown (plus a week before, for repeat contacts) are loaded once and counted in
+Python; fine for a store of this size, an SQL aggregation would be the next step for millions of
+rows. Ticket figures (bot/reports/tickets.py) count by their own moments: opened, answered, resolved.
 """
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import func, select
 
-from bot.desk.models import Contact, Conversation, DeskUser, Handoff, Message, Rating
-from bot.desk.store import DeskStore
+from bot.desk.models import Contact, Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
+from bot.desk.store import DeskStore, utcnow
+from bot.reports import tickets as ticket_figures
 from bot.reports.periods import Period, period_of
 from bot.studio.inbox import KNOWLEDGE
 from bot.studio.models import KbInboxItem
 from bot.text import fold_words
+from bot.tickets.sla import SupportCalendar
 
 REPEAT_WINDOW = timedelta(days=7)
 TOP_REASONS, TOP_NOT_UNDERSTOOD = 10, 20
@@ -39,18 +44,27 @@ class ContactFacts:
     messages: List[Message] = field(default_factory=list)  # the shopper's, read by the assistant
     learned: set = field(default_factory=set)  # ids of those not understood that editors turned into knowledge
     ratings: List[Rating] = field(default_factory=list)
+    queued: set = field(default_factory=set)  # ids of its handoffs that waited in the live queue at some point
 
 
 def build_report(store: DeskStore, kind: str, day: date, agent_id: Optional[int] = None,
-                 language: Optional[str] = None, zone: str = "Europe/Istanbul") -> Dict[str, Any]:
+                 language: Optional[str] = None, zone: str = "Europe/Istanbul",
+                 calendar: Optional[SupportCalendar] = None, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """The report of the period of `kind` holding `day`. Ticket times count in `calendar`'s support
+    hours (the settings' when none is given); `now` decides which deadlines have passed."""
     period = period_of(kind, day, zone)
     trend = period.trend()
+    now = now or utcnow()
     contacts = load_contacts(store, trend[0].utc_bounds()[0] - REPEAT_WINDOW, period.utc_bounds()[1])
     repeats = repeat_contact_ids(contacts)
     names = agent_names(store)
+    tickets = ticket_figures.load_tickets(store.session, trend[0].utc_bounds()[0], period.utc_bounds()[1],
+                                          calendar or settings_calendar())
 
     def figures(span: Period, agent: Optional[int] = agent_id, lang: Optional[str] = language) -> Dict[str, Any]:
-        return totals(select_contacts(contacts, span, agent, lang), repeats, agent)
+        chosen_tickets = ticket_figures.select_tickets(tickets, agent, lang)
+        return {**totals(select_contacts(contacts, span, agent, lang), repeats, agent),
+                **ticket_figures.row_figures(ticket_figures.ticket_totals(chosen_tickets, *span.utc_bounds(), now))}
 
     chosen = select_contacts(contacts, period, agent_id, language)
     agents_seen = sorted({h.agent_id for c in chosen for h in c.handoffs if h.agent_id is not None})
@@ -71,7 +85,17 @@ def build_report(store: DeskStore, kind: str, day: date, agent_id: Optional[int]
         "trend": [{"start": p.start.date().isoformat(), "label": p.short_label, **figures(p)} for p in trend],
         "agents": [{"agent_id": a, "name": names.get(a, str(a)), **figures(period, agent=a)} for a in agents_seen],
         "languages": [{"language": lang, **figures(period, lang=lang)} for lang in languages_seen],
+        "tickets": ticket_figures.tickets_section(ticket_figures.select_tickets(tickets, agent_id, language),
+                                                  period.utc_bounds(), period.previous().utc_bounds(), now, names),
     }
+
+
+def settings_calendar() -> SupportCalendar:
+    """The support calendar of the settings (SUPPORT_HOURS, SUPPORT_HOLIDAYS)."""
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    return SupportCalendar.from_settings(settings.support_hours, settings.support_holidays)
 
 
 def load_contacts(store: DeskStore, start: datetime, end: datetime) -> List[ContactFacts]:
@@ -91,6 +115,11 @@ def load_contacts(store: DeskStore, start: datetime, end: datetime) -> List[Cont
             facts[message.contact_id].messages.append(message)
         for rating in s.execute(select(Rating).join(Contact, Contact.id == Rating.contact_id).where(*in_range)).scalars():
             facts[rating.contact_id].ratings.append(rating)
+        for contact_id, handoff_id in s.execute(
+                select(Handoff.contact_id, Handoff.id).join(Contact, Contact.id == Handoff.contact_id)
+                .join(HandoffEvent, HandoffEvent.handoff_id == Handoff.id)
+                .where(*in_range, HandoffEvent.kind == "queued").distinct()).all():
+            facts[contact_id].queued.add(handoff_id)
         # Not-understood messages whose inbox item an editor added to a topic or made a new topic of.
         for contact_id, message_id in s.execute(
                 select(Message.contact_id, Message.id).join(Contact, Contact.id == Message.contact_id)
@@ -121,9 +150,26 @@ def select_contacts(contacts: Iterable[ContactFacts], span: Period, agent_id: Op
             and (agent_id is None or any(h.agent_id == agent_id for h in c.handoffs))]
 
 
+def handoff_outcome(contact: ContactFacts, agent_id: Optional[int] = None) -> Optional[str]:
+    """What became of a contact that was sent to people, the furthest it got: "live" (an agent
+    accepted it: with `agent_id`, that agent), "queued_then_ticketed" (it waited in the live queue,
+    nobody took it, it became a ticket: a "ticket" handoff of a contact with a "queued" event, on the
+    same handoff or on the one before it), "after_hours_ticket" (a ticket straight away, outside
+    support hours), "left_queue" (it left the queue before anyone took it, without a ticket); None
+    without a handoff."""
+    if not contact.handoffs:
+        return None
+    if any(h.accepted_at is not None and (agent_id is None or h.agent_id == agent_id) for h in contact.handoffs):
+        return "live"
+    if any(h.status == "ticket" for h in contact.handoffs):
+        return "queued_then_ticketed" if contact.queued else "after_hours_ticket"
+    return "left_queue"
+
+
 def totals(contacts: Sequence[ContactFacts], repeats: set, agent_id: Optional[int] = None) -> Dict[str, Any]:
     handoffs = [h for c in contacts for h in c.handoffs if agent_id is None or h.agent_id == agent_id]
-    handed_off = sum(1 for c in contacts if c.handoffs)
+    outcomes = Counter(handoff_outcome(c, agent_id) for c in contacts)
+    handed_off = outcomes["live"]
     contained = sum(1 for c in contacts if c.answered and not c.handoffs)
     read = [m for c in contacts for m in c.messages]
     missed = sum(1 for m in read if m.understood is False)
@@ -135,6 +181,8 @@ def totals(contacts: Sequence[ContactFacts], repeats: set, agent_id: Optional[in
     return {
         "contacts": len(contacts), "contained": contained, "containment_rate": share(contained, len(contacts)),
         "handoffs": handed_off, "handoff_rate": share(handed_off, len(contacts)),
+        "queued_then_ticketed": outcomes["queued_then_ticketed"], "after_hours_tickets": outcomes["after_hours_ticket"],
+        "left_queue": outcomes["left_queue"],
         "shopper_messages": len(read), "not_understood": missed, "fallback_rate": share(missed, len(read)),
         "turned_into_knowledge": learned, "turned_into_knowledge_rate": share(learned, missed),
         "queue_seconds": mean_seconds((h.requested_at, h.accepted_at) for h in handoffs),

@@ -8,6 +8,11 @@ charts, the summary, the names of codes (reasons, tags, languages) and the perio
 headers and number format, and the errors, which also carry a `code` (`{"error": words, "code":
 "period"}`). The words are in the `reports` domain of the text catalogue. `language` is another
 thing: the shoppers' language the figures are filtered by.
+
+The CSV has a table per `group`: the period's slices, the trend, the agents, the languages (each row
+with the chats' figures, what became of those no agent took, and the tickets' own), or one of the
+tickets' tables (TICKET_CSV_GROUPS: by category, channel, source, owner). Ticket times count in the
+support hours of the settings (SUPPORT_HOURS, SUPPORT_HOLIDAYS).
 """
 from __future__ import annotations
 
@@ -25,13 +30,17 @@ from bot.desk.keys import DESK, SETTINGS
 from bot.desk.pages import page
 from bot.language import SUPPORTED
 from bot.reports.charts import (charts, contact_reason_label, handoff_reason_label, language_label, period_label,
-                                tag_label)
+                                tag_label, ticket_category_label, ticket_channel_label, ticket_source_label)
 from bot.reports.html import knowledge_lines
 from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
 from bot.reports.summary import summary_lines
+from bot.tickets.sla import SupportCalendar
 
 CSV_GROUPS = ("series", "trend", "agents", "languages")
+# Tables of the tickets (report["tickets"][part]): one row per category, channel, source or owner.
+TICKET_CSV_GROUPS = {"ticket_categories": "categories", "ticket_channels": "channels", "ticket_sources": "sources",
+                     "ticket_agents": "agents"}
 CSV_LANGUAGES = ("tr", "en")
 # How a spreadsheet in that language reads a CSV: Turkish Excel expects ";" between cells and a
 # decimal comma (with "," and dots it puts a whole row in one cell and reads 75.0 as a date or
@@ -71,7 +80,56 @@ TOTALS_COLUMNS = [
     ("detractors", i18n.by_language("reports:csv.detractors"), "count"),
     ("repeat_contacts", i18n.by_language("reports:csv.repeat_contacts"), "count"),
     ("repeat_rate", i18n.by_language("reports:csv.repeat_rate"), "rate"),
+    # What became of the chats sent to people that no agent took (`handoffs` are those one did).
+    ("queued_then_ticketed", i18n.by_language("reports:csv.queued_then_ticketed"), "count"),
+    ("after_hours_tickets", i18n.by_language("reports:csv.after_hours_tickets"), "count"),
+    ("left_queue", i18n.by_language("reports:csv.left_queue"), "count"),
+    # The tickets of the row's slice, agent (as owner) or language; times in support seconds.
+    ("tickets_opened", i18n.by_language("reports:csv.tickets_opened"), "count"),
+    ("tickets_resolved", i18n.by_language("reports:csv.tickets_resolved"), "count"),
+    ("tickets_sla_met_rate", i18n.by_language("reports:csv.tickets_sla_met_rate"), "rate"),
+    ("tickets_first_response_median_seconds", i18n.by_language("reports:csv.tickets_first_response_median_seconds"),
+     "seconds"),
+    ("tickets_resolution_median_seconds", i18n.by_language("reports:csv.tickets_resolution_median_seconds"), "seconds"),
+    ("tickets_backlog", i18n.by_language("reports:csv.tickets_backlog"), "count"),
 ]
+# The ticket tables: the row's own columns, then TICKET_COLUMNS.
+TICKET_GROUP_COLUMNS = {
+    "ticket_categories": [("category", i18n.by_language("reports:csv.category"), "text"),
+                          ("category_name", i18n.by_language("reports:csv.category_name"), "text"),
+                          ("previous_opened", i18n.by_language("reports:csv.previous_opened"), "count")],
+    "ticket_channels": [("channel", i18n.by_language("reports:csv.channel"), "text"),
+                        ("channel_name", i18n.by_language("reports:csv.channel_name"), "text")],
+    "ticket_sources": [("source", i18n.by_language("reports:csv.source"), "text"),
+                       ("source_name", i18n.by_language("reports:csv.source_name"), "text")],
+    "ticket_agents": [("agent_id", i18n.by_language("reports:csv.agent_id"), "text"),
+                      ("name", i18n.by_language("reports:csv.agent"), "text")],
+}
+TICKET_COLUMNS = [
+    ("opened", i18n.by_language("reports:csv.opened"), "count"),
+    ("resolved", i18n.by_language("reports:csv.resolved"), "count"),
+    ("first_responses", i18n.by_language("reports:csv.first_responses"), "count"),
+    ("first_response_median_seconds", i18n.by_language("reports:csv.first_response_median_seconds"), "seconds"),
+    ("first_response_p90_seconds", i18n.by_language("reports:csv.first_response_p90_seconds"), "seconds"),
+    ("resolution_median_seconds", i18n.by_language("reports:csv.resolution_median_seconds"), "seconds"),
+    ("resolution_p90_seconds", i18n.by_language("reports:csv.resolution_p90_seconds"), "seconds"),
+    ("sla_targets", i18n.by_language("reports:csv.sla_targets"), "count"),
+    ("sla_met", i18n.by_language("reports:csv.sla_met"), "count"),
+    ("sla_met_rate", i18n.by_language("reports:csv.sla_met_rate"), "rate"),
+    ("first_response_sla_rate", i18n.by_language("reports:csv.first_response_sla_rate"), "rate"),
+    ("resolution_sla_rate", i18n.by_language("reports:csv.resolution_sla_rate"), "rate"),
+    ("reopened", i18n.by_language("reports:csv.reopened"), "count"),
+    ("reopen_rate", i18n.by_language("reports:csv.reopen_rate"), "rate"),
+    ("backlog", i18n.by_language("reports:csv.backlog"), "count"),
+    ("backlog_age_median_seconds", i18n.by_language("reports:csv.backlog_age_median_seconds"), "seconds"),
+    ("backlog_oldest_seconds", i18n.by_language("reports:csv.backlog_oldest_seconds"), "seconds"),
+    ("ratings", i18n.by_language("reports:csv.ratings"), "count"),
+    ("rating_mean", i18n.by_language("reports:csv.rating_mean"), "score"),
+]
+# The names a ticket table's codes get in the CSV's language.
+TICKET_NAMES = {"ticket_categories": ("category", "category_name", ticket_category_label),
+                "ticket_channels": ("channel", "channel_name", ticket_channel_label),
+                "ticket_sources": ("source", "source_name", ticket_source_label)}
 
 
 class BadQuery(ValueError):
@@ -127,7 +185,7 @@ async def reports_csv(request: web.Request) -> web.Response:
     await authorised(request, ("admin",), refusal=i18n.say("reports:error.admins_only", i18n.language_of(lang)))
     try:
         group = request.query.get("group", "series")
-        if group not in CSV_GROUPS:
+        if group not in CSV_GROUPS and group not in TICKET_CSV_GROUPS:
             raise BadQuery("error.group")
         if lang not in CSV_LANGUAGES:
             raise BadQuery("error.csv_language")
@@ -137,7 +195,7 @@ async def reports_csv(request: web.Request) -> web.Response:
     report = await _build(request, query)
     filename = f"kuzey-rapor-{report['period']['kind']}-{report['period']['start']}-{group}.csv"
     # The BOM makes Excel read the file as UTF-8 (Turkish letters) instead of the local code page.
-    body = ("\ufeff" + csv_text(report[group], group, lang)).encode("utf-8")
+    body = ("\ufeff" + csv_text(csv_rows(report, group, lang), group, lang)).encode("utf-8")
     return web.Response(body=body, headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -175,16 +233,18 @@ def parse_query(request: web.Request) -> Tuple[str, date, Optional[int], Optiona
 async def _build(request: web.Request, query: tuple) -> Dict[str, Any]:
 
     kind, day, agent_id, language = query
-    store, zone = request.app[DESK].store, request.app[SETTINGS].report_timezone
+    settings = request.app[SETTINGS]
+    store, zone = request.app[DESK].store, settings.report_timezone
+    calendar = SupportCalendar.from_settings(settings.support_hours, settings.support_holidays)
     # Reading a few months of conversations takes a moment: keep the chats' event loop free.
-    return await asyncio.to_thread(build_report, store, kind, day, agent_id, language, zone)
+    return await asyncio.to_thread(build_report, store, kind, day, agent_id, language, zone, calendar)
 
 
 def _agents(request: web.Request, report: dict) -> List[dict]:
     """The people to filter by: today's agents, plus anyone who took chats in the period."""
 
     agents = {user.id: user.display_name for user in request.app[DESK].store.agents()}
-    for row in report["agents"]:
+    for row in [*report["agents"], *report["tickets"]["agents"]]:
         agents.setdefault(row["agent_id"], row["name"])
     return [{"id": agent_id, "name": name} for agent_id, name in agents.items()]
 
@@ -199,6 +259,12 @@ def labels(report: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Dict[str, Any
                             for row in report["contact_reasons"]},
         "tags": {row["tag"]: tag_label(row["tag"], language) for row in report["resolution_tags"]},
         "languages": {code: language_label(code, language) for code in SUPPORTED},
+        "ticket_categories": {row["category"]: ticket_category_label(row["category"], language)
+                              for row in report["tickets"]["categories"]},
+        "ticket_channels": {row["channel"]: ticket_channel_label(row["channel"], language)
+                            for row in report["tickets"]["channels"]},
+        "ticket_sources": {row["source"]: ticket_source_label(row["source"], language)
+                           for row in report["tickets"]["sources"]},
         "period": period_label(report["period"], language),
         "previous": period_label(report["previous"], language),
     }
@@ -206,10 +272,25 @@ def labels(report: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Dict[str, Any
 
 # --------------------------------------------------------------------------- CSV
 
+def csv_rows(report: dict, group: str, lang: str = "tr") -> List[dict]:
+    """The rows of a CSV table: the report's own, or a ticket table's with its codes named in `lang`."""
+    if group in CSV_GROUPS:
+        return report[group]
+    rows = report["tickets"][TICKET_CSV_GROUPS[group]]
+    if group not in TICKET_NAMES:
+        return rows
+    code, name, label = TICKET_NAMES[group]
+    return [{**row, name: label(row[code], lang)} for row in rows]
+
+
 def csv_text(rows: List[dict], group: str, lang: str = "tr") -> str:
-    """One row per bucket, period, agent or language: rates in % (one decimal), times in seconds, empty for none;
-    headers, separator and decimal mark of `lang` (CSV_FORMATS)."""
-    columns = GROUP_COLUMNS[group] + TOTALS_COLUMNS
+    """One row per bucket, period, agent or language (or per ticket category, channel, source, owner):
+    rates in % (one decimal), times in seconds, empty for none; headers, separator and decimal mark of
+    `lang` (CSV_FORMATS)."""
+    if group in CSV_GROUPS:
+        columns = GROUP_COLUMNS[group] + TOTALS_COLUMNS
+    else:
+        columns = TICKET_GROUP_COLUMNS[group] + TICKET_COLUMNS
     out = io.StringIO()
     writer = csv.writer(out, delimiter=CSV_FORMATS[lang]["delimiter"], lineterminator="\r\n")
     writer.writerow([headers[lang] for _, headers, _ in columns])

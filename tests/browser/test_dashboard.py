@@ -1,8 +1,9 @@
 """The manager's dashboard (widget/manager/) in Chromium against the real bridge.
 
 The admin logs in through the form and lands on today; sees the key figures and the charts of
-the week of the report fixtures (tests/report_fixtures.py), switches to the month, downloads a
-CSV that Turkish Excel reads (";" and decimal commas); on a phone the page still fits; an agent
+the week of the report fixtures (tests/report_fixtures.py), the chats sent to people that no agent
+took apart from those one did, and the tickets (cards, by category, by agent), switches to the
+month, downloads a CSV that Turkish Excel reads (";" and decimal commas); on a phone the page still fits; an agent
 who logs in is told the page is for managers only. An English browser gets the whole dashboard in
 English (the page's words, the server's charts, summary and names, the CSV); only names and what
 shoppers wrote may be Turkish."""
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.integration
 
 ADMINS_ONLY = "Bu sayfa yalnızca yöneticiler içindir."
 # Names and what shoppers wrote: the only Turkish an English dashboard may show.
-PEOPLES_WORDS = '#me-name, #not-understood td, #agents td:first-child, #f-agent option:not([value=""])'
+PEOPLES_WORDS = ('#me-name, #not-understood td, #agents td:first-child, #ticket-agents td:first-child, '
+                 '#f-agent option:not([value=""])')
 # The words Chart.js draws on the canvases: categories, legends, axis titles.
 CHART_WORDS = """() => Array.from(document.querySelectorAll('#charts canvas')).flatMap((canvas) => {
   const chart = Chart.getChart(canvas);
@@ -57,7 +59,8 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     today = period_of("day", local_today(bridge.settings.report_timezone), bridge.settings.report_timezone)
     expect(page.get_by_label("Dönem", exact=True)).to_have_value("day")
     expect(page.locator("#period-title")).to_have_text(f"Günlük rapor · {today.label}")
-    expect(page.locator(".kpi")).to_have_count(10)
+    expect(page.locator("#kpis .kpi")).to_have_count(10)
+    expect(page.locator("#ticket-kpis .kpi")).to_have_count(6)
     show_week_of_fixtures(page)
     expect(page.locator("#period-sub")).to_have_text("Önceki dönem: 9–15 Kasım 2026")
 
@@ -66,6 +69,12 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     assert int(contacts.locator(".kpi-value").inner_text().replace(".", "")) >= 5
     expect(page.locator('.kpi[data-key="containment_rate"] .kpi-previous')).to_contain_text("Önceki:")
     expect(page.locator("#summary li").first).to_contain_text("16–22 Kasım 2026")
+    # "Handed to an agent" counts those an agent took; the others are named apart under it.
+    handed = page.locator('#kpis .kpi[data-key="handoff_rate"]')
+    expect(handed.locator(".kpi-label")).to_have_text("Temsilciye aktarılan")
+    expect(handed.locator(".kpi-extra")).to_have_text(
+        re.compile(r"^Talebe dönüşen: kuyruktan [1-9]\d*, mesai dışı [1-9]\d* · kuyruktan ayrılan [1-9]\d*$"))
+    expect(page.locator("#summary")).to_contain_text("Bunlardan temsilciye ulaşan:")
 
     # Charts drawn by Chart.js, each with an accessible name.
     canvases = page.locator("#charts canvas")
@@ -85,6 +94,19 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     expect(page.locator('[data-chart="resolution_tags"]')).to_have_count(0)
     expect(page.locator("#agents")).to_contain_text("Ayşe K.")
     screenshot(page, "laptop-week")
+
+    # The tickets: cards, by category (with the week before), by channel and source, by agent.
+    tickets = page.locator("#ticket-kpis")
+    expect(tickets.locator('.kpi[data-key="opened"] .kpi-label')).to_have_text("Açılan talep")
+    assert int(tickets.locator('.kpi[data-key="opened"] .kpi-value').inner_text()) >= 4
+    expect(tickets.locator('.kpi[data-key="sla_met_rate"] .kpi-value')).to_contain_text("%")
+    expect(tickets.locator('.kpi[data-key="backlog"] .kpi-extra')).to_contain_text("En eskisi:")
+    expect(page.locator("#ticket-categories tbody tr").first).to_contain_text("Kargo ve teslimat")
+    expect(page.locator("#ticket-channels")).to_contain_text("Mesai dışı talep")
+    expect(page.locator("#ticket-agents")).to_contain_text("Ayşe K.")
+    expect(page.locator("#summary")).to_contain_text("Kargo ve teslimat talepleri önceki haftaya göre")
+    page.locator("#tickets-title").scroll_into_view_if_needed()
+    screenshot(page, "laptop-tickets")
 
     page.get_by_label("Dönem", exact=True).select_option("month")
     expect(page.locator("#period-title")).to_have_text("Aylık rapor · Kasım 2026")
@@ -109,13 +131,15 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
 
 def test_the_dashboard_fits_a_phone(bridge, new_page, screenshot):
     page = log_in(new_page(viewport=PHONE), bridge)
-    expect(page.locator(".kpi")).to_have_count(10)
+    expect(page.locator("#kpis .kpi")).to_have_count(10)
     show_week_of_fixtures(page)
     expect(page.locator("#charts canvas").first).to_be_visible()
+    expect(page.locator("#ticket-categories tbody tr").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    # The cards wrap: two in a row.
-    first, second, third = (page.locator(".kpi").nth(i).bounding_box() for i in range(3))
-    assert first["y"] == second["y"] < third["y"]
+    # The cards wrap: two in a row (the tickets' too).
+    for cards in ("#kpis .kpi", "#ticket-kpis .kpi"):
+        first, second, third = (page.locator(cards).nth(i).bounding_box() for i in range(3))
+        assert first["y"] == second["y"] < third["y"], cards
     screenshot(page, "phone")
 
 
@@ -148,7 +172,7 @@ def test_in_english_the_dashboard_says_nothing_in_turkish(bridge, new_page, scre
     page.get_by_label("Username", exact=True).fill("yonetici")
     page.get_by_label("Password", exact=True).fill(bridge.passwords["yonetici"])
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".kpi")).to_have_count(10)
+    expect(page.locator("#kpis .kpi")).to_have_count(10)
     page.get_by_label("Period", exact=True).select_option("week")
     page.get_by_label("Date", exact=True).fill(fx.WEEK.isoformat())
     expect(page.locator("#period-title")).to_have_text("Weekly report · 16–22 November 2026")
@@ -163,7 +187,8 @@ def test_in_english_the_dashboard_says_nothing_in_turkish(bridge, new_page, scre
     assert "Ayşe K." in names
     shown = seen_texts(page, PEOPLES_WORDS)
     assert {"Key figures", "Charts", "Agents' resolution tags", "Solved by the assistant", "Time in queue",
-            "Download CSV", "Why chats were handed to agents"} <= {t["text"] for t in shown}
+            "Download CSV", "Why chats were handed to agents", "Tickets", "Tickets by category", "Deadlines (SLA) kept",
+            "Shipping and delivery", "After-hours request"} <= {t["text"] for t in shown}
     # Agents' names also stand in the charts' sentences ("Ayşe K.: first response 3 min ...").
     assert len(shown) > 80 and turkish(shown, names) == [], turkish(shown, names)
     drawn = [{"where": "chart", "text": word} for word in page.evaluate(CHART_WORDS)]
@@ -181,6 +206,17 @@ def test_in_english_the_dashboard_says_nothing_in_turkish(bridge, new_page, scre
     assert text.startswith("Agent id,Agent,Contacts,")
     ayse = next(row for row in csv.DictReader(io.StringIO(text)) if row["Agent"] == "Ayşe K.")
     assert re.fullmatch(r"\d+\.\d\d", ayse["CSAT average (1-5)"])
+
+    # The tickets by category, in English.
+    page.get_by_label("CSV table", exact=True).select_option("ticket_categories")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    assert info.value.suggested_filename == "kuzey-rapor-week-2026-11-16-ticket_categories.csv"
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    kargo = next(row for row in rows if row["Category code"] == "kargo")
+    assert kargo["Category"] == "Shipping and delivery" and re.fullmatch(r"\d+\.\d", kargo["SLA kept (%)"])
 
     # The check sees Turkish where there is some: the same report in Turkish.
     page.locator('#app-view .lang-switch [data-lang="tr"]').click()

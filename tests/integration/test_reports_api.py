@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from bot.reports.metrics import build_report
+from bot.tickets.sla import SupportCalendar
 from tests.browser.visible_text import TURKISH_ONLY
 from tests import report_fixtures as fx
 
@@ -80,8 +81,10 @@ def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
     assert response.status_code == 200
     body = response.json()
     store = bridge.desk_store()
-    try:
-        expected = build_report(store, "week", fx.WEEK)
+    settings = bridge.settings
+    try:  # the bridge's support hours count the tickets' times
+        expected = build_report(store, "week", fx.WEEK, calendar=SupportCalendar.from_settings(
+            settings.support_hours, settings.support_holidays))
     finally:
         store.engine.dispose()
     assert body["report"] == expected
@@ -92,6 +95,13 @@ def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
     assert body["languages"] == ["tr", "en"]
     assert {"id": bridge.agent_ids["ayse"], "name": "Ayşe K."} in body["agents"]
     assert body["labels"]["handoff_reasons"]["frustration"] == "Müşteri sinirliydi"
+    # The three figures apart, and the tickets.
+    totals = body["report"]["totals"]
+    assert totals["queued_then_ticketed"] >= 1 and totals["after_hours_tickets"] >= 1 and totals["left_queue"] >= 1
+    tickets = body["report"]["tickets"]
+    assert tickets["totals"]["opened"] >= 4 and tickets["totals"]["sla_targets"] >= 5
+    assert body["labels"]["ticket_categories"]["kargo"] == "Kargo ve teslimat"
+    assert any("talep açıldı" in line for line in body["summary"])
 
 
 def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
@@ -103,6 +113,7 @@ def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
     assert turkish["labels"]["period"] == "16–22 Kasım 2026"
     assert english["labels"]["handoff_reasons"]["frustration"] == "The customer was upset"
     assert english["labels"]["languages"] == {"tr": "Turkish", "en": "English"}
+    assert english["labels"]["ticket_categories"]["kargo"] == "Shipping and delivery"
     assert english["summary"][0].startswith("In the week of 16–22 November 2026 there were")
     assert [chart["id"] for chart in english["charts"]] == [chart["id"] for chart in turkish["charts"]]
     names = [row["name"] for row in english["report"]["agents"]]
@@ -110,7 +121,8 @@ def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
 
     def words(body):
         """Every word the page shows from the answer but the agents' names and what shoppers wrote."""
-        found = [*body["summary"], *(v for group in ("handoff_reasons", "contact_reasons", "tags", "languages")
+        found = [*body["summary"], *(v for group in ("handoff_reasons", "contact_reasons", "tags", "languages",
+                                                     "ticket_categories", "ticket_channels", "ticket_sources")
                                      for v in body["labels"][group].values()), body["labels"]["period"]]
         for chart in body["charts"]:
             config = chart["config"]
@@ -147,12 +159,19 @@ def test_csv_with_a_bom_for_excel(bridge):
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [row["Başlangıç"][:10] for row in rows] == [f"2026-11-{day}" for day in range(16, 23)]
     assert sum(int(row["Sohbet"]) for row in rows) >= 5
-    assert rows[4]["Asistanın çözdüğü (%)"] == ""  # Friday: no contact, an empty cell rather than 0
+    assert rows[4]["Asistanın çözdüğü (%)"] == "0,0"  # Friday: C9 only, which became a ticket
     assert all(re.fullmatch(r"(\d+,\d)?", row["Asistanın çözdüğü (%)"]) for row in rows)
+    assert int(rows[4]["Kuyruktan talebe dönüşen"]) >= 1 and int(rows[5]["Mesai dışı talep"]) >= 1
 
     agents = get(bridge, "/api/reports.csv", bridge.token("yonetici"), date="2026-11-18", group="agents")
     names = [row["Temsilci"] for row in csv.DictReader(io.StringIO(agents.content.decode("utf-8-sig")), delimiter=";")]
     assert "Ayşe K." in names
+
+    categories = get(bridge, "/api/reports.csv", bridge.token("yonetici"), date="2026-11-18", group="ticket_categories")
+    assert categories.headers["Content-Disposition"].endswith('-ticket_categories.csv"')
+    kargo = next(row for row in csv.DictReader(io.StringIO(categories.content.decode("utf-8-sig")), delimiter=";")
+                 if row["Kategori kodu"] == "kargo")
+    assert kargo["Kategori"] == "Kargo ve teslimat" and int(kargo["Açılan"]) >= 2
 
     english = get(bridge, "/api/reports.csv", bridge.token("yonetici"), period="week", date="2026-11-18",
                   group="series", lang="en")

@@ -4,8 +4,10 @@ import copy
 
 
 def totals(contacts, contained, handoffs, shopper_messages, not_understood, queue, first_response, handling,
-           csat, nps, repeat):
-    """TOTALS from a few numbers: csat = (count, mean, satisfied), nps = (promoters, passives, detractors)."""
+           csat, nps, repeat, not_taken=(0, 0, 0), tickets=(0, 0, None, None, None, 0)):
+    """TOTALS from a few numbers: csat = (count, mean, satisfied), nps = (promoters, passives, detractors),
+    not_taken = (queued then ticketed, after-hours tickets, left the queue), tickets = (opened, resolved,
+    SLA met rate, first response and resolution medians in support seconds, backlog)."""
     csat_count, csat_mean, satisfied = csat
     promoters, passives, detractors = nps
     nps_count = promoters + passives + detractors
@@ -22,6 +24,26 @@ def totals(contacts, contained, handoffs, shopper_messages, not_understood, queu
         "nps": (promoters - detractors) * 100 / nps_count if nps_count else None,
         "promoters": promoters, "passives": passives, "detractors": detractors,
         "repeat_contacts": repeat, "repeat_rate": repeat / contacts if contacts else None,
+        "queued_then_ticketed": not_taken[0], "after_hours_tickets": not_taken[1], "left_queue": not_taken[2],
+        **dict(zip(["tickets_opened", "tickets_resolved", "tickets_sla_met_rate",
+                    "tickets_first_response_median_seconds", "tickets_resolution_median_seconds", "tickets_backlog"],
+                   tickets)),
+    }
+
+
+def ticket_totals(opened, resolved, first_response, resolution, sla, reopened, backlog, oldest, ratings):
+    """The tickets' figures: sla = (met, decided), ratings = (count, mean); times in support seconds."""
+    met, decided = sla
+    count, mean = ratings
+    return {
+        "opened": opened, "resolved": resolved, "first_responses": resolved,
+        "first_response_median_seconds": first_response, "first_response_p90_seconds": first_response,
+        "resolution_median_seconds": resolution, "resolution_p90_seconds": resolution,
+        "sla_targets": decided, "sla_met": met, "sla_met_rate": met / decided if decided else None,
+        "first_response_sla_rate": met / decided if decided else None, "resolution_sla_rate": None,
+        "reopened": reopened, "reopen_rate": reopened / resolved if resolved else None,
+        "backlog": backlog, "backlog_age_median_seconds": oldest, "backlog_oldest_seconds": oldest,
+        "ratings": count, "rating_mean": mean,
     }
 
 
@@ -90,6 +112,33 @@ REPORT = {
         {"language": "en", **totals(6, 4, 1, 20, 2, 35.0, 88.0, 370.0, (1, 4.0, 1), (0, 1, 0), 0)},
     ],
 }
+
+TICKETS = {
+    "running": False,
+    "totals": ticket_totals(12, 9, 3 * 3600.0, 20 * 3600.0, (15, 18), 1, 4, 80 * 3600.0, (5, 4.2)),
+    "previous_totals": ticket_totals(8, 8, 5 * 3600.0, 26 * 3600.0, (12, 16), 0, 1, 30 * 3600.0, (3, 3.7)),
+    "categories": [
+        {"category": "kargo", "previous_opened": 4, **ticket_totals(7, 5, 2 * 3600.0, 18 * 3600.0, (9, 10), 1, 2,
+                                                                   80 * 3600.0, (3, 4.0))},
+        {"category": "<b>yeni</b>", "previous_opened": 0, **ticket_totals(3, 2, 4 * 3600.0, 22 * 3600.0, (4, 5), 0,
+                                                                         1, 10 * 3600.0, (1, 5.0))},
+        {"category": "urun", "previous_opened": 4, **ticket_totals(2, 2, 3 * 3600.0, 20 * 3600.0, (2, 3), 0, 1,
+                                                                  5 * 3600.0, (1, 4.0))},
+    ],
+    "channels": [{"channel": "chat", **ticket_totals(10, 8, 3 * 3600.0, 20 * 3600.0, (13, 15), 1, 3, 80 * 3600.0,
+                                                      (4, 4.0))},
+                 {"channel": "email", **ticket_totals(2, 1, 2 * 3600.0, 22 * 3600.0, (2, 3), 0, 1, 9 * 3600.0,
+                                                       (1, 5.0))}],
+    "sources": [{"source": "complaint", **ticket_totals(8, 6, 3 * 3600.0, 20 * 3600.0, (10, 12), 1, 2, 80 * 3600.0,
+                                                         (3, 4.0))},
+                {"source": "after_hours", **ticket_totals(4, 3, 4 * 3600.0, 20 * 3600.0, (5, 6), 0, 2, 12 * 3600.0,
+                                                           (2, 4.5))}],
+    "agents": [{"agent_id": 1, "name": "Ayşe K.", **ticket_totals(6, 5, 2 * 3600.0, 18 * 3600.0, (8, 9), 1, 2,
+                                                                  80 * 3600.0, (3, 4.33))},
+               {"agent_id": 2, "name": "Mehmet <b>Y.</b>", **ticket_totals(6, 4, 4 * 3600.0, 22 * 3600.0, (7, 9), 0,
+                                                                          2, 12 * 3600.0, (2, 4.0))}],
+}
+REPORT["tickets"] = TICKETS
 
 SUMMARY = [
     "Bu hafta 42 görüşme oldu; önceki haftadan 7 fazla.",

@@ -18,6 +18,10 @@ from bot.privacy.models import Consent, DestructionRecord
 from bot.reports.metrics import build_report
 from bot.reports.periods import local_today
 from bot.studio.models import KbInboxItem
+from bot.tickets.models import Ticket, TicketEntry
+from bot.tickets.sla import SupportCalendar, parse_targets
+from bot.tickets.store import NewTicket, TicketStore
+from tests.report_fixtures import agent_ids
 
 # Tables that keep the person's identifiers by law (order and invoice records and their buyer).
 KEPT_TABLES = {"customers"}
@@ -73,6 +77,28 @@ def _chat(store, customer, linked=True):
             data=json.dumps({"event": "user", "text": f"e-postam {customer.email}"})))
         s.commit()
     return conversation
+
+
+def _ticket(store, customer=None, conversation_id=None, email=None, when=None, closed=False):
+    """A ticket with the person's words, address and order, answered, noted, written back to, resolved and rated."""
+    tickets = TicketStore(store.engine, SupportCalendar.from_settings("always", "none"), parse_targets("*=8/48"))
+    with store.session() as s:
+        agent = agent_ids(s)["ayse"]
+        s.commit()
+    when = when or utcnow() - timedelta(minutes=10)  # its steps (up to 9 minutes later) are over by now
+    name = f"{customer.first_name} {customer.last_name}" if customer else "Bir müşteri"
+    opened = tickets.open(NewTicket(source="complaint", category="kargo", language="tr",
+                                    text=f"{name}: kargom gelmedi, telefonum {customer.phone if customer else '-'}",
+                                    customer_id=customer.id if customer else None, conversation_id=conversation_id,
+                                    email=email or (customer.email if customer else None), order_no="400101"), when)
+    tickets.reply(opened.id, agent, f"Merhaba {name}, kargonuzu inceliyoruz.", when + timedelta(minutes=5),
+                  message_id=f"<{opened.code}@kuzey.example>")
+    tickets.note(opened.id, agent, f"{name} çok üzgün, {email or 'adres'} ile yazıştık", when + timedelta(minutes=6))
+    tickets.customer_wrote(opened.id, f"Teşekkürler, ben {name}", when + timedelta(minutes=7), "email")
+    tickets.set_status(opened.id, "closed" if closed else "resolved", when + timedelta(minutes=8))
+    tickets.rate(opened.id, 4, when + timedelta(minutes=9))
+    tickets.mail_result(opened.id, None, None, f"550 {email or 'x'} refused")
+    return tickets.get(opened.id)
 
 
 def _mail(store, customer):
@@ -175,6 +201,9 @@ def test_the_export_holds_everything_and_says_which_records_are_kept(store):
     customer = _customer(store)
     conversation = _chat(store, customer)
     _mail(store, customer)
+    chat_ticket = _ticket(store, customer, conversation.id)
+    mailed = _ticket(store, email=customer.email.upper())  # by e-mail only: no customer, no chat
+    _ticket(store, _customer(store, 1))  # someone else's
     with store.session() as s:
         audit.record(lambda: s, Actor("ayse", 1, "agent"), "view_customer", customer_id=customer.id)
         document = export.export(s, subjects.find(s, "email", customer.email))
@@ -190,30 +219,49 @@ def test_the_export_holds_everything_and_says_which_records_are_kept(store):
     assert customer.email in document["assistant_memory"][0]["said"][0]
     assert document["access_log"][0]["actor"] == "ayse"
     assert document["kept_records"]["orders"] and "Ticaret" in document["kept_records"]["note"]["tr"]
+    # The tickets with their whole thread: the reply, what they wrote, the agents' note, the history.
+    assert [t["code"] for t in document["tickets"]] == [chat_ticket.code, mailed.code]
+    first = document["tickets"][0]
+    assert (first["email"], first["order_no"], first["rating"], first["status"]) == (customer.email, "400101", 4, "resolved")
+    assert [(e["kind"], e["event"]) for e in first["thread"]] == [
+        ("event", "opened"), ("reply", None), ("note", None), ("customer", None), ("event", "status")]
+    assert first["thread"][2]["text"].endswith("ile yazıştık") and first["thread"][3]["text"].startswith("Teşekkürler")
+    assert first["thread"][4]["text"] == "open → resolved"
     page = export.render_html(document)
     assert customer.email in page and "<script" not in page
+    assert "Talepler / Tickets" in page and chat_ticket.code in page and "kargonuzu inceliyoruz" in page
 
 
 def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_still_add_up(store, tmp_path):
     customer, other = _customer(store, 0), _customer(store, 1)
-    _chat(store, customer)
+    linked = _chat(store, customer)
     _chat(store, customer)  # a repeat contact: reports must still count it as one after the erasure
     _chat(store, customer, linked=False)
     kept_chat = _chat(store, other)
     _mail(store, customer)
+    # Tickets by chat, by customer number only, by e-mail only; and someone else's.
+    _ticket(store, customer, linked.id)
+    _ticket(store, customer)
+    _ticket(store, email=customer.email)
+    kept_ticket = _ticket(store, other, kept_chat.id)
     logs = tmp_path / "state" / "logs"
     logs.mkdir(parents=True)
     spaced = f"{customer.phone[:4]} {customer.phone[4:7]} {customer.phone[7:]}"
     (logs / "bridge.log").write_text(f"a line about {customer.email}\nphone {spaced}\nunrelated\n", encoding="utf-8")
     day = local_today("Europe/Istanbul")
-    before = build_report(store, "week", day)["totals"]
-    assert before["repeat_contacts"] >= 1
+    moment = utcnow()  # one clock for both reports: the backlog's age must not move between them
+    report = build_report(store, "week", day, now=moment)
+    before, tickets_before = report["totals"], report["tickets"]
+    assert before["repeat_contacts"] >= 1 and tickets_before["totals"]["opened"] == 4
+    with store.session() as s:
+        entries_before = s.execute(select(func.count(TicketEntry.id))).scalar_one()
     with store.session() as s:
         messages_before = s.execute(select(func.count(Message.id))).scalar_one()
         opened = requests.open_request(s, "erasure", "email", customer.email, utcnow(), 30)
         answer = requests.answer(s, opened["id"], "yonetici", utcnow(), tmp_path / "state")
     assert answer.destroyed["messages"] == 9 and answer.destroyed["rasa_events"] == 3
     assert answer.destroyed["file_lines"] == 2
+    assert (answer.destroyed["tickets"], answer.destroyed["ticket_entries"]) == (3, 15)
     name = f"{customer.first_name} {customer.last_name}"
     phone_digits = subjects.phone_digits(customer.phone)
     for needle in (customer.email, name, customer.phone, phone_digits):
@@ -233,11 +281,22 @@ def test_erasure_leaves_the_person_only_in_the_kept_order_records_and_reports_st
         assert s.get(Conversation, kept_chat.id).customer_id == other.id
         assert s.execute(select(EmailOptOut.email)).scalar_one() == erasure.optout_key(customer.email)
         assert s.execute(select(EmailSend.email)).scalar_one() == ""
+        # The tickets stay as counts: dates, category, status, history and rating, without words or addresses.
+        mine = s.execute(select(Ticket).where(Ticket.id != kept_ticket.id)).scalars().all()
+        assert [(t.text, t.email, t.order_no, t.last_message_id, t.rating, t.status) for t in mine] == [
+            ("", None, None, None, 4, "resolved")] * 3
+        assert all(t.customer_id is None or t.customer_id < 0 for t in mine)
+        assert set(s.execute(select(TicketEntry.text).where(TicketEntry.ticket_id != kept_ticket.id)).scalars()) == {""}
+        assert s.execute(select(func.count(TicketEntry.id))).scalar_one() == entries_before
+        kept = s.get(Ticket, kept_ticket.id)
+        assert (kept.email, kept.customer_id) == (other.email, other.id) and kept.text.endswith(other.phone)
         record = s.execute(select(DestructionRecord)).scalar_one()
         assert record.trigger == "request" and customer.email not in json.dumps(record.counts)
         [answered] = requests.requests(s, utcnow())
         assert answered["status"] == "answered" and answered["identifier"] == erasure.ERASED
-    assert build_report(store, "week", day)["totals"] == before
+    after = build_report(store, "week", day, now=moment)
+    assert after["totals"] == before and after["tickets"]["totals"] == tickets_before["totals"]
+    assert after["tickets"]["categories"] == tickets_before["categories"]
 
 
 def test_a_request_is_shown_with_its_deadline_until_answered(store):
@@ -285,6 +344,41 @@ def test_retention_anonymises_exactly_what_expired_and_a_second_run_changes_noth
         assert retention.run_retention(s, periods, now) is None
         assert s.execute(select(Message.id, Message.text)).all() == snapshot
         assert s.execute(select(func.count(DestructionRecord.id))).scalar_one() == 1
+
+
+def test_retention_anonymises_tickets_with_their_chat_or_after_closing(store):
+    customer = _customer(store)
+    now = utcnow()
+    periods = retention.Periods(transcript_days=730, unverified_days=180, audit_days=1095)
+    old_chat = _chat(store, customer, linked=False)
+    with store.session() as s:
+        row = s.get(Conversation, old_chat.id)
+        row.last_message_at, row.state = now - timedelta(days=181), "bot"
+        s.commit()
+    with_chat = _ticket(store, conversation_id=old_chat.id, email="a@example.com", when=now - timedelta(days=1))
+    closed_long_ago = _ticket(store, email="b@example.com", when=now - timedelta(days=181, hours=1), closed=True)
+    closed_lately = _ticket(store, email="c@example.com", when=now - timedelta(days=179), closed=True)
+    tickets = TicketStore(store.engine, SupportCalendar.from_settings("always", "none"), parse_targets("*=8/48"))
+    still_open = tickets.open(NewTicket(source="complaint", category="kargo", language="tr", text="hâlâ bekliyorum",
+                                        email="d@example.com"), now - timedelta(days=400))
+    with store.session() as s:
+        record = retention.run_retention(s, periods, now)
+        assert (record.counts["tickets"], record.counts["ticket_entries"]) == (2, 10)
+        emails = dict(s.execute(select(Ticket.id, Ticket.email)).all())
+        assert emails == {with_chat.id: None, closed_long_ago.id: None, closed_lately.id: "c@example.com",
+                          still_open.id: "d@example.com"}
+        snapshot = s.execute(select(TicketEntry.id, TicketEntry.text)).all()
+        assert retention.run_retention(s, periods, now) is None
+        assert s.execute(select(TicketEntry.id, TicketEntry.text)).all() == snapshot
+
+
+def test_a_person_known_only_by_a_tickets_address_is_found(store):
+    ticket = _ticket(store, email="Yalniz.Eposta@example.com")
+    with store.session() as s:
+        subject = subjects.find(s, "email", "yalniz.eposta@example.com")
+        assert subject.ticket_ids == {ticket.id} and not subject.empty
+        assert requests.holdings(s, subject)["counts"]["tickets"] == 1
+        assert subjects.find(s, "email", "baska@example.com").empty
 
 
 def test_an_e_mail_finds_only_chats_where_that_exact_address_was_written(store):

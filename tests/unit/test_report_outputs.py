@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from html import unescape
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -53,21 +54,41 @@ def ask_dashboard(settings, requests):
 def test_dashboard_figures_are_the_hand_computed_ones(world):
     settings, agents = world
     week = {"period": "week", "date": "2026-11-18"}
-    body, series_csv, agents_csv, english_csv = ask_dashboard(settings, [
+    body, series_csv, agents_csv, english_csv, categories_csv, owners_csv = ask_dashboard(settings, [
         ("/api/reports", week), ("/api/reports.csv", {**week, "group": "series"}),
         ("/api/reports.csv", {**week, "group": "agents", "lang": "tr"}),
-        ("/api/reports.csv", {**week, "group": "agents", "lang": "en"})])
-    report = json.loads(body)["report"]
+        ("/api/reports.csv", {**week, "group": "agents", "lang": "en"}),
+        ("/api/reports.csv", {**week, "group": "ticket_categories"}),
+        ("/api/reports.csv", {**week, "group": "ticket_agents", "lang": "en"})])
+    answer = json.loads(body)
+    report = answer["report"]
     for name, value in fx.EXPECTED_WEEK.items():
         assert report["totals"][name] == value, name
     for name, value in fx.EXPECTED_PREVIOUS_WEEK.items():
         assert report["previous_totals"][name] == value, name
-    assert json.loads(body)["summary"][0] == "16–22 Kasım 2026 haftasında 5 sohbet oldu (önceki hafta 2; %150 artış)."
+    for name, value in fx.EXPECTED_TICKETS_WEEK.items():
+        assert report["tickets"]["totals"][name] == value, name
+    for name, value in fx.EXPECTED_TICKETS_PREVIOUS_WEEK.items():
+        assert report["tickets"]["previous_totals"][name] == value, name
+    assert answer["summary"][0] == "16–22 Kasım 2026 haftasında 8 sohbet oldu (önceki hafta 2; %300 artış)."
+    assert "Kargo ve teslimat talepleri önceki haftaya göre 1'den 2'ye çıktı." in answer["summary"]
+    assert answer["labels"]["ticket_categories"] == {"kargo": "Kargo ve teslimat", "diger": "Diğer", "urun": "Ürün"}
+    assert answer["labels"]["ticket_sources"]["after_hours"] == "Mesai dışı talep"
 
     # Turkish by default: ";" between cells and decimal commas, as Turkish Excel reads them.
     days = list(csv.DictReader(io.StringIO(series_csv.decode("utf-8-sig")), delimiter=";"))
-    assert [int(row["Sohbet"]) for row in days] == [1, 1, 1, 1, 0, 0, 1]
+    assert [int(row["Sohbet"]) for row in days] == [1, 1, 2, 1, 1, 1, 1]
     assert days[0]["Asistanın çözdüğü (%)"] == "100,0" and days[1]["Asistanın çözdüğü (%)"] == "0,0"
+    # The three figures apart: reached an agent, a ticket after the queue, a ticket after hours (and left the queue).
+    assert [(row["Temsilciye aktarılan"], row["Kuyruktan talebe dönüşen"], row["Mesai dışı talep"],
+             row["Kuyruktan ayrılan"]) for row in days] == [
+        ("0", "0", "0", "0"), ("1", "0", "0", "0"), ("0", "0", "0", "1"), ("1", "0", "0", "0"),
+        ("0", "1", "0", "0"), ("0", "0", "1", "0"), ("0", "0", "0", "0")]
+    # Tickets per day: opened, and open at the day's end (Istanbul).
+    assert [(row["Açılan talep"], row["Açık talep (dönem sonu)"]) for row in days] == [
+        ("1", "1"), ("0", "1"), ("0", "0"), ("1", "1"), ("1", "1"), ("1", "3"), ("0", "3")]
+    assert days[1]["Talep SLA tutulan (%)"] == "100,0"  # T1 answered in time on Tuesday
+    assert days[3]["Talep ilk yanıt (destek sn, ortanca)"] == "21600"  # T3: 6 support hours
     by_agent = {row["Temsilci"]: row for row in
                 csv.DictReader(io.StringIO(agents_csv.decode("utf-8-sig")), delimiter=";")}
     assert set(by_agent) == {"Ayşe K.", "Mehmet T."}
@@ -77,6 +98,20 @@ def test_dashboard_figures_are_the_hand_computed_ones(world):
     assert english_csv.startswith(b"\xef\xbb\xbf")
     english = {row["Agent"]: row for row in csv.DictReader(io.StringIO(english_csv.decode("utf-8-sig")))}
     assert (english["Ayşe K."]["Time in queue (s, avg.)"], english["Ayşe K."]["CSAT average (1-5)"]) == ("120", "2.00")
+    assert (english["Ayşe K."]["Tickets resolved"], english["Mehmet T."]["Ticket SLA kept (%)"]) == ("2", "50.0")
+
+    # The tickets by category, and by owner in English.
+    categories = {row["Kategori kodu"]: row for row in
+                  csv.DictReader(io.StringIO(categories_csv.decode("utf-8-sig")), delimiter=";")}
+    assert list(categories) == ["kargo", "diger", "urun"]
+    kargo = categories["kargo"]
+    assert (kargo["Kategori"], kargo["Açılan"], kargo["Önceki dönem açılan"], kargo["Çözülen"], kargo["SLA tutulan (%)"],
+            kargo["Yeniden açılan (%)"], kargo["Çözüm (destek sn, ortanca)"]) == (
+        "Kargo ve teslimat", "2", "1", "2", "100,0", "50,0", "57600")
+    assert (categories["urun"]["Açılan"], categories["urun"]["SLA tutulan (%)"]) == ("0", "")
+    owners = {row["Agent"]: row for row in csv.DictReader(io.StringIO(owners_csv.decode("utf-8-sig")))}
+    assert (owners["Ayşe K."]["Resolved"], owners["Ayşe K."]["Resolution rating average (1-5)"],
+            owners["Mehmet T."]["SLA kept (%)"], owners["Mehmet T."]["Open (end of period)"]) == ("2", "5.00", "50.0", "2")
 
 
 def test_the_html_report_shows_the_same_figures(world, tmp_path, monkeypatch):
@@ -93,21 +128,34 @@ def test_the_html_report_shows_the_same_figures(world, tmp_path, monkeypatch):
     finally:
         settings_module.get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "16–22 Kasım 2026: 5 sohbet" in result.output
+    assert "16–22 Kasım 2026: 8 sohbet" in result.output
     html = output.read_text(encoding="utf-8")
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    assert "16–22 Kasım 2026 haftasında 5 sohbet oldu (önceki hafta 2; %150 artış)." in text
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+    assert "16–22 Kasım 2026 haftasında 8 sohbet oldu (önceki hafta 2; %300 artış)." in text
+    assert "Kargo ve teslimat talepleri önceki haftaya göre 1'den 2'ye çıktı." in text
     kpis = {label: (now, before) for label, now, before in
             re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td>', html)}
-    assert kpis["Sohbet"] == ("5", "2")
-    assert kpis["Asistanın kendi çözdüğü"] == ("%40,0 (2)", "%50,0 (1)")
-    assert kpis["Temsilciye aktarılan"] == ("%40,0 (2)", "%50,0 (1)")
-    assert kpis["Anlaşılmayan mesaj"][0] == "%33,3 (3)"
+    assert kpis["Sohbet"] == ("8", "2")
+    assert kpis["Asistanın kendi çözdüğü"] == ("%25,0 (2)", "%50,0 (1)")
+    assert kpis["Temsilciye aktarılan"] == ("%25,0 (2)", "%50,0 (1)")
+    assert kpis["Kuyrukta kimse almadığı için talebe dönüşen"] == ("1", "0")
+    assert kpis["Mesai dışında talep olan"] == ("1", "0")
+    assert kpis["Temsilci almadan kuyruktan ayrılan"] == ("1", "0")
+    assert kpis["Anlaşılmayan mesaj"][0] == "%25,0 (3)"
     assert kpis["Kuyrukta bekleme (ort.)"] == ("2 dk", "10 dk")
     assert kpis["Temsilcinin ilk yanıtı (ort.)"] == ("3 dk 30 sn", "12 dk")
     assert kpis["İşlem süresi (ort.)"] == ("12 dk 30 sn", "20 dk")
     assert kpis["CSAT (1–5)"] == ("3,67 (3)", "3,00 (1)")
     assert kpis["NPS"] == ("+100 (1)", "—")
-    assert kpis["7 gün içinde yeniden gelen"] == ("%40,0 (2)", "%0,0 (0)")
+    assert kpis["7 gün içinde yeniden gelen"] == ("%25,0 (2)", "%0,0 (0)")
     assert "kupon kodu calismiyor" in text
+    # The tickets' section: figures against the week before, in support hours; categories, owners.
+    assert kpis["Açılan talep"] == ("4", "2") and kpis["Çözülen talep"] == ("2", "2")
+    assert kpis["Süre hedefi (SLA) tutulan"] == ("%80,0 (4)", "%75,0 (3)")
+    assert kpis["İlk yanıt (destek saati, ortanca)"] == ("3 sa", "6 sa")
+    assert kpis["Çözüm (destek saati, ortanca)"] == ("16 sa", "13 sa")
+    assert kpis["Yeniden açılan"] == ("%50,0 (1)", "%0,0 (0)")
+    assert kpis["Dönem sonunda açık"] == ("3", "0") and kpis["En eski açık talep"][0] == "3 gün 13 sa"
+    assert "Kargo ve teslimat 2 1 2 %100,0 4 sa 16 sa 1" in text
+    assert "Mehmet T. 0 3 sa %50,0 — 2" in text
     assert not re.search(r"""(src|href)=["']?https?:""", html)  # self-contained: Chart.js and the data are inline

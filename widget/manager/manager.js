@@ -37,6 +37,15 @@
     ['nps', 'kpi.nps', 'nps', 'nps_count', 'up'],
     ['repeat_rate', 'kpi.repeat_rate', 'rate', 'repeat_contacts', 'down'],
   ];
+  // The tickets' cards (report.tickets.totals); times in support hours.
+  const TICKET_KPIS = [
+    ['opened', 'ticketKpi.opened', 'count', null, null],
+    ['resolved', 'ticketKpi.resolved', 'count', null, null],
+    ['sla_met_rate', 'ticketKpi.slaMet', 'rate', 'sla_met', 'up'],
+    ['first_response_median_seconds', 'ticketKpi.firstResponse', 'seconds', null, 'down'],
+    ['resolution_median_seconds', 'ticketKpi.resolution', 'seconds', null, 'down'],
+    ['backlog', 'ticketKpi.backlog', 'count', null, 'down'],
+  ];
 
   // The login, the token in sessionStorage and its expiry: widget/shared/login.js.
   const Login = window.KuzeyLogin;
@@ -94,6 +103,15 @@
   function percent(rate, digits) {
     if (rate === null || rate === undefined) return '—';
     return t('format.percent', { value: number(rate * 100, digits === undefined ? 1 : digits) });
+  }
+
+  /** A wait that may last days: under two days as `duration`, else "3 gün 13 sa" ("3 d 13 h"). */
+  function age(seconds) {
+    if (seconds === null || seconds === undefined || seconds < 48 * 3600) return duration(seconds);
+    const hours = Math.round(seconds / 3600);
+    const d = Math.floor(hours / 24);
+    const h = hours % 24;
+    return h ? t('duration.dh', { d: d, h: h }) : t('duration.d', { d: d });
   }
 
   /** 95 → "1 dk 35 sn" ("1 min 35 s"); 3700 → "1 sa 1 dk" ("1 h 1 min"). */
@@ -236,7 +254,7 @@
     document.title = t('app.titleWithPeriod', { period: period });
     renderOptions(data);
     renderSummary(data.summary || []);
-    renderKpis(report.totals, report.previous_totals);
+    renderKpis($('#kpis'), KPIS, report.totals, report.previous_totals, kpiExtra);
     renderCharts((data.charts || []).filter(function (chart) {
       return CHARTS_SHOWN_AS_TABLES.indexOf(chart.id) === -1;
     }));
@@ -244,17 +262,59 @@
     renderTable('#tags', ['col.tag', 'col.count'], report.resolution_tags.map(function (row) {
       return [(labels.tags || {})[row.tag] || row.tag, number(row.count)];
     }));
-    renderTable('#languages', ['col.language', 'col.contacts', 'col.contained', 'col.handedOff', 'col.notUnderstood',
-      'col.csat'],
+    renderTable('#languages', ['col.language', 'col.contacts', 'col.contained', 'col.handedOff', 'col.queuedTicket',
+      'col.afterHoursTicket', 'col.notUnderstood', 'col.csat'],
       report.languages.map(function (row) {
         return [(labels.languages || {})[row.language] || row.language, number(row.contacts),
-          percent(row.containment_rate), percent(row.handoff_rate), percent(row.fallback_rate), number(row.csat_mean, 2)];
+          percent(row.containment_rate), percent(row.handoff_rate), number(row.queued_then_ticketed),
+          number(row.after_hours_tickets), percent(row.fallback_rate), number(row.csat_mean, 2)];
       }));
     renderTable('#agents', ['col.agent', 'col.handoffs', 'col.queue', 'col.firstResponse', 'col.handling', 'col.csat'],
       report.agents.map(function (row) {
         return [row.name, number(row.handoffs), duration(row.queue_seconds), duration(row.first_response_seconds),
           duration(row.handling_seconds), number(row.csat_mean, 2)];
       }));
+    renderTickets(report.tickets, labels);
+  }
+
+  /** The tickets: cards against the period before, then by category, by channel and source, by owner. */
+  function renderTickets(tickets, labels) {
+    renderKpis($('#ticket-kpis'), TICKET_KPIS, tickets.totals, tickets.previous_totals, ticketExtra);
+    const categories = labels.ticket_categories || {};
+    renderTable('#ticket-categories', ['col.category', 'col.opened', 'col.previousOpened', 'col.resolved', 'col.slaMet',
+      'col.ticketFirstResponse', 'col.ticketResolution', 'col.backlog'],
+      tickets.categories.map(function (row) {
+        return [categories[row.category] || row.category, number(row.opened), number(row.previous_opened),
+          number(row.resolved), percent(row.sla_met_rate), duration(row.first_response_median_seconds),
+          duration(row.resolution_median_seconds), number(row.backlog)];
+      }));
+    const channels = labels.ticket_channels || {};
+    const sources = labels.ticket_sources || {};
+    const ways = tickets.channels.map(function (row) { return [channels[row.channel] || row.channel, row]; })
+      .concat(tickets.sources.map(function (row) { return [sources[row.source] || row.source, row]; }));
+    renderTable('#ticket-channels', ['col.channelSource', 'col.opened', 'col.resolved', 'col.slaMet'],
+      ways.map(function (pair) {
+        return [pair[0], number(pair[1].opened), number(pair[1].resolved), percent(pair[1].sla_met_rate)];
+      }));
+    renderTable('#ticket-agents', ['col.agent', 'col.resolved', 'col.ticketFirstResponse', 'col.slaMet', 'col.rating',
+      'col.backlog'],
+      tickets.agents.map(function (row) {
+        return [row.name, number(row.resolved), duration(row.first_response_median_seconds), percent(row.sla_met_rate),
+          number(row.rating_mean, 2), number(row.backlog)];
+      }));
+  }
+
+  /** Under the "handed to an agent" card: the chats sent to people that no agent took. */
+  function kpiExtra(key, totals) {
+    if (key !== 'handoff_rate') return '';
+    return t('kpi.handoffSplit', { queued: number(totals.queued_then_ticketed), afterHours: number(totals.after_hours_tickets),
+      left: number(totals.left_queue) });
+  }
+
+  /** Under the backlog card: how long the oldest open ticket has waited (calendar time). */
+  function ticketExtra(key, totals) {
+    if (key !== 'backlog' || !totals.backlog) return '';
+    return t('ticketKpi.oldest', { value: age(totals.backlog_oldest_seconds) });
   }
 
   /** Agents and languages to filter by; the current choice stays selected. */
@@ -283,10 +343,11 @@
     (lines.length ? lines : [t('summary.empty')]).forEach(function (line) { list.appendChild(el('li', '', line)); });
   }
 
-  function renderKpis(now, before) {
-    const box = $('#kpis');
+  /** Cards of `kpis` in `box`: the value, the change since the period before, the value before, and
+   * what `extra(key, now)` adds under it. */
+  function renderKpis(box, kpis, now, before, extra) {
     box.replaceChildren();
-    KPIS.forEach(function (kpi) {
+    kpis.forEach(function (kpi) {
       const [key, label, format, countKey, better] = kpi;
       const value = kpiValue(now, key, format, countKey);
       const previous = kpiValue(before, key, format, countKey);
@@ -303,6 +364,8 @@
       }
       card.appendChild(changeLine);
       card.appendChild(el('p', 'kpi-previous muted', t('kpi.previous', { value: previous.main })));
+      const more = extra(key, now);
+      if (more) card.appendChild(el('p', 'kpi-extra muted', more));
       box.appendChild(card);
     });
   }
@@ -385,7 +448,8 @@
     session.clear();
     state.charts.forEach(function (chart) { chart.destroy(); });
     state.charts = [];
-    ['#summary', '#kpis', '#charts', '#not-understood', '#tags', '#languages', '#agents'].forEach(function (id) {
+    ['#summary', '#kpis', '#charts', '#not-understood', '#tags', '#languages', '#agents', '#ticket-kpis',
+      '#ticket-categories', '#ticket-channels', '#ticket-agents'].forEach(function (id) {
       $(id).replaceChildren();
     });
     Login.showForm(message);
