@@ -98,6 +98,21 @@ class Conversations:
             await self.system_message(conversation, "after_hours_ask_email")
         await self.bus.publish(events.StateChanged(conversation.id, "ticket"))
 
+    async def queue_to_ticket(self, conversation: Conversation, email: Optional[str]) -> None:
+        """Support closed while the shopper waited and nobody is left to answer: the waiting handoff
+        becomes a ticket (reports count it as queued-then-ticketed); the e-mail is asked for when not known."""
+        handoff = self.store.current_handoff(conversation.id)
+        if handoff:
+            self.store.update_handoff(handoff.id, event="ticketed", status="ticket", ticket_email=email)
+        # Like an after-hours request: the assistant is back for anything else (Rasa resumes).
+        self.store.update_conversation(conversation.id, state="bot", queued_at=None, queue_priority=1,
+                                       awaiting=None if email else "ticket_email")
+        if not email:
+            await self.system_message(conversation, "queue_closed_ask_email")
+        await self.bus.publish(events.BackToAssistant(conversation.id))
+        await self.bus.publish(events.StateChanged(conversation.id, "ticket"))
+        await self.bus.publish(events.QueueChanged("ticketed"))
+
     def claim(self, conversation_id: str, agent_id: int) -> Conversation:
         """One conditional UPDATE: of two agents accepting at once, exactly one gets the chat."""
         if not self.store.claim(conversation_id, agent_id):

@@ -60,6 +60,25 @@ class TicketDesk:
         await self.conversations.system_message(conversation, "after_hours_ticket", code=ticket.code, email=email,
                                                 due=format_moment(ticket.first_response_due, conversation.language))
 
+    async def close_the_queue(self, now: Optional[datetime] = None) -> None:
+        """Support hours ended with shoppers still waiting and nobody online for their language: each
+        wait becomes a ticket instead of going on forever (agents working late still take chats)."""
+        now = now or self.clock.now()
+        if self.service.store.calendar.is_open(now):
+            return
+        served = {language for agent in self.presence.online.values() if agent.available for language in agent.languages}
+        for waiting in self.store.conversations_in("queued"):
+            if waiting.language in served or waiting.id in self.presence.offers:
+                continue
+            async with self.conversations.lock(waiting.id):
+                conversation = self.store.conversation(waiting.id)
+                if conversation is None or conversation.state != "queued":
+                    continue
+                email = self.customers.email(conversation.customer_id)
+                await self.conversations.queue_to_ticket(conversation, email)
+                if email:
+                    await self.after_hours(conversation, email)
+
     async def on_closed_for_follow_up(self, event: events.ClosedByAgent) -> None:
         """An agent closed an escalated chat as needing follow-up: the work goes on as a ticket they own."""
         if FOLLOW_UP_TAG not in event.tags:
@@ -146,6 +165,7 @@ class TicketDesk:
         while True:
             await self.clock.sleep(JOB_SECONDS)
             try:
+                await self.close_the_queue()
                 await self.assign()
                 await self.check_deadlines()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the job

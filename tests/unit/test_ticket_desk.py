@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.desk import texts
-from bot.desk.models import Conversation, DeskUser
+from bot.desk.models import Conversation, DeskUser, Handoff, HandoffEvent
 from bot.tickets.models import Ticket
 from bot.tickets.store import NewTicket
 from bot.tickets.customer_texts import when as format_moment
@@ -198,5 +198,45 @@ def test_a_ticket_the_assistant_opened_is_acknowledged_by_email_once_and_gets_an
             await h.shopper_says(CHAT, "iadem ne durumda")
         assert mail.opened == [ticket.code]
         assert h.desk.tickets.service.store.get(ticket.id).owner_id == ayse.id
+
+    run_async(scenario)
+
+
+def test_when_support_closes_a_shopper_nobody_can_take_gets_a_ticket_instead_of_waiting_forever(tmp_path):
+    h = build(tmp_path)
+    john = h.add_agent("john", languages=("en",))
+
+    async def scenario():
+        await h.online(john)  # working late, but he does not speak Turkish
+        await queued_chat(h)
+        calendar = h.desk.tickets.service.store.calendar
+        h.desk.tickets.service.store.calendar = type(calendar).from_settings("never")  # closing time
+        await h.desk.tickets.close_the_queue(h.clock.now())
+        conversation = h.store.conversation(CHAT)
+        assert (conversation.state, conversation.awaiting) == ("bot", "ticket_email")
+        assert h.shopper_saw(CHAT)[-1] == texts.say("queue_closed_ask_email", "tr")
+        assert ("resume", CHAT) in h.rasa.calls  # the assistant answers again
+        await h.shopper_says(CHAT, "ali@example.com")
+        (ticket,) = tickets(h)
+        assert (ticket.source, ticket.email) == ("after_hours", "ali@example.com")
+        with h.store.session() as s:
+
+            handoff = s.execute(select(Handoff).where(Handoff.conversation_id == CHAT)).scalar_one()
+            kinds = s.execute(select(HandoffEvent.kind).where(HandoffEvent.handoff_id == handoff.id)).scalars().all()
+        assert handoff.status == "ticket" and kinds[0] == "queued" and "ticketed" in kinds  # queued, then ticketed
+
+    run_async(scenario)
+
+
+def test_agents_working_late_still_take_the_queue_after_closing(tmp_path):
+    h = build(tmp_path)
+    ayse = h.add_agent("ayse")
+
+    async def scenario():
+        await h.online(ayse)
+        await queued_chat(h)
+        h.desk.tickets.service.store.calendar = type(h.desk.tickets.service.store.calendar).from_settings("never")
+        await h.desk.tickets.close_the_queue(h.clock.now())
+        assert h.store.conversation(CHAT).state == "queued" and tickets(h) == []
 
     run_async(scenario)
