@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -17,17 +18,56 @@ def main() -> None:
     pass
 
 
-@main.command(help="Seed the store database from data/demo_store.json (safe to re-run).")
+@main.command(help="Seed the store database from data/demo_store.json (safe to re-run); --history adds eight "
+                   "weeks of demo conversations, handoffs, ratings and tickets (once).")
 @click.option("--reset", is_flag=True, help="Drop the demo rows and resolve the dates again from now.")
-def seed(reset: bool) -> None:
+@click.option("--history", is_flag=True, help="Also add the demo history ending today (marked demo-…; added once).")
+@click.option("--remove", is_flag=True, help="With --history: remove the demo history instead (the shop stays).")
+def seed(reset: bool, history: bool = False, remove: bool = False) -> None:
     from actions.store.database import make_engine
     from actions.store.seed import seed as seed_store
     from actions.store.types import shop_local
 
+    if remove and not history:
+        raise click.UsageError("--remove removes the demo history: use it as --history --remove")
     settings = get_settings()
+    if remove:
+        _remove_history(settings)
+        return
     report = seed_store(make_engine(settings.store_database_url), reset=reset)
     counts = ", ".join(f"{table} {count}" for table, count in report.counts.items())
     click.echo(f"Store database ready ({shop_local(report.anchor):%Y-%m-%d %H:%M} Istanbul anchor): {counts}")
+    if history:
+        _prepare_desk(settings)
+        _add_history(settings)
+
+
+def _add_history(settings) -> None:
+    """Adds the demo history (bot/demo_history/) and says what it added and how to remove it."""
+    from actions.store.database import engine_for
+    from bot.demo_history.history import HistoryError, add_history
+
+    try:
+        report = add_history(engine_for(settings.store_database_url), settings)
+    except HistoryError as error:
+        raise click.ClickException(f"No demo history added: {error}")
+    if not report.added:
+        click.echo(f"Demo history not added again: {report.reason} ({report.anchor:%Y-%m-%d}). "
+                   "Remove it with: python -m bot seed --history --remove")
+        return
+    counts = report.counts
+    click.echo(f"Demo history added: {len(report.days) // 7} weeks to {report.days[-1].day}, {counts['contacts']} conversations "
+               f"(ids demo-…), {counts['handoffs']} handoffs, {counts['tickets']} tickets, {counts['ratings']} ratings. "
+               "Start clean with: .venv/bin/python -m bot seed --history --remove")
+
+
+def _remove_history(settings) -> None:
+    from actions.store.database import engine_for
+    from bot.demo_history.history import remove_history
+
+    counts = remove_history(engine_for(settings.store_database_url))
+    removed = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
+    click.echo(f"Demo history removed ({removed or 'nothing was there'}); `make run` will not add it again.")
 
 
 @main.command(help="Write an Alembic migration for changed models (the store's, or with --desk the desk's).")
@@ -103,6 +143,7 @@ def up() -> None:
     if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
         seed.callback(reset=False)
     _prepare_desk(settings)
+    _history_on_first_start(settings)
     model = _kb_or_exit(lambda: _live_model(settings))
     group = full_stack(settings, model)
     click.echo("Starting the action server, the Rasa server and the bridge (Rasa needs about a minute)...")
@@ -150,6 +191,19 @@ def _prepare_desk(settings) -> None:
     store = DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
     print_generated_passwords(ensure_demo_accounts(store.session(), DEMO_STORE, utcnow()))
     store.engine.dispose()
+
+
+def _history_on_first_start(settings) -> None:
+    """The embedded database's first start gets the demo history, so the dashboard is not empty;
+    a DATABASE_URL database never does unless asked (`seed --history`). A failure only warns."""
+    from actions.store.database import engine_for
+    from bot.demo_history.history import wants_history_on_start
+
+    try:
+        if wants_history_on_start(settings, engine_for(settings.store_database_url)):
+            _add_history(settings)
+    except Exception as error:  # noqa: BLE001 - a demo must never stop the product from starting
+        click.echo(f"Demo history not added ({error}); add it later with: python -m bot seed --history", err=True)
 
 
 def _live_model(settings) -> Path:
@@ -271,7 +325,8 @@ def users_list() -> None:
     with store.session() as session:
         for user in session.execute(select(DeskUser).order_by(DeskUser.id)).scalars():
             click.echo(f"{user.username:12} {user.role:7} {user.display_name:20} languages={','.join(user.languages)} "
-                       f"max_chats={user.max_chats}{'' if user.active else ' (disabled)'}")
+                       f"max_chats={user.max_chats} skills={','.join(user.skills or []) or 'all'} max_tickets={user.max_tickets}"
+                       f"{'' if user.active else ' (disabled)'}")
 
 
 @users.command("password", help="Set a new password for an account (asked twice, not echoed).")
@@ -287,6 +342,23 @@ def users_password(username: str, password: str) -> None:
     except (LookupError, ValueError) as error:
         raise click.ClickException(str(error))
     click.echo(f"Password of {username} changed; its open sessions are logged out.")
+
+
+@users.command("tickets", help="Which ticket categories an agent handles and how many open tickets at most.")
+@click.argument("username")
+@click.option("--skills", help="Comma-separated categories (kargo,urun,iade,odeme,hizmet,diger); 'all' for every one.")
+@click.option("--max-tickets", type=click.IntRange(1, 500), help="Open tickets at most (default 20).")
+def users_tickets(username: str, skills: Optional[str], max_tickets: Optional[int]) -> None:
+    from bot.desk.accounts import set_ticket_work
+    from bot.desk.store import DeskStore
+
+    store = DeskStore.open(get_settings().store_database_url)
+    chosen = None if skills is None else ([] if skills.strip() == "all" else [p.strip() for p in skills.split(",") if p.strip()])
+    try:
+        user = set_ticket_work(store.session(), username, chosen, max_tickets)
+    except (LookupError, ValueError) as error:
+        raise click.ClickException(str(error))
+    click.echo(f"{username}: skills={','.join(user.skills) or 'all'} max_tickets={user.max_tickets}")
 
 
 @users.command("deactivate", help="Disable an account: it can no longer log in, and its open sessions end.")

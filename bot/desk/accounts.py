@@ -197,3 +197,21 @@ def set_active(session: Session, username: str, active: bool) -> None:
     if not active:
         end_user_sessions(session, user.id)
     session.commit()
+
+
+def set_ticket_work(session: Session, username: str, skills: Optional[List[str]], max_tickets: Optional[int]) -> DeskUser:
+    """An agent's ticket categories (empty: all) and limit; unknown categories are refused."""
+    from actions.texts import COMPLAINT_CATEGORIES  # the ticket categories are the complaint topics
+
+    user = session.execute(select(DeskUser).where(DeskUser.username == username)).scalar_one_or_none()
+    if user is None:
+        raise LookupError(texts.say("auth.no_such_user", LANGUAGE, username=username))
+    unknown = sorted(set(skills or []) - set(COMPLAINT_CATEGORIES))
+    if unknown:
+        raise ValueError(f"unknown categories: {', '.join(unknown)} (known: {', '.join(COMPLAINT_CATEGORIES)})")
+    if skills is not None:
+        user.skills = skills
+    if max_tickets is not None:
+        user.max_tickets = max_tickets
+    session.commit()
+    return user

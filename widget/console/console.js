@@ -657,6 +657,7 @@
     const top = el('span', 'item-top');
     top.appendChild(el('span', 'badge lang', langBadgeText(summary.language)));
     top.appendChild(el('span', 'item-name', customerName(summary)));
+    appendSegments(top, summary.segments);  // vip, open ticket, recent return: who this shopper is
     main.appendChild(top);
     const reasonRow = el('span', 'item-reason-row');
     reasonRow.appendChild(el('span', 'item-reason reason-' + (summary.reason || 'none'), reasonText(summary.reason)));
@@ -679,6 +680,12 @@
     accept.addEventListener('click', function () { acceptChat(summary.id, accept); });
     item.appendChild(accept);
     return item;
+  }
+
+  function appendSegments(parent, segments) {
+    (segments || []).forEach(function (segment) {
+      parent.appendChild(el('span', 'segment segment-' + segment, segmentText(segment)));
+    });
   }
 
   function renderChats() {
@@ -705,6 +712,7 @@
     const top = el('span', 'item-top');
     top.appendChild(el('span', 'badge lang', langBadgeText(summary.language)));
     top.appendChild(el('span', 'item-name', customerName(summary)));
+    appendSegments(top, summary.segments);
     top.appendChild(el('span', 'item-time', formatTime(summary.last_message_at)));
     const count = state.unread[summary.id] || 0;
     const unread = el('span', 'unread', count);
