@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional
 from bot import i18n
 from bot.reports.charts import (age, contact_reason_label, duration, language_label, number, percent, period_label,
                                  tag_label, ticket_category_label, ticket_channel_label, ticket_source_label)
+from bot.reports.segments import segment_label, top_reasons_text
 from bot.settings import PROJECT_ROOT
 
 CHART_JS = PROJECT_ROOT / "widget" / "vendor" / "chart.umd.min.js"
@@ -88,6 +89,7 @@ def render_html(report: Dict[str, Any], charts: List[Dict[str, Any]], summary: L
         _charts_section(charts, language),
         _not_understood_section(report["not_understood"], report, language),
         _reasons_section(report["contact_reasons"], language),
+        _segments_section(report.get("segments"), language),
         _tags_section(report["resolution_tags"], language),
         _agents_section(report["agents"], language),
         _tickets_section(report.get("tickets"), language),
@@ -224,6 +226,22 @@ def _reasons_section(reasons: List[dict], language: str = LANGUAGE) -> str:
     rows = [(contact_reason_label(row["reason"], language), number(row["count"], language=language)) for row in reasons]
     return _table_section("section.reasons", ["column.reason", "column.contacts"], rows, "section.reasons_empty",
                           language)
+
+
+def _segments_section(segments: Optional[List[dict]], language: str = LANGUAGE) -> str:
+    """The contacts by the customer's segments when each began (a customer may be in several)."""
+    rows = [(segment_label(row["segment"], language), number(row["contacts"], language=language),
+             kpi_value(row, "csat_mean", "score", "csat_responses", language),
+             percent(row["handoff_rate"], language=language), top_reasons_text(row, language))
+            for row in segments or []] if any(row["contacts"] for row in segments or []) else []
+    section = _table_section("section.segments", ["column.segment", "column.contacts", "column.csat",
+                                                  "column.handed_to_agent", "column.top_reasons"], rows,
+                             "section.segments_empty", language)
+    section = section.replace("<section>", '<section class="segments">', 1)
+    if not rows:
+        return section
+    note = f'<p class="muted">{escape(_say("section.segments_note", language))}</p>'
+    return section.replace("</h2>", "</h2>" + note, 1)
 
 
 def _tags_section(tags: List[dict], language: str = LANGUAGE) -> str:

@@ -20,7 +20,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import func, select
 
 from bot.desk.models import Contact, Conversation, DeskUser, Handoff, HandoffEvent, Message, Rating
+from bot.desk.segments import SegmentRules
 from bot.desk.store import DeskStore, utcnow
+from bot.reports import segments as segment_figures
 from bot.reports import tickets as ticket_figures
 from bot.reports.periods import Period, period_of
 from bot.studio.inbox import KNOWLEDGE
@@ -49,17 +51,19 @@ class ContactFacts:
 
 def build_report(store: DeskStore, kind: str, day: date, agent_id: Optional[int] = None,
                  language: Optional[str] = None, zone: str = "Europe/Istanbul",
-                 calendar: Optional[SupportCalendar] = None, now: Optional[datetime] = None) -> Dict[str, Any]:
+                 calendar: Optional[SupportCalendar] = None, now: Optional[datetime] = None,
+                 rules: Optional[SegmentRules] = None) -> Dict[str, Any]:
     """The report of the period of `kind` holding `day`. Ticket times count in `calendar`'s support
-    hours (the settings' when none is given); `now` decides which deadlines have passed."""
+    hours (the settings' when none is given); `now` decides which deadlines have passed; `rules` are
+    the customer segments' (the settings' when none are given)."""
     period = period_of(kind, day, zone)
     trend = period.trend()
     now = now or utcnow()
+    calendar = calendar or settings_calendar()
     contacts = load_contacts(store, trend[0].utc_bounds()[0] - REPEAT_WINDOW, period.utc_bounds()[1])
     repeats = repeat_contact_ids(contacts)
     names = agent_names(store)
-    tickets = ticket_figures.load_tickets(store.session, trend[0].utc_bounds()[0], period.utc_bounds()[1],
-                                          calendar or settings_calendar())
+    tickets = ticket_figures.load_tickets(store.session, trend[0].utc_bounds()[0], period.utc_bounds()[1], calendar)
 
     def figures(span: Period, agent: Optional[int] = agent_id, lang: Optional[str] = language) -> Dict[str, Any]:
         chosen_tickets = ticket_figures.select_tickets(tickets, agent, lang)
@@ -87,6 +91,10 @@ def build_report(store: DeskStore, kind: str, day: date, agent_id: Optional[int]
         "languages": [{"language": lang, **figures(period, lang=lang)} for lang in languages_seen],
         "tickets": ticket_figures.tickets_section(ticket_figures.select_tickets(tickets, agent_id, language),
                                                   period.utc_bounds(), period.previous().utc_bounds(), now, names),
+        # The period's contacts by the customer's segments when each began (bot/reports/segments.py).
+        "segments": segment_figures.segments_section(
+            store.engine, store.session, chosen, period.utc_bounds(), rules or settings_rules(), calendar,
+            lambda contact: handoff_outcome(contact, agent_id) == "live"),
     }
 
 
@@ -96,6 +104,14 @@ def settings_calendar() -> SupportCalendar:
 
     settings = get_settings()
     return SupportCalendar.from_settings(settings.support_hours, settings.support_holidays)
+
+
+def settings_rules() -> SegmentRules:
+    """The customer segments' rules of the settings (VIP_ORDERS_12M, VIP_SPEND_12M_TL)."""
+    from bot.settings import get_settings
+    from bot.tickets.setup import segment_rules
+
+    return segment_rules(get_settings())
 
 
 def load_contacts(store: DeskStore, start: datetime, end: datetime) -> List[ContactFacts]:

@@ -12,6 +12,7 @@ from bot import i18n
 from bot.reports.charts import age, contact_reason_label, duration, handoff_reason_label, number, period_label
 from bot.reports.charts import percent as charts_percent
 from bot.reports.charts import ticket_subject
+from bot.reports.segments import segment_lines
 from bot.reports.tickets import grown_categories
 from bot.text import turkish_lower
 
@@ -89,6 +90,7 @@ def summary_lines(report: Dict[str, Any], language: str = LANGUAGE) -> List[str]
             if before["csat_mean"] is not None else ""
         lines.append(_say("summary.csat", language, count=now["csat_count"], mean=decimal(now["csat_mean"], language),
                           change=change))
+        lines += segment_lines(report, language)  # a customer segment far from that mean, if any
     if now["nps_count"]:
         change = _aside("change.before", language, before=f"{before['nps']:+.0f}") if before["nps"] is not None else ""
         lines.append(_say("summary.nps", language, count=now["nps_count"], nps=f"{now['nps']:+.0f}", change=change))

@@ -11,8 +11,9 @@ thing: the shoppers' language the figures are filtered by.
 
 The CSV has a table per `group`: the period's slices, the trend, the agents, the languages (each row
 with the chats' figures, what became of those no agent took, and the tickets' own), or one of the
-tickets' tables (TICKET_CSV_GROUPS: by category, channel, source, owner). Ticket times count in the
-support hours of the settings (SUPPORT_HOURS, SUPPORT_HOLIDAYS).
+tickets' tables (TICKET_CSV_GROUPS: by category, channel, source, owner), or the contacts by customer
+segment (`segments`). Ticket times count in the support hours of the settings (SUPPORT_HOURS,
+SUPPORT_HOLIDAYS); segments follow the settings' rules (VIP_ORDERS_12M, VIP_SPEND_12M_TL).
 """
 from __future__ import annotations
 
@@ -34,13 +35,17 @@ from bot.reports.charts import (charts, contact_reason_label, handoff_reason_lab
 from bot.reports.html import knowledge_lines
 from bot.reports.metrics import build_report
 from bot.reports.periods import KINDS, local_today
+from bot.reports.segments import TOP_SEGMENT_REASONS, segment_label
 from bot.reports.summary import summary_lines
+from bot.tickets.setup import segment_rules
 from bot.tickets.sla import SupportCalendar
 
 CSV_GROUPS = ("series", "trend", "agents", "languages")
 # Tables of the tickets (report["tickets"][part]): one row per category, channel, source or owner.
 TICKET_CSV_GROUPS = {"ticket_categories": "categories", "ticket_channels": "channels", "ticket_sources": "sources",
                      "ticket_agents": "agents"}
+# The contacts by customer segment (report["segments"]): one row per segment.
+SEGMENTS_GROUP = "segments"
 CSV_LANGUAGES = ("tr", "en")
 # How a spreadsheet in that language reads a CSV: Turkish Excel expects ";" between cells and a
 # decimal comma (with "," and dots it puts a whole row in one cell and reads 75.0 as a date or
@@ -126,6 +131,18 @@ TICKET_COLUMNS = [
     ("ratings", i18n.by_language("reports:csv.ratings"), "count"),
     ("rating_mean", i18n.by_language("reports:csv.rating_mean"), "score"),
 ]
+# The segments' table: the segment, its figures, then each top reason's name and contacts.
+SEGMENT_COLUMNS = [
+    ("segment", i18n.by_language("reports:csv.segment"), "text"),
+    ("segment_name", i18n.by_language("reports:csv.segment_name"), "text"),
+    ("contacts", i18n.by_language("reports:csv.contacts"), "count"),
+    ("csat_responses", i18n.by_language("reports:csv.csat_count"), "count"),
+    ("csat_mean", i18n.by_language("reports:csv.csat_mean"), "score"),
+    ("handoff_rate", i18n.by_language("reports:csv.handoff_rate"), "rate"),
+] + [column for rank in range(1, TOP_SEGMENT_REASONS + 1) for column in (
+    (f"reason_{rank}", {lang: i18n.say("reports:csv.top_reason", lang, rank=rank) for lang in CSV_LANGUAGES}, "text"),
+    (f"reason_{rank}_contacts", {lang: i18n.say("reports:csv.top_reason_contacts", lang, rank=rank)
+                                 for lang in CSV_LANGUAGES}, "count"))]
 # The names a ticket table's codes get in the CSV's language.
 TICKET_NAMES = {"ticket_categories": ("category", "category_name", ticket_category_label),
                 "ticket_channels": ("channel", "channel_name", ticket_channel_label),
@@ -185,7 +202,7 @@ async def reports_csv(request: web.Request) -> web.Response:
     await authorised(request, ("admin",), refusal=i18n.say("reports:error.admins_only", i18n.language_of(lang)))
     try:
         group = request.query.get("group", "series")
-        if group not in CSV_GROUPS and group not in TICKET_CSV_GROUPS:
+        if group not in CSV_GROUPS and group not in TICKET_CSV_GROUPS and group != SEGMENTS_GROUP:
             raise BadQuery("error.group")
         if lang not in CSV_LANGUAGES:
             raise BadQuery("error.csv_language")
@@ -237,7 +254,8 @@ async def _build(request: web.Request, query: tuple) -> Dict[str, Any]:
     store, zone = request.app[DESK].store, settings.report_timezone
     calendar = SupportCalendar.from_settings(settings.support_hours, settings.support_holidays)
     # Reading a few months of conversations takes a moment: keep the chats' event loop free.
-    return await asyncio.to_thread(build_report, store, kind, day, agent_id, language, zone, calendar)
+    return await asyncio.to_thread(build_report, store, kind, day, agent_id, language, zone, calendar,
+                                   rules=segment_rules(settings))
 
 
 def _agents(request: web.Request, report: dict) -> List[dict]:
@@ -255,8 +273,11 @@ def labels(report: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Dict[str, Any
     return {
         "handoff_reasons": {row["reason"]: handoff_reason_label(row["reason"], language)
                             for row in report["handoff_reasons"]},
-        "contact_reasons": {row["reason"]: contact_reason_label(row["reason"], language)
-                            for row in report["contact_reasons"]},
+        # The top reasons overall and those of each customer segment.
+        "contact_reasons": {reason: contact_reason_label(reason, language) for reason in [
+            *(row["reason"] for row in report["contact_reasons"]),
+            *(item["reason"] for row in report.get("segments", []) for item in row["top_reasons"])]},
+        "segments": {row["segment"]: segment_label(row["segment"], language) for row in report.get("segments", [])},
         "tags": {row["tag"]: tag_label(row["tag"], language) for row in report["resolution_tags"]},
         "languages": {code: language_label(code, language) for code in SUPPORTED},
         "ticket_categories": {row["category"]: ticket_category_label(row["category"], language)
@@ -273,9 +294,11 @@ def labels(report: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Dict[str, Any
 # --------------------------------------------------------------------------- CSV
 
 def csv_rows(report: dict, group: str, lang: str = "tr") -> List[dict]:
-    """The rows of a CSV table: the report's own, or a ticket table's with its codes named in `lang`."""
+    """The rows of a CSV table: the report's own, or a ticket or segment table's with its codes named in `lang`."""
     if group in CSV_GROUPS:
         return report[group]
+    if group == SEGMENTS_GROUP:
+        return [segment_csv_row(row, lang) for row in report["segments"]]
     rows = report["tickets"][TICKET_CSV_GROUPS[group]]
     if group not in TICKET_NAMES:
         return rows
@@ -283,12 +306,23 @@ def csv_rows(report: dict, group: str, lang: str = "tr") -> List[dict]:
     return [{**row, name: label(row[code], lang)} for row in rows]
 
 
+def segment_csv_row(row: dict, lang: str) -> dict:
+    """A segment's row with its name and its top reasons' names and contacts in their own columns."""
+    named = {**row, "segment_name": segment_label(row["segment"], lang)}
+    for rank, item in enumerate(row["top_reasons"], start=1):
+        named[f"reason_{rank}"] = contact_reason_label(item["reason"], lang)
+        named[f"reason_{rank}_contacts"] = item["contacts"]
+    return named
+
+
 def csv_text(rows: List[dict], group: str, lang: str = "tr") -> str:
-    """One row per bucket, period, agent or language (or per ticket category, channel, source, owner):
-    rates in % (one decimal), times in seconds, empty for none; headers, separator and decimal mark of
-    `lang` (CSV_FORMATS)."""
+    """One row per bucket, period, agent or language (or per ticket category, channel, source, owner,
+    or customer segment): rates in % (one decimal), times in seconds, empty for none; headers,
+    separator and decimal mark of `lang` (CSV_FORMATS)."""
     if group in CSV_GROUPS:
         columns = GROUP_COLUMNS[group] + TOTALS_COLUMNS
+    elif group == SEGMENTS_GROUP:
+        columns = SEGMENT_COLUMNS
     else:
         columns = TICKET_GROUP_COLUMNS[group] + TICKET_COLUMNS
     out = io.StringIO()

@@ -93,7 +93,17 @@ def test_the_admin_sees_figures_charts_and_downloads_a_csv(bridge, new_page, scr
     expect(page.get_by_text("Temsilcilerin sonuç etiketleri", exact=True)).to_have_count(1)
     expect(page.locator('[data-chart="resolution_tags"]')).to_have_count(0)
     expect(page.locator("#agents")).to_contain_text("Ayşe K.")
+    # The chats by customer segment: a row each, the fixtures' anonymous shoppers last.
+    segments = page.locator("#segments tbody tr")
+    expect(segments).to_have_count(5)
+    expect(segments.first.locator("td").first).to_have_text("VIP müşteri")
+    expect(segments.nth(4).locator("td").first).to_have_text("Kimliği bilinmeyen")
+    assert int(segments.nth(4).locator("td").nth(1).inner_text()) >= 5
+    expect(segments.nth(4).locator("td").nth(4)).to_contain_text("SSS:")
     screenshot(page, "laptop-week")
+    page.locator("#segments-title").scroll_into_view_if_needed()
+    screenshot(page, "laptop-segments")
+    page.locator("#period-title").scroll_into_view_if_needed()
 
     # The tickets: cards, by category (with the week before), by channel and source, by agent.
     tickets = page.locator("#ticket-kpis")
@@ -188,7 +198,8 @@ def test_in_english_the_dashboard_says_nothing_in_turkish(bridge, new_page, scre
     shown = seen_texts(page, PEOPLES_WORDS)
     assert {"Key figures", "Charts", "Agents' resolution tags", "Solved by the assistant", "Time in queue",
             "Download CSV", "Why chats were handed to agents", "Tickets", "Tickets by category", "Deadlines (SLA) kept",
-            "Shipping and delivery", "After-hours request"} <= {t["text"] for t in shown}
+            "Shipping and delivery", "After-hours request", "Customer segments", "Not identified",
+            "Top reasons"} <= {t["text"] for t in shown}
     # Agents' names also stand in the charts' sentences ("Ayşe K.: first response 3 min ...").
     assert len(shown) > 80 and turkish(shown, names) == [], turkish(shown, names)
     drawn = [{"where": "chart", "text": word} for word in page.evaluate(CHART_WORDS)]

@@ -102,6 +102,13 @@ def test_the_admin_gets_the_report_its_charts_and_summary(bridge):
     assert tickets["totals"]["opened"] >= 4 and tickets["totals"]["sla_targets"] >= 5
     assert body["labels"]["ticket_categories"]["kargo"] == "Kargo ve teslimat"
     assert any("talep açıldı" in line for line in body["summary"])
+    # The contacts by customer segment: the fixtures' anonymous shoppers and those of known customers.
+    segments = {row["segment"]: row for row in body["report"]["segments"]}
+    assert list(segments) == ["vip", "open_ticket", "recent_return", "none", "anonymous"]
+    assert segments["anonymous"]["contacts"] >= 5 and segments["anonymous"]["csat_responses"] >= 1
+    assert body["labels"]["segments"]["anonymous"] == "Kimliği bilinmeyen"
+    assert all(item["reason"] in body["labels"]["contact_reasons"] for row in segments.values()
+               for item in row["top_reasons"])
 
 
 def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
@@ -114,6 +121,7 @@ def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
     assert english["labels"]["handoff_reasons"]["frustration"] == "The customer was upset"
     assert english["labels"]["languages"] == {"tr": "Turkish", "en": "English"}
     assert english["labels"]["ticket_categories"]["kargo"] == "Shipping and delivery"
+    assert english["labels"]["segments"]["vip"] == "VIP customer"
     assert english["summary"][0].startswith("In the week of 16–22 November 2026 there were")
     assert [chart["id"] for chart in english["charts"]] == [chart["id"] for chart in turkish["charts"]]
     names = [row["name"] for row in english["report"]["agents"]]
@@ -122,7 +130,8 @@ def test_in_english_the_report_is_the_same_and_its_words_are_english(bridge):
     def words(body):
         """Every word the page shows from the answer but the agents' names and what shoppers wrote."""
         found = [*body["summary"], *(v for group in ("handoff_reasons", "contact_reasons", "tags", "languages",
-                                                     "ticket_categories", "ticket_channels", "ticket_sources")
+                                                     "ticket_categories", "ticket_channels", "ticket_sources",
+                                                     "segments")
                                      for v in body["labels"][group].values()), body["labels"]["period"]]
         for chart in body["charts"]:
             config = chart["config"]
@@ -172,6 +181,13 @@ def test_csv_with_a_bom_for_excel(bridge):
     kargo = next(row for row in csv.DictReader(io.StringIO(categories.content.decode("utf-8-sig")), delimiter=";")
                  if row["Kategori kodu"] == "kargo")
     assert kargo["Kategori"] == "Kargo ve teslimat" and int(kargo["Açılan"]) >= 2
+
+    segments = get(bridge, "/api/reports.csv", bridge.token("yonetici"), date="2026-11-18", group="segments")
+    assert segments.headers["Content-Disposition"].endswith('-segments.csv"')
+    rows_by_segment = list(csv.DictReader(io.StringIO(segments.content.decode("utf-8-sig")), delimiter=";"))
+    assert [row["Segment kodu"] for row in rows_by_segment] == ["vip", "open_ticket", "recent_return", "none",
+                                                               "anonymous"]
+    assert rows_by_segment[-1]["Segment"] == "Kimliği bilinmeyen" and int(rows_by_segment[-1]["Sohbet"]) >= 5
 
     english = get(bridge, "/api/reports.csv", bridge.token("yonetici"), period="week", date="2026-11-18",
                   group="series", lang="en")

@@ -275,6 +275,22 @@
           duration(row.handling_seconds), number(row.csat_mean, 2)];
       }));
     renderTickets(report.tickets, labels);
+    renderSegments(report.segments || [], labels);
+  }
+
+  /** The chats by customer segment: CSAT with its answers, the share an agent took, the top reasons. */
+  function renderSegments(segments, labels) {
+    const names = labels.segments || {};
+    const reasons = labels.contact_reasons || {};
+    const any = segments.some(function (row) { return row.contacts > 0; });
+    renderTable('#segments', ['col.segment', 'col.contacts', 'col.csat', 'col.handedOff', 'col.topReasons'],
+      any ? segments.map(function (row) {
+        const csat = row.csat_mean === null ? '—' : number(row.csat_mean, 2) + ' (' + number(row.csat_responses) + ')';
+        const top = row.top_reasons.map(function (item) {
+          return (reasons[item.reason] || item.reason) + ' (' + number(item.contacts) + ')';
+        }).join(' · ');
+        return [names[row.segment] || row.segment, number(row.contacts), csat, percent(row.handoff_rate), top || '—'];
+      }) : []);
   }
 
   /** The tickets: cards against the period before, then by category, by channel and source, by owner. */
@@ -449,7 +465,7 @@
     state.charts.forEach(function (chart) { chart.destroy(); });
     state.charts = [];
     ['#summary', '#kpis', '#charts', '#not-understood', '#tags', '#languages', '#agents', '#ticket-kpis',
-      '#ticket-categories', '#ticket-channels', '#ticket-agents'].forEach(function (id) {
+      '#ticket-categories', '#ticket-channels', '#ticket-agents', '#segments'].forEach(function (id) {
       $(id).replaceChildren();
     });
     Login.showForm(message);
