@@ -9,6 +9,7 @@ by default the browser's), and errors from the server are worded in it; in Engli
 console is Turkish but what people wrote; outside support hours a banner says so. Shoppers are python-socketio clients (tests/live_chat.py). Selectors are the
 stable ones documented in widget/console/README.md. Console errors fail every test (the
 `new_page` fixture)."""
+import json
 import re
 from pathlib import Path
 
@@ -512,22 +513,29 @@ def test_in_english_the_console_says_nothing_in_turkish(running_bridge, new_page
 
 def test_outside_support_hours_a_banner_says_that_shoppers_get_tickets(running_bridge, new_page, screenshot):
     """The desk state's support_open and support_hours (this bridge is open around the clock, so the
-    banner is drawn from a made-up state through the console's own renderer)."""
+    banner is drawn from a made-up state through the console's own renderer). A real `desk` from the
+    bridge may arrive at any moment and redraw the banner as open: each check draws the made-up state
+    and reads the banner in one turn of the page's event loop, retried until it holds."""
     page = log_in(new_page(viewport=LAPTOP, **TURKISH), running_bridge)
     banner = page.locator("#hours-banner")
     expect(banner).to_be_hidden()  # open, or a bridge that does not send the field yet
-    page.evaluate("KuzeyConsole.renderSupportHours({support_open: false, "
-                  "support_hours: 'Hafta içi 09:00-22:00, hafta sonu 10:00-18:00'})")
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text("Mesai saatleri dışındayız: yeni talepler bilet olarak kaydediliyor, "
-                                   "sohbet sırası açılmıyor.")
-    expect(banner).to_contain_text("Destek saatleri: Hafta içi 09:00-22:00, hafta sonu 10:00-18:00")
+
+    def shows(state: str, *texts: str) -> None:
+        wanted = json.dumps(list(texts))
+        page.wait_for_function(f"""() => {{
+            KuzeyConsole.renderSupportHours({state});
+            const banner = document.querySelector('#hours-banner');
+            return !banner.hidden && {wanted}.every(text => banner.textContent.includes(text));
+        }}""", timeout=5000)
+
+    shows("{support_open: false, support_hours: 'Hafta içi 09:00-22:00, hafta sonu 10:00-18:00'}",
+          "Mesai saatleri dışındayız: yeni talepler bilet olarak kaydediliyor, sohbet sırası açılmıyor.",
+          "Destek saatleri: Hafta içi 09:00-22:00, hafta sonu 10:00-18:00")
     screenshot(page, "outside-hours")
-    page.evaluate("KuzeyConsole.renderSupportHours({support_hours: 'Hafta içi 09:00-22:00'})")  # no field: open
-    expect(banner).to_be_hidden()
-    page.evaluate("KuzeyConsole.renderSupportHours({support_open: false, support_hours: {tr: 'Her gün', en: 'Every day'}})")
+    assert page.evaluate("""() => { KuzeyConsole.renderSupportHours({support_hours: 'Hafta içi 09:00-22:00'});
+                                    return document.querySelector('#hours-banner').hidden; }""")  # no field: open
     page.locator('#app-view .lang-switch [data-lang="en"]').click()
-    expect(banner).to_contain_text("outside support hours")
-    expect(banner).to_contain_text("Support hours: Every day")
+    shows("{support_open: false, support_hours: {tr: 'Her gün', en: 'Every day'}}",
+          "outside support hours", "Support hours: Every day")
     page.evaluate("KuzeyConsole.renderSupportHours({support_open: true})")
     expect(banner).to_be_hidden()
