@@ -13,7 +13,7 @@ EMAIL = re.compile(r"(?P<value>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)", re.UNICODE)
 RMA_CODE = re.compile(r"(?<!\w)(?P<prefix>[iİI][aA][dD][eE])\s?[-–]?\s?(?P<number>\d{4,5})(?!\d)")
 # SKT-2026-000123 (complaints) or DST-2026-000045 (other requests), as shoppers type them:
 # any case, spaces or no dash between the parts.
-TICKET_CODE = re.compile(r"(?<![\w])(?P<prefix>skt|dst)\s*[-–]?\s*(?P<year>\d{4})\s*[-–]?\s*(?P<number>\d{6})(?!\d)",
+TICKET_CODE = re.compile(r"(?<![\w])(?P<prefix>skt|dst)\s*[-–]?\s*(?P<year>\d{4})\s*[-–]?\s*(?P<number>\d{6,9})(?!\d)",
                          re.IGNORECASE)
 
 

@@ -109,8 +109,8 @@ class ShopperMessages:
         if match and handoff:
             email = match.group(0).lower()
             self.store.update_handoff(handoff.id, ticket_email=email)
+            await self.tickets.after_hours(conversation, email)  # first: a failure leaves the question open
             self.store.update_conversation(conversation.id, awaiting=None)
-            await self.tickets.after_hours(conversation, email)
         elif texts.is_cancel(text) or handoff is None:
             self.store.update_conversation(conversation.id, awaiting=None)
             await self.conversations.system_message(conversation, "ticket_cancelled")

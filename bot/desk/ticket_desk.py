@@ -19,6 +19,7 @@ from bot.desk.models import Conversation, DeskUser, Message
 from bot.desk.presence import Presence
 from bot.desk.store import DeskStore, iso
 from bot.tickets.assignment import TicketAgent
+from bot.tickets.models import OPEN_STATUSES
 from bot.tickets.service import TicketNews, TicketService
 from bot.tickets.store import NewTicket, next_deadline
 from bot.tickets.customer_texts import when as format_moment
@@ -52,8 +53,10 @@ class TicketDesk:
 
     # --- tickets from conversations --------------------------------------------------------
     async def after_hours(self, conversation: Conversation, email: str) -> None:
-        """Outside support hours, with an address to answer to: a ticket, its code and the promise."""
-        ticket = await self.service.open(NewTicket(
+        """Outside support hours, with an address to answer to: a ticket, its code and the promise.
+        Asking again in the same chat repeats the open ticket's code (no second ticket, no second e-mail)."""
+        ticket = next((t for t in self.service.store.of_customer(conversation_id=conversation.id)
+                       if t.source == "after_hours" and t.status in OPEN_STATUSES), None) or await self.service.open(NewTicket(
             source="after_hours", category="diger", language=conversation.language, text=self._words(conversation.id),
             customer_id=conversation.customer_id, email=email, conversation_id=conversation.id,
             segments=self.customers.segments(conversation.customer_id)), self.clock.now())
@@ -75,9 +78,9 @@ class TicketDesk:
                 if conversation is None or conversation.state != "queued":
                     continue
                 email = self.customers.email(conversation.customer_id)
-                await self.conversations.queue_to_ticket(conversation, email)
-                if email:
+                if email:  # the ticket first: if it cannot be opened, the shopper still waits in the queue
                     await self.after_hours(conversation, email)
+                await self.conversations.queue_to_ticket(conversation, email)
 
     async def on_closed_for_follow_up(self, event: events.ClosedByAgent) -> None:
         """An agent closed an escalated chat as needing follow-up: the work goes on as a ticket they own."""
@@ -89,9 +92,7 @@ class TicketDesk:
             category=next((TAG_CATEGORIES[t] for t in event.tags if t in TAG_CATEGORIES), "diger"), language=conversation.language,
             text=event.note or self._words(conversation.id), customer_id=conversation.customer_id,
             email=self.customers.email(conversation.customer_id), conversation_id=conversation.id,
-            segments=self.customers.segments(conversation.customer_id)), self.clock.now())
-        if event.agent_id is not None:
-            self.service.store.assign(ticket.id, event.agent_id, self.clock.now(), expected_owner=None, by=event.agent_id)
+            segments=self.customers.segments(conversation.customer_id), owner_id=event.agent_id), self.clock.now())
         await self.conversations.system_message(conversation, "followup_ticket", code=ticket.code)
 
     async def on_opened_by_assistant(self, event: events.TicketOpenedByAssistant) -> None:

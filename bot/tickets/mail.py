@@ -59,7 +59,9 @@ def compose_opened(settings: Settings, ticket: Ticket, now: datetime) -> EmailMe
     paragraphs = [
         say("mail.greeting", language),
         say(OPENED[kind(ticket)], language, code=ticket.code),
-        *([say("mail.your_words", language), _quoted(ticket.text)] if ticket.text.strip() else []),
+        # Only a known customer's own words are quoted: an address typed by an anonymous shopper may be
+        # someone else's, who must not receive text a stranger chose.
+        *([say("mail.your_words", language), _quoted(ticket.text)] if ticket.text.strip() and ticket.customer_id else []),
         say("mail.next", language),
         *([say("mail.due", language, due=when(due, language))] if due is not None else []),
     ]

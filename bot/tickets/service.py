@@ -89,7 +89,7 @@ class TicketService:
 
     async def set_status(self, ticket_id: int, status: str, agent_id: Optional[int], now: datetime) -> Ticket:
         ticket = self.store.set_status(ticket_id, status, now, by=agent_id)
-        if status == "resolved" and self.mail is not None and ticket.email and ticket.rating is None:
+        if status == "resolved" and self.mail is not None and ticket.email and ticket.rating is None and not ticket.reopened:
             await self._send(lambda: self.mail.send_resolved(ticket, now), ticket_id, None)  # asks for the rating
         await self.notify(TicketNews(ticket_id, "status"))
         return ticket

@@ -45,6 +45,7 @@ class NewTicket:
     order_no: Optional[str] = None
     channel: str = "chat"
     segments: Sequence[str] = ()
+    owner_id: Optional[int] = None  # the agent who opened it for themselves (a chat closed for follow-up)
 
 
 def code_for(source: str, ticket_id: int, now: datetime) -> str:
@@ -132,16 +133,20 @@ class TicketStore:
         target = target_for(self.targets, new.category, new.source)
         with self.session() as s:
             ticket = Ticket(code=f"tmp-{secrets.token_hex(8)}", source=new.source, channel=new.channel,
-                            category=new.category, language=new.language, status="new", customer_id=new.customer_id,
+                            category=new.category, language=new.language, customer_id=new.customer_id,
                             email=(new.email or None), text=new.text[:MAX_TEXT], conversation_id=new.conversation_id,
                             order_no=new.order_no, created_at=now, updated_at=now, reopened=0,
                             first_response_due=self.calendar.add(now, target.first_response),
-                            resolution_due=self.calendar.add(now, target.resolution), segments=list(new.segments))
+                            resolution_due=self.calendar.add(now, target.resolution), segments=list(new.segments),
+                            owner_id=new.owner_id, status="open" if new.owner_id else "new")
             s.add(ticket)
             s.flush()  # the id makes the code readable and unique
             ticket.code = code_for(new.source, ticket.id, now)
             s.add(TicketEntry(ticket_id=ticket.id, kind="event", data={"event": "opened", "source": new.source},
                               created_at=now))
+            if new.owner_id:
+                s.add(TicketEntry(ticket_id=ticket.id, kind="event", author_id=new.owner_id, created_at=now,
+                                  data={"event": "assigned", "to": new.owner_id}))
             s.commit()
             return ticket
 
@@ -179,6 +184,8 @@ class TicketStore:
             s.add(entry)
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
+                ticket.warned_at = ticket.breached_at = None  # the resolution deadline gets its own alerts
+            ticket.resolved_at = None  # answering a resolved ticket takes it up again
             if ticket.owner_id is None:
                 ticket.owner_id = agent_id  # whoever answers an unowned ticket owns it
             ticket.status, ticket.updated_at = "waiting", now
@@ -219,6 +226,7 @@ class TicketStore:
                 # a reopened ticket gets a fresh resolution deadline from now
                 target = target_for(self.targets, ticket.category, ticket.source)
                 ticket.resolution_due = self.calendar.add(now, target.resolution)
+                ticket.warned_at = ticket.breached_at = None  # the new deadline gets its own alerts
             entry = TicketEntry(ticket_id=ticket_id, kind="customer", text=text, channel=channel,
                                 message_id=message_id, created_at=now)
             s.add(entry)

@@ -13,7 +13,7 @@ from bot.tickets.store import NewTicket
 from bot.tickets.customer_texts import when as format_moment
 from tests.asyncio_thread import run_async
 from tests.unit.desk_harness import Harness, build
-from tests.unit.test_desk_parts import queued_chat
+from tests.unit.test_desk_parts import asks_for_a_person, queued_chat
 
 CHAT = "chat-1"
 
@@ -37,6 +37,9 @@ def test_after_hours_with_a_known_address_the_shopper_gets_the_code_and_the_real
         told = h.shopper_saw(CHAT)[-1]
         assert ticket.code in told and format_moment(ticket.first_response_due, "tr") in told
         assert h.store.conversation(CHAT).awaiting is None
+        h.rasa.will_answer(*asks_for_a_person())  # asking again: the same ticket, named again
+        await h.shopper_says(CHAT, "bir insanla görüşmek istiyorum!!")
+        assert [t.code for t in tickets(h)] == [ticket.code] and ticket.code in h.shopper_saw(CHAT)[-1]
 
     run_async(scenario)
 
@@ -65,9 +68,11 @@ def test_an_anonymous_shopper_is_asked_for_an_address_first_and_no_ticket_promis
 
 def test_a_chat_closed_as_needing_follow_up_becomes_a_ticket_owned_by_the_agent(tmp_path):
     h = build(tmp_path)
+    idle = h.add_agent("mehmet")  # online with no tickets (and the lower id): assignment would pick him
     ayse = h.add_agent("ayse")
 
     async def scenario():
+        await h.online(idle)
         agent = await h.online(ayse)
         await queued_chat(h)
         await h.desk.assignment.accept(agent, CHAT)
@@ -147,6 +152,12 @@ def test_near_a_deadline_the_owner_is_warned_once_and_past_it_owner_and_admins_a
         await h.desk.tickets.check_deadlines(start + timedelta(minutes=90))
         alerted = sorted(room for name, data, room, _ in h.sio.sent if name == "ticket_alert" and data["kind"] == "ticket_breached")
         assert alerted == sorted([f"agent:{ayse.id}", f"agent:{admin_id}"])
+        # answered late: the resolution deadline (4 h from the start) gets its own warning and alert
+        service.store.reply(ticket.id, ayse.id, "Bakıyorum.", start + timedelta(minutes=95))
+        await h.desk.tickets.check_deadlines(start + timedelta(minutes=215))
+        await h.desk.tickets.check_deadlines(start + timedelta(minutes=245))
+        kinds = [data["kind"] for name, data, room, _ in h.sio.sent if name == "ticket_alert" and room == f"agent:{ayse.id}"]
+        assert kinds == ["ticket_due_soon", "ticket_breached", "ticket_due_soon", "ticket_breached"]
 
     run_async(scenario)
 

@@ -29,7 +29,7 @@ SECRET = "ticket-mail-tests-secret-of-32-characters"
 UTC = timezone.utc
 OPENED = datetime(2026, 12, 3, 9, 0, tzinfo=SHOP_ZONE).astimezone(UTC)  # a Thursday
 COMPLAINT = NewTicket(source="complaint", category="delivery", language="tr", email="ali.veli@example.com",
-                      text="Kargom 10 gündür gelmedi <script>alert(1)</script>", order_no="400142")
+                      text="Kargom 10 gündür gelmedi <script>alert(1)</script>", order_no="400142", customer_id=7)
 
 
 class KeptMailer(TicketMailer):
@@ -96,6 +96,15 @@ class TestTheAcknowledgement:
         assert (opened.ticket_id, opened.code, opened.language) == (ticket.id, ticket.code, "tr")
         # What the service recorded: the thread continues from this message.
         assert service.store.get(ticket.id).last_message_id == message["Message-ID"]
+
+    def test_an_address_typed_by_an_unknown_shopper_gets_no_text_that_shopper_chose(self, world):
+        """The address may be someone else's: the acknowledgement must not carry a stranger's words."""
+        _, service, mailer, _ = world
+        anonymous = NewTicket(source="complaint", category="delivery", language="tr", email="kurban@example.com",
+                              text="Bu linke tıklayın: http://kotu.example")
+        ticket = run_async(lambda: service.open(anonymous, OPENED))
+        text, html = parts(mailer.sent[-1])
+        assert ticket.code in text and "kotu.example" not in text + html
 
     def test_in_english_for_an_english_request_that_came_by_email(self, world):
         settings, service, mailer, _ = world

@@ -190,11 +190,15 @@ def test_earlier_complaint_records_and_after_hours_requests_become_tickets_by_mi
         c.execute(text("INSERT INTO handoffs (conversation_id, reason, frustration, status, requested_at,"
                        " resolution_tags, ticket_email) VALUES ('c2', 'requested', 0, 'ticket',"
                        " '2026-11-21 22:00:00', '[]', 'jo@example.com')"))
+        c.execute(text("INSERT INTO handoffs (conversation_id, reason, frustration, status, requested_at,"
+                       " resolution_tags) VALUES ('c2', 'requested', 0, 'ticket', '2026-11-22 22:00:00', '[]')"))
     upgrade(engine, directory=DESK_MIGRATIONS)
     store = TicketStore(engine, SupportCalendar.from_settings(HOURS), parse_targets("*=8/24"))
+    unanswerable = store.by_code("DST-2026-000005")
+    assert (unanswerable.email, unanswerable.status) == (None, "closed")  # nobody could answer it
     migrated = store.by_code("SKT-2026-000003")
     assert (migrated.id, migrated.source, migrated.text, migrated.status) == (3, "complaint", "Kutu ezik geldi", "new")
     assert migrated.resolution_due == datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
     (after_hours,) = store.of_customer(email="jo@example.com")
     assert (after_hours.code, after_hours.language, after_hours.conversation_id) == ("DST-2026-000004", "en", "c2")
-    assert store.open(complaint(), THURSDAY_10).id == 5  # new codes continue after the migrated ones
+    assert store.open(complaint(), THURSDAY_10).id == 6  # new codes continue after the migrated ones

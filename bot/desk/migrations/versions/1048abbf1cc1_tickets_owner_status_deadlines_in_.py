@@ -108,7 +108,9 @@ def _tickets_from_earlier_records() -> None:
                                   "WHERE h.status = 'ticket' ORDER BY h.id")):
         next_id += 1
         rows.append(dict(id=next_id, code=f"DST-{str(h.requested_at)[:4]}-{next_id:06d}", source='after_hours', channel='chat',
-                         category='diger', language=h.language or 'tr', status='new', customer_id=h.customer_id,
+                         category='diger', language=h.language or 'tr', customer_id=h.customer_id,
+                         # without an address nobody can answer it (the shopper cancelled the question)
+                         status='new' if h.ticket_email else 'closed',
                          email=h.ticket_email, text='', conversation_id=h.conversation_id, order_no=None,
                          created_at=h.requested_at, updated_at=h.requested_at, first_response_due=None,
                          resolution_due=None, reopened=0, segments=[]))
