@@ -34,6 +34,7 @@ pytestmark = pytest.mark.integration
 NOTICES = set(texts.TEXTS["sensitive_data_masked"].values())
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DIGIT = re.compile(r"\d")
+_BINARY_GAP = re.compile("[\x00-\x08\x0e-\x1f\ufffd]+")
 
 
 @dataclass
@@ -100,8 +101,11 @@ def file_texts(folder: Path) -> Iterable[str]:
             raw = path.read_bytes()
         except FileNotFoundError:  # a journal that was there a moment ago
             continue
+        # Split at control bytes too: in a binary file (the database's pages) they separate one stored
+        # value from the next, and digits joined across them are no secret anyone wrote (a time
+        # "20:00:00.000000" followed by a row named "…s8" reads 2000000000008).
         for line in raw.decode("utf-8", "replace").splitlines():
-            yield readable(line)
+            yield from (readable(part) for part in _BINARY_GAP.split(line) if part)
 
 
 def tracker_of(settings, conversation_id: str) -> Dict:

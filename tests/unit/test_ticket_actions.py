@@ -5,7 +5,6 @@ A real SQLite database seeded from the demo store and migrated with the desk's m
 (tickets, agents), as the action server shares it with the bridge. Rasa is not running: each
 test builds the tracker the action would receive.
 """
-import asyncio
 from datetime import timedelta
 
 import jwt
@@ -23,14 +22,15 @@ from actions.store.sql_store import SqlStore
 from actions.store.types import shop_date
 from actions.texts import SKIP_EMAIL, format_day_on, format_due, format_moment
 from actions.tickets import ActionTicketStatus, ValidateTicketStatusForm
-from bot.patterns import ticket_code_in
 from bot.desk.models import DeskUser
 from bot.desk.store import migrate
+from bot.patterns import ticket_code_in
 from bot.settings import Settings
 from bot.tickets import setup
 from bot.tickets.models import Ticket
 from bot.tickets.sla import target_for
 from bot.tickets.store import NewTicket
+from tests.asyncio_thread import run_async
 from tests.conftest import DEMO, EDGE, demo_customer, demo_order
 
 SECRET = "test-secret-for-customer-tokens-0123456789"
@@ -86,7 +86,8 @@ def texts(dispatcher):
 
 
 def required(validation, tracker, domain_slots):
-    return asyncio.run(validation.required_slots(domain_slots, CollectingDispatcher(), tracker, {}))
+    # on a thread of its own: the browser tests keep Playwright's event loop in the main thread
+    return run_async(lambda: validation.required_slots(domain_slots, CollectingDispatcher(), tracker, {}))
 
 
 def all_tickets(desk):
