@@ -51,3 +51,15 @@ def seeded_store(seeded_db_url, seeded_template):
     store.anchor = seeded_template[1]
     yield store
     engine.dispose()
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP server (tests/smtp.py) on a free port, for the e-mail tests of every folder."""
+    from bot.processes import free_port
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -30,7 +30,7 @@ from bot.tickets.setup import ticket_store
 from tests.conftest import EDGE, demo_customer, demo_order
 from tests.live_chat import AgentClient
 from tests.stack import RunningBridge, desk_passwords
-from tests.unit.test_followup import SmtpServer
+from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.integration
 
@@ -46,14 +46,6 @@ ANSWER = "Teşekkürler, kurye yine aramadı; paketi şubeden alabilir miyim?"
 
 
 # --- the stack ----------------------------------------------------------------------------------
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def bridge(running_assistant, smtp):

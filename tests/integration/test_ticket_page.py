@@ -17,27 +17,17 @@ from sqlalchemy import select
 from bot.desk.keys import TICKETS
 from bot.desk.models import DeskUser
 from bot.desk.store import utcnow
-from bot.processes import free_port
 from bot.settings import Settings
 from bot.tickets.links import ticket_token
 from bot.tickets.store import MAX_TEXT, NewTicket
 from tests.asyncio_thread import run_async
 from tests.resilience.inprocess import FakeRasa
 from tests.unit.desk_harness import CalmScorer
-from tests.unit.test_followup import SmtpServer
 
 SECRET = "ticket-page-tests-secret-of-32-chars"
 BASE = "http://shop.test"
 EMAIL = "ali.veli@example.com"
 ATTACHMENT_REFUSED = "Dosya eki kabul edemiyoruz; lütfen yazıyla anlatın."
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ bridge's pages through aiohttp's test client (Rasa need not run for them).
 import asyncio
 import re
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes, policy
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from actions.store.sql_store import SqlStore
@@ -20,48 +18,11 @@ from bot.desk.models import DeskUser, EmailOptOut, EmailSend
 from bot.desk.store import DeskStore
 from bot.followup import job, links
 from bot.followup.job import KIND, Candidate, run_once, select_candidates, start_followup_job
-from bot.processes import free_port
 from bot.settings import Settings
 from bot.tickets.models import Ticket
 from tests.asyncio_thread import run_async
 
 SECRET = "test-desk-secret-of-thirty-two-bytes"
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self, email):
-        return [m for m in self.messages if m["To"].addresses[0].addr_spec == email]
-
-
-class SmtpServer:
-    def __init__(self, port):
-        self.port, self.inbox, self.controller = port, Inbox(), None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -1172,16 +1172,19 @@
     const select = $('#canned');
     const response = state.canned.responses.find(function (r) { return r.key === select.value; });
     if (!response) return;
-    const text = pickLanguage(response.text, chatLanguage());
-    const reply = $('#reply');
-    const previous = state.cannedPick;
+    state.cannedPick = placeCanned($('#reply'), pickLanguage(response.text, chatLanguage()), state.cannedPick);
+  }
+
+  /** Puts `text` at the caret of `reply`, replacing `previous` (the last pick) if the agent has not
+   *  edited since; returns the pick to remember. Shared by the chat's and the ticket's reply boxes. */
+  function placeCanned(reply, text, previous) {
     const base = previous && reply.value === previous.result ? previous : {
       base: reply.value, start: reply.selectionStart, end: reply.selectionEnd,
     };
     const result = base.base.slice(0, base.start) + text + base.base.slice(base.end);
     reply.value = result;
-    state.cannedPick = { base: base.base, start: base.start, end: base.end, result: result };
     reply.setSelectionRange(base.start + text.length, base.start + text.length);
+    return { base: base.base, start: base.start, end: base.end, result: result };
   }
 
   function resetCannedPick() {
@@ -2152,16 +2155,7 @@
     const select = $('#ticket-canned');
     const response = ticketCannedResponses(detail).find(function (r) { return r.key === select.value; });
     if (!response || !detail) return;
-    const text = pickLanguage(response.text, detail.language);
-    const reply = $('#ticket-reply');
-    const previous = tk.cannedPick;
-    const base = previous && reply.value === previous.result ? previous : {
-      base: reply.value, start: reply.selectionStart, end: reply.selectionEnd,
-    };
-    const result = base.base.slice(0, base.start) + text + base.base.slice(base.end);
-    reply.value = result;
-    tk.cannedPick = { base: base.base, start: base.start, end: base.end, result: result };
-    reply.setSelectionRange(base.start + text.length, base.start + text.length);
+    tk.cannedPick = placeCanned($('#ticket-reply'), pickLanguage(response.text, detail.language), tk.cannedPick);
   }
 
   let ticketCannedByPointer = false;
