@@ -153,6 +153,34 @@ class RunningBridge:
 
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def service_missing(reason: str) -> None:
+    """A server the test needs is absent: skipped on a developer's machine, a failure under CI
+    (CI=true, as .ci/run sets it), where a silent skip would hide the missing coverage."""
+    if under_ci():
+        pytest.fail(f"{reason} (CI=true: PostgreSQL and Redis are required)", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_test_url(db: int) -> str:
+    """The local Redis's database `db`, emptied (skips the test where there is no Redis)."""
+    import redis
+
+    url = f"{REDIS_URL}/{db}"
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as error:
+        service_missing(f"no Redis at {REDIS_URL}: {error}")
+    finally:
+        client.close()
+    return url
 
 
 @contextlib.contextmanager
@@ -165,7 +193,7 @@ def postgres_schema_url(server_url: str = POSTGRES_URL):
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {error.orig}")
+        service_missing(f"no PostgreSQL at {POSTGRES_URL}: {error.orig}")
     try:
         yield f"{server_url}?options=-csearch_path%3D{schema}"
     finally:
