@@ -2,7 +2,7 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 from pydantic import BaseSettings, Field
 
@@ -18,6 +18,15 @@ class Settings(BaseSettings):
     rasa_token: str = ""
     action_server_token: str = ""  # Rasa's shared secret with the action server; generated into the state folder if unset
     startup_timeout: float = 300.0
+    # Several Rasa replicas (docs: README "Running on several machines"). `bot up` starts
+    # `rasa_replicas` of them on RASA_PORT, RASA_PORT+1, ...; the bridge routes each conversation
+    # to one of `rasa_urls` (comma-separated; empty: the one at RASA_PORT) by a consistent hash.
+    rasa_replicas: int = Field(1, ge=1)
+    rasa_urls: str = ""
+    # Overload: at most this many turns in flight to one Rasa replica; the rest wait in the bridge,
+    # and a shopper who waits longer than `rasa_busy_notice_seconds` is told "one moment".
+    rasa_max_in_flight: int = Field(4, ge=1)
+    rasa_busy_notice_seconds: float = Field(2.0, ge=0)
     # The bridge (bot/desk/): shoppers' and agents' Socket.IO server, console, widget.
     bridge_port: int = 8080
     desk_secret: str = ""          # signs agents' login tokens; generated into the state folder if unset
@@ -76,6 +85,14 @@ class Settings(BaseSettings):
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rasa_replica_urls(self) -> List[str]:
+        """Every Rasa replica the bridge may route to, in a stable order."""
+        urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        if urls:
+            return urls
+        return [f"http://{self.host}:{self.rasa_port + index}" for index in range(self.rasa_replicas)]
 
     @property
     def action_server_url(self) -> str:

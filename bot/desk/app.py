@@ -23,7 +23,7 @@ from bot.desk.auth import AUTH, DeskAuth, authorised
 from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
 from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS, TICKETS
-from bot.desk.limits import MemoryLoginThrottle
+from bot.desk.shared_limits import async_client, login_throttle, message_rate
 from bot.desk.pages import WIDGET_DIR, page
 from bot.desk.rasa_client import RasaClient
 from bot.desk.shoppers import ShopperNamespace
@@ -58,7 +58,7 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
                                max_http_buffer_size=MAX_SOCKET_PAYLOAD)
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
-    app[LOGIN_THROTTLE] = MemoryLoginThrottle()
+    app[LOGIN_THROTTLE] = login_throttle(settings.redis_url)  # shared by the bridges when there is Redis
     sio.attach(app)
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
@@ -71,7 +71,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
         desk = build_desk(settings, desk_store, rasa_client, sio, customers,
                           (scorer_factory or default_scorer)(), clock)
         agents = AgentNamespace(desk, settings)
-        sio.register_namespace(ShopperNamespace(desk, settings))
+        limits_redis = async_client(settings.redis_url)
+        sio.register_namespace(ShopperNamespace(desk, settings, message_rate(settings, limits_redis)))
         sio.register_namespace(agents)
         app[DESK] = desk
         app[TICKETS] = desk.tickets.service
@@ -93,6 +94,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
         await jobs.close()
         await desk.close()
         await rasa_client.close()
+        if limits_redis is not None:
+            await limits_redis.close()
         desk_store.engine.dispose()
 
     app.cleanup_ctx.append(desk_context)

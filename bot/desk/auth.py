@@ -80,7 +80,7 @@ async def login(request: web.Request) -> web.Response:
                                   "code": "credentials_required"}, status=400)
     username, password = body["username"], body["password"]
     address = request_address(request, auth.trust_proxy)
-    wait = auth.throttle.admit(address, username)
+    wait = await asyncio.to_thread(auth.throttle.admit, address, username)  # Redis when shared by bridges
     if wait > 0:
         seconds = math.ceil(wait)
         return web.json_response(
@@ -93,7 +93,7 @@ async def login(request: web.Request) -> web.Response:
     except LoginError:
         return web.json_response({"error": texts.say("auth.wrong_login", language), "code": "wrong_login"},
                                  status=401, headers=NO_STORE)
-    auth.throttle.succeeded(address, username)
+    await asyncio.to_thread(auth.throttle.succeeded, address, username)
     return web.json_response({"token": token, "user": user}, headers=NO_STORE)
 
 

@@ -2,10 +2,11 @@
 the desk's login (growing waits after failed attempts)."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, Optional, Protocol, Tuple
 
 
 @dataclass
@@ -104,8 +105,10 @@ class Failures:
     last: float = 0.0
 
 
-class MemoryLoginThrottle:
-    """The login limits of one bridge, in memory (forgotten on restart).
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How long a login attempt waits, from what is known of earlier attempts (shared by the
+    memory throttle of one bridge and the Redis one of several, bot/desk/shared_limits.py).
 
     - per address and username: after `login_free` failures, waits of 1 s, 2 s, 4 s ... (capped);
       someone mistyping their own password slows only themselves, not the office behind the same proxy;
@@ -114,16 +117,45 @@ class MemoryLoginThrottle:
     - per address, across usernames (credential stuffing): the same once `address_usernames`
       different usernames failed from it, a number no office reaches by mistyping.
 
+    Failures older than `forget_after` seconds (since the last one) are forgotten; an address the
+    account logged in from stays trusted for `trusted_for` seconds.
+    """
+    login_free: int = 5
+    account_free: int = 10
+    address_usernames: int = 50
+    cap: float = 15 * 60.0
+    forget_after: float = 3600.0
+    trusted_for: float = 30 * 86400.0
+
+    def recent(self, failures: Optional[Failures], now: float) -> Failures:
+        if failures is None or now - failures.last > self.forget_after:
+            return Failures()
+        return failures
+
+    def recent_usernames(self, tried: Dict[str, float], now: float) -> Dict[str, float]:
+        return {name: at for name, at in tried.items() if now - at <= self.forget_after}
+
+    def wait(self, login: Failures, account: Failures, tried: Dict[str, float], trusted: bool, now: float) -> float:
+        """Seconds until this attempt may go ahead (0: now), from recent failures only."""
+        waits = [login.last + backoff_seconds(login.count, self.login_free, self.cap),
+                 max(tried.values(), default=0.0) + backoff_seconds(len(tried), self.address_usernames, self.cap)]
+        if not trusted:
+            waits.append(account.last + backoff_seconds(account.count, self.account_free, self.cap))
+        return max(max(waits) - now, 0.0)
+
+
+class MemoryLoginThrottle:
+    """The login limits of one bridge, in memory (forgotten on restart), by `LoginPolicy`.
+
     Attempts are counted as failures when admitted, so that parallel guesses cannot all slip in
-    before the first one failed; a success takes its own attempt back. Failures older than
-    `forget_after` seconds (since the last one) are forgotten.
+    before the first one failed; a success takes its own attempt back. A lock makes each call
+    atomic, also when logins call it from worker threads.
     """
 
-    def __init__(self, *, login_free: int = 5, account_free: int = 10, address_usernames: int = 50,
-                 cap: float = 15 * 60.0, forget_after: float = 3600.0, trusted_for: float = 30 * 86400.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self.login_free, self.account_free, self.address_usernames = login_free, account_free, address_usernames
-        self.cap, self.forget_after, self.trusted_for, self.clock = cap, forget_after, trusted_for, clock
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, **policy: Any):
+        self.policy = LoginPolicy(**policy)
+        self.clock = clock
+        self._lock = threading.Lock()
         self._logins: Dict[Tuple[str, str], Failures] = {}
         self._accounts: Dict[str, Failures] = {}
         self._usernames: Dict[str, Dict[str, float]] = {}  # address -> username -> last failure
@@ -131,39 +163,32 @@ class MemoryLoginThrottle:
         self._swept = clock()
 
     def admit(self, address: str, username: str) -> float:
-        now = self.clock()
-        self._sweep(now)
-        username = normal_username(username)
-        login = self._recent(self._logins.get((address, username)), now)
-        account = self._recent(self._accounts.get(username), now)
-        tried = {name: at for name, at in self._usernames.get(address, {}).items() if now - at <= self.forget_after}
-        waits = [login.last + backoff_seconds(login.count, self.login_free, self.cap),
-                 max(tried.values(), default=0.0) + backoff_seconds(len(tried), self.address_usernames, self.cap)]
-        if address not in self._trusted.get(username, {}):
-            waits.append(account.last + backoff_seconds(account.count, self.account_free, self.cap))
-        wait = max(waits) - now
-        if wait > 0:
-            return wait
-        self._logins[(address, username)] = Failures(login.count + 1, now)
-        self._accounts[username] = Failures(account.count + 1, now)
-        self._usernames[address] = {**tried, username: now}
-        return 0.0
-
-    def _recent(self, failures: Optional[Failures], now: float) -> Failures:
-        if failures is None or now - failures.last > self.forget_after:
-            return Failures()
-        return failures
+        with self._lock:
+            now = self.clock()
+            self._sweep(now)
+            username = normal_username(username)
+            login = self.policy.recent(self._logins.get((address, username)), now)
+            account = self.policy.recent(self._accounts.get(username), now)
+            tried = self.policy.recent_usernames(self._usernames.get(address, {}), now)
+            wait = self.policy.wait(login, account, tried, address in self._trusted.get(username, {}), now)
+            if wait > 0:
+                return wait
+            self._logins[(address, username)] = Failures(login.count + 1, now)
+            self._accounts[username] = Failures(account.count + 1, now)
+            self._usernames[address] = {**tried, username: now}
+            return 0.0
 
     def succeeded(self, address: str, username: str) -> None:
-        username = normal_username(username)
-        self._logins.pop((address, username), None)
-        self._usernames.get(address, {}).pop(username, None)
-        account = self._accounts.get(username)
-        if account is not None:
-            account.count -= 1
-            if account.count <= 0:
-                del self._accounts[username]
-        self._trusted.setdefault(username, {})[address] = self.clock()
+        with self._lock:
+            username = normal_username(username)
+            self._logins.pop((address, username), None)
+            self._usernames.get(address, {}).pop(username, None)
+            account = self._accounts.get(username)
+            if account is not None:
+                account.count -= 1
+                if account.count <= 0:
+                    del self._accounts[username]
+            self._trusted.setdefault(username, {})[address] = self.clock()
 
     def _sweep(self, now: float, every: float = 60.0) -> None:
         """Forgets old failures and trusted addresses, at most once per `every` seconds."""
@@ -171,9 +196,9 @@ class MemoryLoginThrottle:
             return
         self._swept = now
         for table in (self._logins, self._accounts):
-            for key in [key for key, failures in table.items() if now - failures.last > self.forget_after]:
+            for key in [key for key, failures in table.items() if now - failures.last > self.policy.forget_after]:
                 del table[key]
-        for nested, age in ((self._usernames, self.forget_after), (self._trusted, self.trusted_for)):
+        for nested, age in ((self._usernames, self.policy.forget_after), (self._trusted, self.policy.trusted_for)):
             for outer in list(nested):
                 inner = {key: at for key, at in nested[outer].items() if now - at <= age}
                 if inner:

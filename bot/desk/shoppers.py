@@ -16,7 +16,8 @@ import socketio
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk import events, texts
-from bot.desk.limits import ConnectionCount, MessageRate
+from bot.desk.limits import ConnectionCount
+from bot.desk.shared_limits import LocalMessageRate
 from bot.desk.store import new_session_id
 from bot.desk.wiring import Desk
 from bot.privacy import consent, shopper_choices
@@ -82,12 +83,13 @@ def clean_metadata(data: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class ShopperNamespace(socketio.AsyncNamespace):
-    def __init__(self, desk: Desk, settings: Settings):
+    def __init__(self, desk: Desk, settings: Settings, rate=None):
         super().__init__("/")
         self.desk = desk
         self.settings = settings
         self.connections = ConnectionCount(settings.connections_per_address)
-        self.rate = MessageRate(settings.messages_per_second, settings.message_burst)
+        # Per conversation, shared by the bridges through Redis when there is one (bot/desk/shared_limits.py).
+        self.rate = rate or LocalMessageRate(settings.messages_per_second, settings.message_burst)
         self.sockets: Counter = Counter()  # open sockets per conversation, to forget idle ones
         self.warned: set = set()  # conversations already told not to share card or ID data (also stored)
 
@@ -158,7 +160,7 @@ class ShopperNamespace(socketio.AsyncNamespace):
             return await self._error(sid, "invalid_message", language)
         if len(text) > self.settings.max_message_chars:
             return await self._error(sid, "message_too_long", language, limit=self.settings.max_message_chars)
-        if not self.rate.allow(conversation_id):
+        if not await self.rate.allowed(conversation_id):
             return await self._error(sid, "rate_limited", language)
         metadata = clean_metadata(data)
         masked = mask_sensitive(text)

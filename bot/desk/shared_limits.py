@@ -1,0 +1,226 @@
+"""Abuse limits shared by every bridge through Redis (REDIS_URL): a shopper's message rate and the
+desk's login failures hold across bridges, so a second bridge is not a second allowance, and a
+guesser moved to another bridge by the load balancer finds their count there.
+
+Without REDIS_URL the bridge keeps them in memory (bot/desk/limits.py), as one bridge always did.
+When Redis does not answer, each bridge falls back to its own memory for `RETRY_SECONDS` (the
+limits still hold, per bridge) and says so in its log, rather than refusing every shopper and
+agent or letting everything through.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Dict, Optional
+
+import redis
+import redis.asyncio
+
+from bot.desk.limits import Failures, LoginPolicy, MemoryLoginThrottle, MessageRate, normal_username
+
+log = logging.getLogger(__name__)
+
+PREFIX = "kuzey:"
+RETRY_SECONDS = 10.0  # after a failed Redis call, this bridge's memory decides for this long
+TIMEOUT_SECONDS = 0.5
+
+# A token bucket per key, refilled continuously, on Redis's own clock (bridges on several machines
+# need not agree on the time). Returns 1 when a message may go ahead.
+TOKEN_BUCKET = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1]) or burst
+local updated = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return allowed
+"""
+
+
+class Fallback:
+    """Remembers when Redis last failed, so that a dead Redis costs one timeout per RETRY_SECONDS,
+    not one per message."""
+
+    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic):
+        self.what = what
+        self.clock = clock
+        self.failed_at: Optional[float] = None
+
+    def active(self) -> bool:
+        return self.failed_at is not None and self.clock() - self.failed_at < RETRY_SECONDS
+
+    def failed(self, error: Exception) -> None:
+        if self.failed_at is None:
+            log.warning("Redis unavailable for %s (%s): this bridge's own limits apply until it answers", self.what, error)
+        self.failed_at = self.clock()
+
+    def recovered(self) -> None:
+        if self.failed_at is not None:
+            log.info("Redis answers again: %s is shared by the bridges again", self.what)
+        self.failed_at = None
+
+
+class LocalMessageRate(MessageRate):
+    """One bridge's message rate, with the interface of the shared one."""
+
+    async def allowed(self, conversation_id: str) -> bool:
+        return self.allow(conversation_id)
+
+
+class RedisMessageRate:
+    """Messages per conversation across all bridges: `rate` a second, `burst` at once."""
+
+    def __init__(self, client: redis.asyncio.Redis, rate: float, burst: int, prefix: str = PREFIX + "rate:"):
+        self.client = client
+        self.rate, self.burst = rate, burst
+        self.prefix = prefix
+        self.script = client.register_script(TOKEN_BUCKET)
+        self.local = LocalMessageRate(rate, burst)
+        self.fallback = Fallback("the shoppers' message rate")
+
+    async def allowed(self, conversation_id: str) -> bool:
+        if self.fallback.active():
+            return self.local.allow(conversation_id)
+        try:
+            allowed = await self.script(keys=[self.prefix + conversation_id], args=[self.rate, self.burst])
+        except (redis.RedisError, OSError) as error:
+            self.fallback.failed(error)
+            return self.local.allow(conversation_id)
+        self.fallback.recovered()
+        return bool(allowed)
+
+    def sweep(self) -> None:
+        self.local.sweep()  # Redis expires its own buckets
+
+
+class RedisLoginThrottle:
+    """`LoginPolicy` on state in Redis, each attempt one optimistic transaction (WATCH … MULTI):
+    parallel attempts on several bridges are counted one after another, as in memory.
+
+    Synchronous (the login calls it from a worker thread, next to the password hash); the time
+    is Redis's own unless a clock is given (tests)."""
+
+    def __init__(self, client: redis.Redis, prefix: str = PREFIX + "login:", clock: Optional[Callable[[], float]] = None,
+                 **policy: Any):
+        self.client = client
+        self.prefix = prefix
+        self.policy = LoginPolicy(**policy)
+        self.clock = clock
+        self.local = MemoryLoginThrottle(**policy)
+        self.fallback = Fallback("the desk's login failures")
+
+    # Keys: failures per address and username, per account, the usernames that failed per address,
+    # and the addresses each account logged in from (trusted).
+    def _keys(self, address: str, username: str) -> Dict[str, str]:
+        return {"login": f"{self.prefix}fail:{address}|{username}", "account": f"{self.prefix}account:{username}",
+                "tried": f"{self.prefix}tried:{address}", "trusted": f"{self.prefix}trusted:{username}"}
+
+    def _now(self, pipe) -> float:
+        if self.clock is not None:
+            return self.clock()
+        seconds, micros = pipe.time()
+        return seconds + micros / 1_000_000
+
+    def admit(self, address: str, username: str) -> float:
+        username = normal_username(username)
+        return self._shared(lambda: self._admit(address, username), lambda: self.local.admit(address, username))
+
+    def succeeded(self, address: str, username: str) -> None:
+        username = normal_username(username)
+        self._shared(lambda: self._succeeded(address, username), lambda: self.local.succeeded(address, username))
+
+    def _shared(self, in_redis: Callable[[], Any], in_memory: Callable[[], Any]) -> Any:
+        if self.fallback.active():
+            return in_memory()
+        try:
+            result = in_redis()
+        except (redis.RedisError, OSError) as error:
+            self.fallback.failed(error)
+            return in_memory()
+        self.fallback.recovered()
+        return result
+
+    def _admit(self, address: str, username: str) -> float:
+        keys = self._keys(address, username)
+
+        def attempt(pipe) -> float:
+            now = self._now(pipe)
+            login = self.policy.recent(failures(pipe.hgetall(keys["login"])), now)
+            account = self.policy.recent(failures(pipe.hgetall(keys["account"])), now)
+            stored_tried = times(pipe.hgetall(keys["tried"]))
+            tried = self.policy.recent_usernames(stored_tried, now)
+            trusted = now - times(pipe.hgetall(keys["trusted"])).get(address, -1e18) <= self.policy.trusted_for
+            wait = self.policy.wait(login, account, tried, trusted, now)
+            if wait > 0:
+                return wait
+            forget = int(self.policy.forget_after) + 1
+            pipe.multi()
+            pipe.hset(keys["login"], mapping={"count": login.count + 1, "last": now})
+            pipe.hset(keys["account"], mapping={"count": account.count + 1, "last": now})
+            stale = [name for name in stored_tried if name not in tried]
+            if stale:
+                pipe.hdel(keys["tried"], *stale)
+            pipe.hset(keys["tried"], username, now)
+            for key in (keys["login"], keys["account"], keys["tried"]):
+                pipe.expire(key, forget)
+            return 0.0
+
+        return self.client.transaction(attempt, keys["login"], keys["account"], keys["tried"], keys["trusted"],
+                                       value_from_callable=True)
+
+    def _succeeded(self, address: str, username: str) -> None:
+        keys = self._keys(address, username)
+
+        def record(pipe) -> None:
+            now = self._now(pipe)
+            account = failures(pipe.hgetall(keys["account"]))
+            pipe.multi()
+            pipe.delete(keys["login"])
+            pipe.hdel(keys["tried"], username)
+            if account.count > 1:
+                pipe.hset(keys["account"], "count", account.count - 1)
+            else:
+                pipe.delete(keys["account"])
+            pipe.hset(keys["trusted"], address, now)
+            pipe.expire(keys["trusted"], int(self.policy.trusted_for) + 1)
+
+        self.client.transaction(record, keys["account"])
+
+
+def failures(raw: Dict[bytes, bytes]) -> Optional[Failures]:
+    if not raw:
+        return None
+    return Failures(int(raw.get(b"count", b"0")), float(raw.get(b"last", b"0")))
+
+
+def times(raw: Dict[Any, Any]) -> Dict[str, float]:
+    return {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
+
+
+def message_rate(settings, client: Optional[redis.asyncio.Redis]):
+    """The shoppers' message rate: shared through Redis when there is one, else this bridge's."""
+    if client is None:
+        return LocalMessageRate(settings.messages_per_second, settings.message_burst)
+    return RedisMessageRate(client, settings.messages_per_second, settings.message_burst)
+
+
+def login_throttle(redis_url: str):
+    """The desk's login throttle: shared through Redis when there is one, else this bridge's."""
+    if not redis_url:
+        return MemoryLoginThrottle()
+    return RedisLoginThrottle(redis.Redis.from_url(redis_url, socket_timeout=TIMEOUT_SECONDS,
+                                                   socket_connect_timeout=TIMEOUT_SECONDS))
+
+
+def async_client(redis_url: str) -> Optional[redis.asyncio.Redis]:
+    if not redis_url:
+        return None
+    return redis.asyncio.Redis.from_url(redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS)
