@@ -23,7 +23,7 @@ from bot.desk.auth import AUTH, DeskAuth, authorised
 from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
 from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS, TICKETS
-from bot.desk.shared_limits import async_client, login_throttle, message_rate
+from bot.desk.shared_limits import RedisConnectionCount, async_client, connection_count, login_throttle, message_rate
 from bot.desk.pages import WIDGET_DIR, page
 from bot.desk.rasa_client import RasaClient
 from bot.desk.shoppers import ShopperNamespace
@@ -72,7 +72,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
                           (scorer_factory or default_scorer)(), clock)
         agents = AgentNamespace(desk, settings)
         limits_redis = async_client(settings.redis_url)
-        sio.register_namespace(ShopperNamespace(desk, settings, message_rate(settings, limits_redis)))
+        connections = connection_count(settings, limits_redis)
+        sio.register_namespace(ShopperNamespace(desk, settings, message_rate(settings, limits_redis), connections))
         sio.register_namespace(agents)
         app[DESK] = desk
         app[TICKETS] = desk.tickets.service
@@ -90,6 +91,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
             jobs.start(followups, name="follow-up e-mails")
         jobs.start(studio_web.watch_jobs(studio, settings), name="training jobs")
         jobs.start(start_retention_job(settings, desk_store.session), name="retention")
+        if isinstance(connections, RedisConnectionCount):
+            jobs.start(connections.keep_counted(), name="shared connection counts")
         yield
         await jobs.close()
         await desk.close()

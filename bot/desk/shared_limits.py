@@ -9,14 +9,16 @@ agent or letting everything through.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from typing import Any, Callable, Dict, Optional
+import uuid
+from typing import Any, Callable, Dict, Optional, Set
 
 import redis
 import redis.asyncio
 
-from bot.desk.limits import Failures, LoginPolicy, MemoryLoginThrottle, MessageRate, normal_username
+from bot.desk.limits import ConnectionCount, Failures, LoginPolicy, MemoryLoginThrottle, MessageRate, normal_username
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,33 @@ end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
 return allowed
+"""
+
+
+# Open sockets per client address across bridges: one sorted-set member per socket, scored by when it
+# lapses. A bridge refreshes its own sockets every CONNECTION_REFRESH_SECONDS; those of a bridge that
+# died lapse after CONNECTION_TTL_SECONDS, so a crash does not lock an address out for good.
+CONNECTION_TTL_SECONDS = 120
+CONNECTION_REFRESH_SECONDS = 40.0
+OPEN_CONNECTION = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
+REFRESH_CONNECTIONS = """
+local clock = redis.call('TIME')
+local lapses = tonumber(clock[1]) + tonumber(clock[2]) / 1000000 + tonumber(ARGV[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[i - 1], 'XX', lapses, ARGV[i])
+  redis.call('EXPIRE', KEYS[i - 1], tonumber(ARGV[1]))
+end
+return 0
 """
 
 
@@ -99,6 +128,86 @@ class RedisMessageRate:
 
     def sweep(self) -> None:
         self.local.sweep()  # Redis expires its own buckets
+
+
+class LocalConnectionCount(ConnectionCount):
+    """One bridge's open sockets per address, with the interface of the shared one."""
+
+    async def opened(self, address: str, sid: str) -> bool:
+        return self.try_open(address)
+
+    async def closed(self, address: str, sid: str) -> None:
+        self.close(address)
+
+    async def refresh(self) -> None:
+        pass
+
+
+class RedisConnectionCount:
+    """At most `limit` open sockets per client address across all bridges."""
+
+    def __init__(self, client: redis.asyncio.Redis, limit: int, prefix: str = PREFIX + "connections:"):
+        self.client = client
+        self.limit = limit
+        self.prefix = prefix
+        self.bridge = uuid.uuid4().hex[:12]  # this process's sockets, told apart from other bridges'
+        self.open_script = client.register_script(OPEN_CONNECTION)
+        self.refresh_script = client.register_script(REFRESH_CONNECTIONS)
+        self.shared: Dict[str, Set[str]] = {}  # address -> sids counted in Redis
+        self.local = LocalConnectionCount(limit)  # sockets counted while Redis did not answer
+        self.local_sids: Set[str] = set()
+        self.fallback = Fallback("the open connections per address")
+
+    def _member(self, sid: str) -> str:
+        return f"{self.bridge}:{sid}"
+
+    async def opened(self, address: str, sid: str) -> bool:
+        if not self.fallback.active():
+            try:
+                allowed = await self.open_script(keys=[self.prefix + address],
+                                                 args=[self.limit, self._member(sid), CONNECTION_TTL_SECONDS])
+            except (redis.RedisError, OSError) as error:
+                self.fallback.failed(error)
+            else:
+                self.fallback.recovered()
+                if allowed:
+                    self.shared.setdefault(address, set()).add(sid)
+                return bool(allowed)
+        if not self.local.try_open(address):
+            return False
+        self.local_sids.add(sid)
+        return True
+
+    async def closed(self, address: str, sid: str) -> None:
+        if sid in self.local_sids:
+            self.local_sids.discard(sid)
+            self.local.close(address)
+            return
+        sids = self.shared.get(address, set())
+        sids.discard(sid)
+        if not sids:
+            self.shared.pop(address, None)
+        try:
+            await self.client.zrem(self.prefix + address, self._member(sid))
+        except (redis.RedisError, OSError) as error:
+            self.fallback.failed(error)  # the member lapses by itself
+
+    async def refresh(self) -> None:
+        """Keeps this bridge's sockets counted (called every CONNECTION_REFRESH_SECONDS)."""
+        pairs = [(self.prefix + address, self._member(sid)) for address, sids in self.shared.items() for sid in sids]
+        for start in range(0, len(pairs), 500):
+            batch = pairs[start:start + 500]
+            try:
+                await self.refresh_script(keys=[key for key, _ in batch],
+                                          args=[CONNECTION_TTL_SECONDS, *[member for _, member in batch]])
+            except (redis.RedisError, OSError) as error:
+                self.fallback.failed(error)
+                return
+
+    async def keep_counted(self) -> None:
+        while True:
+            await asyncio.sleep(CONNECTION_REFRESH_SECONDS)
+            await self.refresh()
 
 
 class RedisLoginThrottle:
@@ -210,6 +319,13 @@ def message_rate(settings, client: Optional[redis.asyncio.Redis]):
     if client is None:
         return LocalMessageRate(settings.messages_per_second, settings.message_burst)
     return RedisMessageRate(client, settings.messages_per_second, settings.message_burst)
+
+
+def connection_count(settings, client: Optional[redis.asyncio.Redis]):
+    """Open sockets per address: shared through Redis when there is one, else this bridge's."""
+    if client is None:
+        return LocalConnectionCount(settings.connections_per_address)
+    return RedisConnectionCount(client, settings.connections_per_address)
 
 
 def login_throttle(redis_url: str):

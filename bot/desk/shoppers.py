@@ -16,8 +16,7 @@ import socketio
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk import events, texts
-from bot.desk.limits import ConnectionCount
-from bot.desk.shared_limits import LocalMessageRate
+from bot.desk.shared_limits import LocalConnectionCount, LocalMessageRate
 from bot.desk.store import new_session_id
 from bot.desk.wiring import Desk
 from bot.privacy import consent, shopper_choices
@@ -83,25 +82,26 @@ def clean_metadata(data: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class ShopperNamespace(socketio.AsyncNamespace):
-    def __init__(self, desk: Desk, settings: Settings, rate=None):
+    def __init__(self, desk: Desk, settings: Settings, rate=None, connections=None):
         super().__init__("/")
         self.desk = desk
         self.settings = settings
-        self.connections = ConnectionCount(settings.connections_per_address)
-        # Per conversation, shared by the bridges through Redis when there is one (bot/desk/shared_limits.py).
+        # Per client address and per conversation, shared by the bridges through Redis when there is
+        # one (bot/desk/shared_limits.py).
+        self.connections = connections or LocalConnectionCount(settings.connections_per_address)
         self.rate = rate or LocalMessageRate(settings.messages_per_second, settings.message_burst)
         self.sockets: Counter = Counter()  # open sockets per conversation, to forget idle ones
         self.warned: set = set()  # conversations already told not to share card or ID data (also stored)
 
     async def on_connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
         address = client_address(environ, self.settings.trust_proxy)
-        if not self.connections.try_open(address):
+        if not await self.connections.opened(address, sid):
             raise socketio.exceptions.ConnectionRefusedError(texts.error("too_many_connections", "tr"))
         await self.save_session(sid, {"address": address, "conversation_id": None, "language": "tr"})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
-        self.connections.close(session["address"])
+        await self.connections.closed(session["address"], sid)
         self._leave(session["conversation_id"])
 
     def _join(self, conversation_id: str) -> None:

@@ -9,7 +9,8 @@ import redis
 import redis.asyncio
 
 from bot.desk.limits import MemoryLoginThrottle
-from bot.desk.shared_limits import RedisLoginThrottle, RedisMessageRate
+from bot.desk import shared_limits
+from bot.desk.shared_limits import RedisConnectionCount, RedisLoginThrottle, RedisMessageRate
 from tests.asyncio_thread import run_async
 from tests.stack import redis_test_url
 
@@ -134,3 +135,47 @@ def test_without_redis_the_message_rate_falls_back_to_the_bridge(redis_url):
 
     allowed, falling_back = run_async(scenario)
     assert allowed == [True, True, False] and falling_back
+
+
+def test_open_sockets_per_address_are_counted_across_bridges(redis_url, monkeypatch):
+    monkeypatch.setattr(shared_limits, "CONNECTION_TTL_SECONDS", 2)
+
+    async def scenario():
+        clients = [redis.asyncio.Redis.from_url(redis_url) for _ in range(3)]
+        try:
+            a, b, c = (RedisConnectionCount(client, limit=3) for client in clients)
+            opened = [await a.opened(OFFICE, "s1"), await a.opened(OFFICE, "s2"), await b.opened(OFFICE, "s1"),
+                      await b.opened(OFFICE, "s2")]
+            elsewhere = await b.opened("192.0.2.1", "s3")
+            await a.closed(OFFICE, "s1")
+            after_close = await b.opened(OFFICE, "s2")
+            # a dies without closing "s2" (it lapses 2 s after it opened); b keeps refreshing its two.
+            await asyncio.sleep(1.5)
+            await b.refresh()
+            await asyncio.sleep(1.0)
+            after_crash = [await c.opened(OFFICE, "s9"), await c.opened(OFFICE, "s10")]
+            return opened, elsewhere, after_close, after_crash
+        finally:
+            for client in clients:
+                await client.close()
+
+    opened, elsewhere, after_close, after_crash = run_async(scenario)
+    assert opened == [True, True, True, False] and elsewhere is True
+    assert after_close is True
+    # a's "s2" lapsed; b's two sockets are still counted: one place left.
+    assert after_crash == [True, False]
+
+
+def test_without_redis_open_sockets_are_counted_by_the_bridge():
+    async def scenario():
+        client = redis.asyncio.Redis.from_url(closed_port_url(), socket_connect_timeout=0.2)
+        try:
+            count = RedisConnectionCount(client, limit=2)
+            opened = [await count.opened(OFFICE, sid) for sid in ("s1", "s2", "s3")]
+            await count.closed(OFFICE, "s1")
+            return opened, await count.opened(OFFICE, "s4")
+        finally:
+            await client.close()
+
+    opened, again = run_async(scenario)
+    assert opened == [True, True, False] and again is True
