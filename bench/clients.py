@@ -4,7 +4,8 @@ bridge's "/" namespace and an agent on "/agents" (protocols in docs/live-chat.md
 A bridge turn has no end marker: the bridge sends each assistant message as its own
 `bot_uttered`, right after one another once Rasa has answered. A turn's *first* message is the
 first `bot_uttered`; the turn is *complete* at the last `bot_uttered` before `quiet` seconds of
-silence (that silence is not counted).
+silence (that silence is not counted). The bridge's "one moment" notice while Rasa is busy is not
+an answer: it is counted apart (`Turn.notices`) and the turn is timed to the real answer.
 """
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import socketio
 
+from bot.desk import texts
+
 DEFAULT_TIMEOUT = 30.0
 QUIET = 0.3
+HANDED_OVER_STATES = ("queued", "agent", "ticket")  # a `handoff_status` that takes the chat from the assistant
 
 # python-engineio 4.15's AsyncClient builds `aiohttp.ClientWSTimeout(ws_close=...)` for its
 # websocket, a class of aiohttp 3.10+; Rasa pins aiohttp 3.9, whose ws_connect takes the close
@@ -39,6 +43,8 @@ class Turn:
     typing: Optional[float] = None  # the bridge's "bot is typing": it has stored the message and asks Rasa
     messages: List[Dict[str, Any]] = field(default_factory=list)
     error: Optional[str] = None  # "timeout", "http_500", an `error` event's code, ...
+    notices: List[float] = field(default_factory=list)  # "one moment" notices (busy assistant), when they came
+    handed_over: bool = False  # told the assistant is unavailable, or moved to the queue / a ticket
 
     @property
     def ok(self) -> bool:
@@ -81,6 +87,28 @@ async def rest_turn(http: aiohttp.ClientSession, url: str, sender: str, text: st
     return Turn(first=elapsed, last=elapsed, messages=body if isinstance(body, list) else [])
 
 
+def is_busy_notice(message: Dict[str, Any]) -> bool:
+    """The bridge's "one moment" (bot/desk/texts.py): marked in the metadata, or a system message
+    with its words."""
+    metadata = message.get("metadata") or {}
+    return metadata.get(texts.NOTICE) == texts.ASSISTANT_BUSY or (
+        metadata.get("sender") == "system" and texts.is_busy_notice(message.get("text") or ""))
+
+
+def is_unavailable_notice(message: Dict[str, Any]) -> bool:
+    """The bridge telling the shopper the assistant cannot answer (then handing them to people)."""
+    metadata = message.get("metadata") or {}
+    return metadata.get("sender") == "system" and (message.get("text") or "") in texts.TEXTS["assistant_unavailable"].values()
+
+
+def is_handover(event: str, data: Any) -> bool:
+    """Does this event take the chat from the assistant (queue, agent, ticket, "unavailable")?"""
+    if not isinstance(data, dict):
+        return False
+    return ((event == "handoff_status" and data.get("state") in HANDED_OVER_STATES)
+            or (event == "bot_uttered" and is_unavailable_notice(data)))
+
+
 class Inbox:
     """Events as they arrive, with the moment they arrived."""
 
@@ -119,8 +147,17 @@ class ShopperSocket:
         self.inbox = Inbox()
         self.sio = socketio.AsyncClient(reconnection=False)
         for name in self.EVENTS:
-            self.sio.on(name, self.inbox.handler(name))
+            self.sio.on(name, self._handler(name))
         self.session_id: Optional[str] = None
+        self.handed_over = False  # at any time, also between turns or after a turn timed out
+
+    def _handler(self, name: str):
+        put = self.inbox.handler(name)
+
+        def record(data: Any = None) -> None:
+            self.handed_over = self.handed_over or is_handover(name, data)
+            put(data)
+        return record
 
     async def connect(self, timeout: float = DEFAULT_TIMEOUT) -> "ShopperSocket":
         await self.sio.connect(self.url, transports=["websocket"], wait_timeout=timeout)
@@ -152,6 +189,10 @@ class ShopperSocket:
                 return turn
             if event == "typing" and turn.typing is None and isinstance(data, dict) and data.get("active"):
                 turn.typing = arrived - started
+            turn.handed_over = turn.handed_over or is_handover(event, data)
+            if event == "bot_uttered" and isinstance(data, dict) and is_busy_notice(data):
+                turn.notices.append(arrived - started)  # not an answer: the wait for one goes on
+                continue
             if event == "bot_uttered" and isinstance(data, dict) and where(data):
                 turn.messages.append(data)
                 turn.first = turn.first if turn.first is not None else arrived - started

@@ -6,7 +6,10 @@ up (a closed loop: a slow answer delays that shopper's next message). Start time
 over one think time. A turn is timed to the first `bot_uttered` and to the complete answer.
 Errors: no answer within the timeout, an `error` event (e.g. `rate_limited`), a failed
 connection, and answers that are only a system message (the bridge telling the shopper the
-assistant is unavailable). CPU and memory of every process are sampled every second.
+assistant is unavailable). No script asks for a person, and Rasa runs throughout, so a shopper
+told the assistant is unavailable or moved to the queue is a *false handoff* (that conversation
+ends there). The bridge's "one moment" notices while Rasa is busy are counted apart and are not
+the turn's answer. CPU and memory of every process are sampled every second.
 """
 from __future__ import annotations
 
@@ -36,6 +39,9 @@ class LevelRecord:
     turns: int = 0
     conversations: int = 0
     answered_at: List[float] = field(default_factory=list)  # seconds since the level started
+    busy_notices: int = 0       # "one moment" notices received
+    turns_with_notice: int = 0  # answered or not
+    false_handoffs: int = 0     # conversations in which the shopper was told "unavailable" or queued
     first_ms_by_kind: Dict[str, List[float]] = field(default_factory=lambda: {"faq": [], "order": []})
 
 
@@ -56,7 +62,7 @@ async def shopper(stack: Stack, record: LevelRecord, started: float, deadline: f
         record.conversations += 1
         try:
             for text in script.turns:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or socket.handed_over:  # with people now: a new conversation
                     break
                 record.turns += 1
                 try:
@@ -64,6 +70,8 @@ async def shopper(stack: Stack, record: LevelRecord, started: float, deadline: f
                 except Exception as error:  # e.g. the socket was dropped: counted, and a new conversation
                     record.errors[f"turn:{type(error).__name__}"] += 1
                     break
+                record.busy_notices += len(turn.notices)
+                record.turns_with_notice += bool(turn.notices)
                 if turn.error:
                     record.errors[turn.error] += 1
                 elif "bot" not in turn.senders():
@@ -75,6 +83,7 @@ async def shopper(stack: Stack, record: LevelRecord, started: float, deadline: f
                     record.answered_at.append(time.monotonic() - started)
                 await asyncio.sleep(rng.uniform(*think))
         finally:
+            record.false_handoffs += socket.handed_over  # once per conversation
             await socket.close()
 
 
@@ -91,6 +100,7 @@ async def run_level(stack: Stack, shoppers: int, duration: float, think: Tuple[f
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = time.monotonic() - started
+    rasa_ran_throughout = stack.pid("rasa") is not None  # else a handoff may not be a false one
     samples = sampler.stop()
     answered_in_window = sum(1 for t in record.answered_at if t <= duration)
     return {
@@ -104,6 +114,10 @@ async def run_level(stack: Stack, shoppers: int, duration: float, think: Tuple[f
         "offered_per_s": round(shoppers / (sum(think) / 2), 2),  # if every answer were instant
         "errors": dict(record.errors),
         "error_rate": round(sum(record.errors.values()) / max(record.turns, 1), 4),
+        "busy_notices": record.busy_notices,
+        "turns_with_notice": record.turns_with_notice,
+        "false_handoffs": record.false_handoffs,
+        "rasa_ran_throughout": rasa_ran_throughout,
         "first_ms": summary(record.first_ms),
         "complete_ms": summary(record.complete_ms),
         "first_ms_by_kind": {kind: summary(values) for kind, values in record.first_ms_by_kind.items()},
@@ -120,7 +134,8 @@ async def measure(stack: Stack, levels: Sequence[int], duration: float, think: T
         level = await run_level(stack, shoppers, duration, think)
         progress(f"load: {shoppers} shoppers: {level['throughput_per_s']} answers/s, "
                  f"p50 {level['first_ms'].get('p50')} ms, p95 {level['first_ms'].get('p95')} ms, "
-                 f"errors {level['errors']}")
+                 f"errors {level['errors']}, busy notices {level['busy_notices']}, "
+                 f"false handoffs {level['false_handoffs']}")
         results.append(level)
         await asyncio.sleep(5)  # let Rasa drain before the next level
     return {"levels": results, "method": {"duration_s": duration, "think_s": list(think),

@@ -76,9 +76,10 @@ def load_md(load: Dict[str, Any]) -> List[str]:
              f"Measured {load['measured_at']}; {method['duration_s']:g} s per level, think time "
              f"{method['think_s'][0]:g}-{method['think_s'][1]:g} s, turn timeout {method['turn_timeout_s']:g} s. "
              "CPU in % of one core (mean / peak), memory RSS peak.", "",
-             _row("shoppers", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors", "bridge CPU", "Rasa CPU",
-                  "actions CPU", "client CPU", "bridge MB", "Rasa MB", "actions MB", "machine CPU"),
-             "|" + "---|" * 14]
+             _row("shoppers", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors", "false handoffs", "busy notices",
+                  "bridge CPU", "Rasa CPU", "actions CPU", "client CPU", "bridge MB", "Rasa MB", "actions MB",
+                  "machine CPU"),
+             "|" + "---|" * 16]
     for level in load["levels"]:
         r = level["resources"]
         cpu = lambda n: f"{get(r, n, 'cpu_mean', default=0):.0f} / {get(r, n, 'cpu_max', default=0):.0f}"  # noqa: E731
@@ -87,7 +88,7 @@ def load_md(load: Dict[str, Any]) -> List[str]:
         lines.append(_row(level["shoppers"], level["throughput_per_s"], _ms(level["first_ms"].get("p50")),
                           _ms(level["first_ms"].get("p95")), _ms(level["first_ms"].get("p99")),
                           f"{errors} ({level['error_rate']:.1%})" + (f" {level['errors']}" if errors else ""),
-                          cpu("bridge"), cpu("rasa"), cpu("actions"), cpu("bench_client"),
+                          level.get("false_handoffs", "–"), level.get("busy_notices", "–"), cpu("bridge"), cpu("rasa"), cpu("actions"), cpu("bench_client"),
                           mb("bridge"), mb("rasa"), mb("actions"), f"{get(r, 'system', 'cpu_mean', default=0):.0f}%"))
     lines += ["", "First-answer latency by kind of turn: FAQ turns, and the turns of the order-status conversation "
                   "(a form, the action server and the store database in Rasa's part):", "",

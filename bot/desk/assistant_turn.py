@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from bot import contract
 from bot.desk import events
@@ -92,10 +92,14 @@ class Assistant:
         self.tasks = tasks
         self.unresumed: Set[str] = set()  # conversations whose Rasa tracker may still be paused
 
-    async def take_turn(self, conversation_id: str, text: str, metadata: Dict[str, Any]) -> Turn:
-        """Raises RasaUnavailable when Rasa does not answer."""
+    async def take_turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], *,
+                        on_busy: Optional[Callable[[], Awaitable[None]]] = None) -> Turn:
+        """Raises RasaUnavailable when Rasa does not answer (down, or too slow once asked), never
+        because the turn waited for its place at a busy Rasa: `on_busy` is awaited once when that
+        wait passes the client's `busy_notice_seconds` (the caller tells the shopper "one moment")."""
         await self.resume_if_needed(conversation_id)
-        return read_turn(await self.rasa.send(conversation_id, neutralise_commands(text), metadata))
+        busy = {"on_busy": on_busy} if on_busy is not None else {}  # tests' fake Rasas take no callback
+        return read_turn(await self.rasa.send(conversation_id, neutralise_commands(text), metadata, **busy))
 
     async def slots(self, conversation_id: str) -> Dict[str, Any]:
         return await self.rasa.slots(conversation_id)

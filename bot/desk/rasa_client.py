@@ -1,5 +1,12 @@
 """The bridge's view of Rasa: its REST channel for messages and its tracker API for pausing.
 
+Overload: Rasa answers on one CPU-bound event loop, so more turns at once do not make it answer
+more per second; they only make every turn slower until turns pass the HTTP timeout. So each
+client (one per Rasa replica) lets at most `max_in_flight` turns be at Rasa at once; the others
+wait in the bridge, first come first served, and the timeout starts only when a turn is sent.
+Waiting is not an outage: it never raises `RasaUnavailable`. A turn that waits longer than
+`busy_notice_seconds` calls its `on_busy` callback once (the shopper is told "one moment").
+
 The REST channel (bot/channels.py) answers a list of messages; the bridge turns them into
 `BotReply`s. Custom payloads (`handoff_request`, `handoff_offer`, `complaint`) arrive as `custom`,
 and so does what the assistant read (`nlu`), from which `understood()` decides whether the
@@ -9,16 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
 
 import aiohttp
 import yaml
 
 from bot import contract
 from bot.desk.texts import quick_reply
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 # The assistant read the message but has nothing to say to it: it asked back (`nlu_fallback`) or
 # said it cannot help (`out_of_scope`).
@@ -26,6 +34,12 @@ NOT_UNDERSTOOD_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Used when config.yml has no FallbackClassifier threshold.
 DEFAULT_FALLBACK_THRESHOLD = 0.4
 CONFIG = PROJECT_ROOT / "config.yml"
+# Turns at one Rasa at once, and the wait after which a shopper hears "one moment": the settings'
+# defaults (RASA_MAX_IN_FLIGHT, RASA_BUSY_NOTICE_SECONDS; measured in docs/benchmarks.md, "Overload").
+DEFAULT_MAX_IN_FLIGHT: int = Settings.__fields__["rasa_max_in_flight"].default
+DEFAULT_BUSY_NOTICE_SECONDS: float = Settings.__fields__["rasa_busy_notice_seconds"].default
+
+log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=None)
@@ -64,7 +78,8 @@ def understood(nlu: Mapping[str, Any], threshold: Optional[float] = None) -> boo
 
 
 class RasaUnavailable(Exception):
-    """Rasa did not answer (down, restarting, too slow)."""
+    """Rasa did not answer: the connection was refused, it answered an error, or a turn already
+    sent to it passed the timeout. Never raised for a turn that only waited for its place."""
 
 
 @dataclass
@@ -93,10 +108,20 @@ def parse_replies(raw: Any) -> List[BotReply]:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0):
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0, *,
+                 max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+                 busy_notice_seconds: float = DEFAULT_BUSY_NOTICE_SECONDS):
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.max_in_flight = max_in_flight
+        self.busy_notice_seconds = busy_notice_seconds
+        # asyncio's Semaphore lets waiters in in the order they came (a newcomer never passes one).
+        self._places = asyncio.Semaphore(max_in_flight)
+        self.in_flight = 0  # turns sent to Rasa and not answered yet
+        self.waiting = 0    # turns waiting in the bridge for a place
         self._http: Optional[aiohttp.ClientSession] = None
 
     async def start(self) -> None:
@@ -106,7 +131,40 @@ class RasaClient:
         if self._http is not None:
             await self._http.close()
 
-    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
+    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any], *,
+                   on_busy: Optional[Callable[[], Awaitable[None]]] = None) -> List[BotReply]:
+        """The assistant's answer. Waits for a place first (see the module's doc); raises
+        RasaUnavailable only when Rasa is down or a turn sent to it passed the timeout."""
+        await self._take_place(on_busy)
+        self.in_flight += 1
+        try:
+            return await self._post_turn(sender_id, text, metadata)
+        finally:
+            self.in_flight -= 1
+            self._places.release()
+
+    async def _take_place(self, on_busy: Optional[Callable[[], Awaitable[None]]]) -> None:
+        if not self._places.locked():
+            await self._places.acquire()
+            return
+        self.waiting += 1
+        taking = asyncio.ensure_future(self._places.acquire())
+        try:
+            done, _ = await asyncio.wait({taking}, timeout=self.busy_notice_seconds)
+            if not done and on_busy is not None:
+                try:
+                    await on_busy()  # the place is kept in the queue meanwhile
+                except Exception:  # a courtesy: the turn goes on without it
+                    log.exception("the busy notice failed")
+            await taking
+        except BaseException:  # cancelled (the shopper left, shutdown): give the place back
+            if not taking.cancel() and not taking.cancelled() and taking.exception() is None:
+                self._places.release()
+            raise
+        finally:
+            self.waiting -= 1
+
+    async def _post_turn(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
         body = {"sender": sender_id, "message": text, "metadata": metadata}
         try:
             # The token vouches for the metadata's client_address (bot/channels.py).
@@ -116,7 +174,7 @@ class RasaClient:
                     raise RasaUnavailable(f"Rasa answered {response.status}")
                 return parse_replies(await response.json())
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            raise RasaUnavailable(str(error)) from error
+            raise RasaUnavailable(str(error) or type(error).__name__) from error
 
     async def pause(self, sender_id: str) -> None:
         """Marks the tracker paused while a person has the chat (the bridge still decides)."""

@@ -20,6 +20,12 @@ DOMAIN = "bridge"
 # {key: {language: text}}, unformatted: for code that recognises a text the bridge sent.
 TEXTS = i18n.TextsByKey(DOMAIN)
 
+# The "one moment" notice a shopper gets when their turn waits for a busy Rasa
+# (bot/desk/rasa_client.py): a system message, never an answer. Its stored `data` carries
+# {NOTICE: ASSISTANT_BUSY}, which the widget and the benchmark read to tell it from an answer.
+ASSISTANT_BUSY = "assistant_busy"
+NOTICE = "notice"
+
 # What a shopper types to drop the e-mail question of an after-hours ticket. Compared folded, so
 # "İPTAL", "Vazgeç", "vazgec" and "VAZGEÇ!" are all the same word.
 CANCEL_WORDS = {"vazgec", "vazgeç", "vazgectim", "vazgeçtim", "iptal", "iptal et", "cancel", "skip", "hayir", "hayır",
@@ -73,6 +79,11 @@ def is_skip(text: str) -> bool:
     buttons = (title for key in ("skip", "no_comment") for title in TEXTS[key].values())
     folded = _folded(text)
     return folded in _SKIP or folded in _folded_set(buttons)
+
+
+def is_busy_notice(text: str) -> bool:
+    """Is this the "one moment" notice, in any language (for readers that only have the text)?"""
+    return text in TEXTS.get(ASSISTANT_BUSY, {}).values()
 
 
 def quick_reply(title: str, payload: Optional[str] = None) -> Dict[str, str]:

@@ -24,6 +24,9 @@ def bot_uttered(message: Message, agent_name: Optional[str]) -> Dict[str, Any]:
         payload["quick_replies"] = list(message.quick_replies)
     payload["metadata"] = {"sender": message.sender, "agent_name": agent_name, "message_id": message.id,
                            "time": iso(message.created_at)}
+    notice = message.data.get("notice") if isinstance(message.data, dict) else None
+    if notice:  # e.g. "assistant_busy": a system notice, not an answer
+        payload["metadata"]["notice"] = notice
     return payload
 
 

@@ -30,7 +30,7 @@ class FakeRasa(RasaClient):
     async def close(self) -> None:
         pass
 
-    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
+    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any], *, on_busy=None) -> List[BotReply]:
         FakeRasa.received.append((sender_id, text))
         return [BotReply(text=FAKE_ANSWER)]
 
@@ -73,14 +73,10 @@ class InProcessBridge:
         return self._runner.app[bridge_app.DESK]
 
     async def _start(self) -> None:
-        original = bridge_app.RasaClient
-        bridge_app.RasaClient = FakeRasa  # create_app builds its Rasa client at start-up
-        try:
-            options = {"scorer_factory": self.scorer_factory} if self.scorer_factory else {}
-            self._runner = web.AppRunner(bridge_app.create_app(self.settings, **options))
-            await self._runner.setup()
-        finally:
-            bridge_app.RasaClient = original
+        options = {"scorer_factory": self.scorer_factory} if self.scorer_factory else {}
+        self._runner = web.AppRunner(bridge_app.create_app(self.settings, rasa=FakeRasa(self.settings.rasa_url, "fake"),
+                                                           **options))
+        await self._runner.setup()
         await web.TCPSite(self._runner, self.settings.host, self.settings.bridge_port).start()
 
     @staticmethod

@@ -71,7 +71,7 @@ class FakeRasa:
     def will_answer(self, *replies: BotReply) -> None:
         self.answers.append(list(replies))
 
-    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any]) -> List[BotReply]:
+    async def send(self, sender_id: str, text: str, metadata: Dict[str, Any], *, on_busy=None) -> List[BotReply]:
         self.calls.append(("send", sender_id))
         if self.down:
             raise RasaUnavailable("down")
