@@ -8,13 +8,13 @@ moves happen one at a time and in order.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from bot.desk import events, texts
 from bot.desk.clock import Clock
 from bot.desk.errors import DeskError
 from bot.desk.models import Conversation, Message
-from bot.desk.store import DeskStore
+from bot.desk.store import DeskStore, Draft, TurnRecord
 from bot.privacy.consent import apply_pending_marketing_consent
 
 SHOPPER_ENDED = "shopper_ended"  # catalogue key of the line agents and the record read
@@ -63,6 +63,19 @@ class Conversations:
         message = self.store.add_message(conversation.id, sender, text, quick_replies, data=data, agent_id=agent_id)
         await self.bus.publish(events.MessageStored(conversation.id, message, to_shopper))
         return message
+
+    async def say_all(self, conversation: Conversation, drafts: Sequence[Draft], turn: Optional[TurnRecord] = None,
+                      to_shopper: bool = True) -> List[Message]:
+        """Several messages (the assistant's replies of one turn, with what it made of the shopper's
+        message: `turn`): all stored in one transaction, then delivered in order."""
+        if not drafts:
+            if turn is not None:
+                self.store.record_turn(turn.message_id, turn.intent, turn.understood, turn.reason, turn.answered)
+            return []
+        messages, _ = self.store.add_messages(conversation.id, drafts, turn)
+        for message in messages:
+            await self.bus.publish(events.MessageStored(conversation.id, message, to_shopper))
+        return messages
 
     async def system_message(self, conversation: Conversation, key: str, quick_replies: Sequence[dict] = (),
                              **params: Any) -> Message:

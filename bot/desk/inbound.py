@@ -20,6 +20,7 @@ from bot.desk.conversations import Conversations
 from bot.desk.ticket_desk import TicketDesk
 from bot.desk.models import Conversation, Message
 from bot.desk.segments import goes_ahead
+from bot.desk.store import Draft, TurnRecord
 from bot.desk.panels import Panels
 from bot.desk.rasa_client import RasaUnavailable
 from bot.desk.surveys import Surveys, answers, contact_reason
@@ -28,6 +29,7 @@ from bot.studio.inbox import record_missed
 from bot.tickets.sla import SupportCalendar
 
 log = logging.getLogger(__name__)
+SCORED_HISTORY = 10  # the shopper's earlier messages the frustration scorer reads (repetition, rising anger)
 
 
 class ShopperMessages:
@@ -68,14 +70,16 @@ class ShopperMessages:
             if conversation is None:
                 conversation = self.store.create_conversation(metadata.get("language", language), conversation_id)
             conversation = self._learn_from_metadata(conversation, metadata)
-            message = self.store.add_message(conversation.id, "shopper", text, data=stored_metadata or None)
+            # The conversation as storing the message left it (its contact), and the scorer's history,
+            # read in the message's transaction.
+            message, conversation, history = self.store.add_shopper_message(
+                conversation.id, text, data=stored_metadata or None, history=SCORED_HISTORY)
         except SQLAlchemyError:
             log.exception("database unavailable; keeping the message of %s in the spool", conversation_id)
             await self.bus.publish(events.MessageNotStored(conversation_id, text, stored_metadata,
                                                            metadata.get("language", language)))
             return
         await self.bus.publish(events.MessageStored(conversation.id, message))  # the agent holding the chat reads it
-        conversation = self.store.conversation(conversation.id)
         if conversation.awaiting and await self._answer_awaited(conversation, message.text):
             return
         if conversation.state == "queued":
@@ -83,7 +87,7 @@ class ShopperMessages:
                                                     position=self.panels.position(conversation.id))
             await self.bus.publish(events.QueueChanged("shopper wrote"))
         elif conversation.state == "bot":
-            await self._to_assistant(conversation, message, {**metadata, "client_address": client_address})
+            await self._to_assistant(conversation, message, history, {**metadata, "client_address": client_address})
 
     def _learn_from_metadata(self, conversation: Conversation, metadata: Dict[str, Any]) -> Conversation:
         from actions.verification import customer_from_token  # the actions' signed storefront token
@@ -123,14 +127,16 @@ class ShopperMessages:
         return True
 
     # --- the assistant ---------------------------------------------------------------------
-    async def _to_assistant(self, conversation: Conversation, message: Message, metadata: Dict[str, Any]) -> None:
-        if self._score(conversation, message.text).escalate:
+    async def _to_assistant(self, conversation: Conversation, message: Message, history: List[str],
+                            metadata: Dict[str, Any]) -> None:
+        if self._score(conversation, message.text, history).escalate:
             await self.escalate(conversation, "frustration")
             return
         await self.bus.publish(events.Typing(conversation.id, "bot", True))
         try:
             turn = await self.assistant.take_turn(conversation.id, message.text,
-                                                  {**metadata, "language": conversation.language, "live_chat": True})
+                                                  {**metadata, "language": conversation.language, "live_chat": True},
+                                                  on_busy=lambda: self._busy_notice(conversation))
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for %s: %s", conversation.id, error)
             await self.bus.publish(events.Typing(conversation.id, "bot", False))
@@ -139,6 +145,12 @@ class ShopperMessages:
             await self.escalate(conversation, "assistant_unavailable")
             return
         await self._deliver_turn(conversation, message, turn)
+
+    async def _busy_notice(self, conversation: Conversation) -> None:
+        """The turn waits for a busy Rasa: the shopper is told, once, that the answer is coming."""
+        await self.conversations.say(conversation, "system", texts.say(texts.ASSISTANT_BUSY, conversation.language),
+                                     data={texts.NOTICE: texts.ASSISTANT_BUSY})
+        await self.bus.publish(events.Typing(conversation.id, "bot", True))  # the assistant is still on it
 
     async def _deliver_turn(self, conversation: Conversation, message: Message, turn: Turn) -> None:
         escalation = turn.escalation
@@ -149,8 +161,9 @@ class ShopperMessages:
         for alert in turn.proof_alerts:  # an order's proofs are being guessed
             await self.bus.publish(events.AgentAlert({"kind": "proof_alert", "conversation_id": conversation.id,
                                                       **alert.fields()}))
-        self._learn_from_turn(conversation, message, turn, escalating=bool(escalation))
+        record = self._learn_from_turn(conversation, message, turn, escalating=bool(escalation))
         stored_signals = turn.stored_signals()
+        drafts = []
         for reply in turn.replies:
             if reply.custom and not reply.text:
                 continue
@@ -159,7 +172,9 @@ class ShopperMessages:
                 quick_replies = [q for q in quick_replies if q["payload"] not in contract.HUMAN_BUTTON_PAYLOADS]
             text = reply.text or (reply.image or "")
             if text or quick_replies:
-                await self.conversations.say(conversation, "bot", text, quick_replies, data=stored_signals)
+                drafts.append(Draft("bot", text, quick_replies, data=stored_signals))
+        # The turn's record and replies in one transaction, all stored before the first is delivered.
+        await self.conversations.say_all(conversation, drafts, turn=record)
         if not turn.replies:
             await self.bus.publish(events.Typing(conversation.id, "bot", False))
         if escalation:
@@ -168,18 +183,18 @@ class ShopperMessages:
         else:
             await self.bus.publish(events.AssistantAnswered(conversation.id, turn.intent))
 
-    def _learn_from_turn(self, conversation: Conversation, message: Message, turn: Turn, escalating: bool) -> None:
-        """For the reports: what the shopper wanted, and whether the assistant answered it; what it
-        did not understand also goes to the editors' inbox."""
+    def _learn_from_turn(self, conversation: Conversation, message: Message, turn: Turn, escalating: bool) -> TurnRecord:
+        """For the reports: what the shopper wanted, and whether the assistant answered it (stored
+        with the replies); what it did not understand also goes to the editors' inbox."""
         intent, understood = turn.intent, turn.understood
         recognised = understood or intent == "out_of_scope"  # not understood, still a reason for the contact
-        self.store.record_turn(message.id, intent, understood, reason=contact_reason(intent) if recognised else None,
-                               answered=answers(intent) and understood and not escalating)
         if not understood:
             record_missed(self.store.session, message, turn.nlu, conversation.language)
+        return TurnRecord(message.id, intent, understood, reason=contact_reason(intent) if recognised else None,
+                          answered=answers(intent) and understood and not escalating, contact_id=message.contact_id)
 
-    def _score(self, conversation: Conversation, text: str):
-        history = self.store.shopper_texts(conversation.id, limit=11)[:-1]  # without the message itself
+    def _score(self, conversation: Conversation, text: str, history: List[str]):
+        """`history`: the shopper's SCORED_HISTORY texts before this one, oldest first."""
         frustration = self.scorer.score(text, history=history, bot_failures=self.failures[conversation.id],
                                         previous_scores=self.scores.get(conversation.id, []))
         self.scores.setdefault(conversation.id, []).append(frustration.score)

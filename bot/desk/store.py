@@ -2,16 +2,24 @@
 
 Synchronous SQLAlchemy called from the event loop: each call is one short transaction on a
 local database, and running them in order keeps "stored before delivered" simple.
+
+The calls of every shopper turn (reading and creating the conversation, storing messages with
+their contact, record_turn, the scorer's history) use SQLAlchemy Core statements on the tables, not the ORM's
+session: the ORM's unit of work cost several times the database's own time. They still return
+the models' objects (built from the rows, not attached to a session), as the other calls do.
 """
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Boolean, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from actions.store.database import engine_for, make_sessionmaker
 from actions.store.migrate import upgrade
@@ -19,6 +27,79 @@ from bot.desk.models import Contact, Conversation, DeskUser, Handoff, HandoffEve
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OPEN_HANDOFF = ("queued", "active")
+CONVERSATIONS, CONTACTS, MESSAGES = Conversation.__table__, Contact.__table__, Message.__table__
+
+# A turn's statements, built once: a statement object keeps its compiled form's cache key, and the
+# values go in as parameters (building `.values(...)` and its cache key each time cost more than
+# SQLite's own work). Parameter names differ from the tables' column names.
+READ_CONVERSATION = select(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation"))
+READ_CONVERSATION_AND_CONTACT = (
+    select(CONVERSATIONS, CONTACTS.c.id.label("open_contact_id"), CONTACTS.c.last_message_at.label("open_contact_seen"))
+    .select_from(CONVERSATIONS.outerjoin(CONTACTS, CONTACTS.c.id == CONVERSATIONS.c.contact_id))
+    .where(CONVERSATIONS.c.id == bindparam("conversation")))
+INSERT_CONVERSATION, INSERT_MESSAGE, INSERT_CONTACT = insert(CONVERSATIONS), insert(MESSAGES), insert(CONTACTS)
+UPDATE_CONVERSATION = update(CONVERSATIONS).where(CONVERSATIONS.c.id == bindparam("conversation"))
+UPDATE_CONTACT = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact"))
+UPDATE_MESSAGE = update(MESSAGES).where(MESSAGES.c.id == bindparam("message"))
+# record_turn: the message's contact keeps its first reason and, once answered, stays answered.
+TURN_CONTACT_VALUES = {
+    "reason": case((or_(CONTACTS.c.reason.is_(None), CONTACTS.c.reason == ""), bindparam("first_reason")),
+                   else_=CONTACTS.c.reason),
+    "answered": case((bindparam("now_answered", type_=Boolean), True), else_=CONTACTS.c.answered)}
+UPDATE_TURN_CONTACT = (
+    update(CONTACTS)
+    .where(CONTACTS.c.id == select(MESSAGES.c.contact_id).where(MESSAGES.c.id == bindparam("message")).scalar_subquery())
+    .values(**TURN_CONTACT_VALUES))
+UPDATE_CONTACT_AND_TURN = UPDATE_CONTACT.values(**TURN_CONTACT_VALUES)  # with the replies' last_message_at
+SHOPPER_TEXTS = (select(MESSAGES.c.text)
+                 .where(MESSAGES.c.conversation_id == bindparam("conversation"), MESSAGES.c.sender == "shopper")
+                 .order_by(MESSAGES.c.id.desc()).limit(bindparam("limit")))
+
+
+def detached(model, values: Dict[str, Any]):
+    """A model object of a row's values, attached to no session: built the way the ORM loads a row
+    (the values go into the instance's dict), not through the constructor, whose attribute events
+    cost ~80 µs an object here. Reads and writes of its attributes behave as on any object of the model."""
+    instance = manager_of_class(model).new_instance()
+    instance.__dict__.update(values)
+    return instance
+
+
+@dataclass
+class Draft:
+    """A message to store: `add_messages` stores a turn's messages in one transaction."""
+    sender: str
+    text: str
+    quick_replies: Sequence[dict] = ()
+    data: Optional[dict] = None
+    agent_id: Optional[int] = None
+    created_at: Optional[datetime] = None  # an earlier time for messages kept while the database was down
+
+
+@dataclass
+class TurnRecord:
+    """What the assistant made of a shopper message (see `DeskStore.record_turn`)."""
+    message_id: int
+    intent: Optional[str]
+    understood: bool
+    reason: Optional[str]
+    answered: bool
+    contact_id: Optional[int] = None  # the message's contact, when the caller knows it
+
+    def contact_values(self) -> Optional[Dict[str, Any]]:
+        """The parameters of TURN_CONTACT_VALUES; None when the contact stays as it is."""
+        if self.reason is None and not self.answered:
+            return None
+        return {"first_reason": self.reason, "now_answered": bool(self.answered)}
+
+
+@dataclass
+class _OpenContact:
+    """The conversation's current contact while a batch of messages is stored."""
+    id: Optional[int]
+    last_message_at: Optional[datetime]
+    changes: Dict[str, Any] = field(default_factory=dict)  # columns to write before the transaction ends
+    turn: Optional[Dict[str, Any]] = None  # and what a turn tells about it (TurnRecord.contact_values)
 
 
 def utcnow() -> datetime:
@@ -59,6 +140,7 @@ class DeskStore:
         self.engine = engine
         self.session = make_sessionmaker(engine)
         self.contact_idle = timedelta(minutes=contact_idle_minutes)
+        configure_mappers()  # `detached` objects need the models' attributes set up
 
     @classmethod
     def open(cls, url: str, contact_idle_minutes: float = 30.0) -> "DeskStore":
@@ -72,17 +154,18 @@ class DeskStore:
 
     # --- conversations -------------------------------------------------------------------
     def conversation(self, conversation_id: str) -> Optional[Conversation]:
-        with self.session() as s:
-            return s.get(Conversation, conversation_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(READ_CONVERSATION, {"conversation": conversation_id}).first()
+        return None if row is None else detached(Conversation, row._mapping)
 
     def create_conversation(self, language: str = "tr", conversation_id: Optional[str] = None) -> Conversation:
         now = utcnow()
-        conversation = Conversation(id=conversation_id or new_session_id(), created_at=now, last_message_at=now, language=language,
-                                    state="bot", frustration=0.0, signals=[], queue_priority=1)
-        with self.session() as s:
-            s.add(conversation)
-            s.commit()
-        return conversation
+        values = {column.key: None for column in CONVERSATIONS.columns}
+        values.update(id=conversation_id or new_session_id(), created_at=now, last_message_at=now, language=language,
+                      state="bot", frustration=0.0, signals=[], queue_priority=1)
+        with self.engine.begin() as connection:
+            connection.execute(INSERT_CONVERSATION, values)
+        return detached(Conversation, values)
 
     def update_conversation(self, conversation_id: str, **values: Any) -> Conversation:
         return self._update(Conversation, conversation_id, values)
@@ -129,34 +212,92 @@ class DeskStore:
     def add_message(self, conversation_id: str, sender: str, text: str, quick_replies: Iterable[dict] = (),
                     data: Optional[dict] = None, agent_id: Optional[int] = None,
                     created_at: Optional[datetime] = None) -> Message:
-        now = created_at or utcnow()  # an earlier time for messages kept while the database was down
-        message = Message(conversation_id=conversation_id, sender=sender, text=text, quick_replies=list(quick_replies),
-                          data=data, agent_id=agent_id, created_at=now)
-        with self.session() as s:
-            conversation = s.get(Conversation, conversation_id)
-            contact = self._contact_for(s, conversation, sender, now)
-            message.contact_id = contact.id if contact else None
-            s.add(message)
-            conversation.last_message_at = now
-            s.commit()
-        return message
+        messages, _ = self.add_messages(conversation_id, [Draft(sender, text, list(quick_replies), data, agent_id,
+                                                                created_at)])
+        return messages[0]
 
-    def _contact_for(self, s, conversation: Conversation, sender: str, now: datetime) -> Optional[Contact]:
+    def add_messages(self, conversation_id: str, drafts: Sequence[Draft],
+                     turn: Optional[TurnRecord] = None) -> Tuple[List[Message], Conversation]:
+        """Stores messages of one conversation in one transaction, each with its contact (see
+        `_contact_for`), and moves the conversation's last_message_at; returns the stored messages
+        and the conversation as it is now. `turn`: the assistant's replies come with what it made of
+        the shopper's message, recorded in the same transaction (one commit for the turn's end)."""
+        with self.engine.begin() as connection:
+            return self._add_messages(connection, conversation_id, drafts, turn)
+
+    def add_shopper_message(self, conversation_id: str, text: str, data: Optional[dict] = None,
+                            history: int = 0) -> Tuple[Message, Conversation, List[str]]:
+        """The shopper's message (as `add_messages` stores it) and, read in the same transaction,
+        the texts of their `history` messages before it, oldest first (the frustration scorer's)."""
+        with self.engine.begin() as connection:
+            texts = connection.execute(SHOPPER_TEXTS, {"conversation": conversation_id, "limit": history}).scalars().all() \
+                if history else []
+            [message], conversation = self._add_messages(connection, conversation_id, [Draft("shopper", text, data=data)])
+        return message, conversation, list(reversed(texts))
+
+    def _add_messages(self, connection, conversation_id: str, drafts: Sequence[Draft],
+                      turn: Optional[TurnRecord] = None) -> Tuple[List[Message], Conversation]:
+        row = connection.execute(READ_CONVERSATION_AND_CONTACT, {"conversation": conversation_id}).first()
+        if row is None:
+            raise LookupError(f"no conversation {conversation_id!r}")
+        values = dict(row._mapping)
+        contact = _OpenContact(values.pop("open_contact_id"), values.pop("open_contact_seen"))
+        if turn is not None:
+            if turn.contact_id is not None and turn.contact_id == contact.id:
+                # Written with the contact's new last_message_at: one UPDATE of the contact.
+                connection.execute(UPDATE_MESSAGE, {"message": turn.message_id, "intent": turn.intent,
+                                                    "understood": turn.understood})
+                contact.turn = turn.contact_values()
+            else:
+                self._record_turn(connection, turn)
+        conversation = detached(Conversation, values)
+        contact_id_before = conversation.contact_id
+        messages = []
+        for draft in drafts:
+            now = draft.created_at or utcnow()
+            contact = self._contact_for(connection, conversation, contact, draft.sender, now)
+            values = {"conversation_id": conversation_id, "sender": draft.sender, "text": draft.text,
+                      "quick_replies": list(draft.quick_replies), "data": draft.data, "agent_id": draft.agent_id,
+                      "created_at": now, "contact_id": contact.id}
+            result = connection.execute(INSERT_MESSAGE, values)
+            messages.append(detached(Message, {"id": result.inserted_primary_key[0], "intent": None,
+                                               "understood": None, **values}))
+            conversation.last_message_at = now
+        self._write_contact(connection, contact)
+        changes = {"last_message_at": conversation.last_message_at}
+        if conversation.contact_id != contact_id_before:
+            changes["contact_id"] = conversation.contact_id
+        connection.execute(UPDATE_CONVERSATION, {"conversation": conversation_id, **changes})
+        return messages, conversation
+
+    def _contact_for(self, connection, conversation: Conversation, contact: _OpenContact, sender: str,
+                     now: datetime) -> _OpenContact:
         """The shopper's current visit; a shopper back after `contact_idle` of silence starts a new one,
         unless a person has the chat or the shopper is answering our question."""
-        contact = s.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        idle = contact is not None and now - contact.last_message_at > self.contact_idle
-        if sender == "shopper" and (contact is None or (idle and conversation.state == "bot" and not conversation.awaiting)):
-            contact = Contact(conversation_id=conversation.id, started_at=now, last_message_at=now,
-                              language=conversation.language, answered=False)
-            s.add(contact)
-            s.flush()
+        idle = contact.id is not None and now - contact.last_message_at > self.contact_idle
+        if sender == "shopper" and (contact.id is None or (idle and conversation.state == "bot" and not conversation.awaiting)):
+            self._write_contact(connection, contact)  # the visit that ends keeps its last message's time
+            result = connection.execute(INSERT_CONTACT, {
+                "conversation_id": conversation.id, "started_at": now, "last_message_at": now,
+                "language": conversation.language, "answered": False})
+            contact = _OpenContact(result.inserted_primary_key[0], now)
             conversation.contact_id = contact.id
-        if contact is not None:
+        elif contact.id is not None:
             contact.last_message_at = now
+            contact.changes["last_message_at"] = now
             if sender == "shopper":
-                contact.language = conversation.language
+                contact.changes["language"] = conversation.language
         return contact
+
+    @staticmethod
+    def _write_contact(connection, contact: _OpenContact) -> None:
+        if contact.id is None:
+            return
+        if contact.turn:
+            connection.execute(UPDATE_CONTACT_AND_TURN, {"contact": contact.id, **contact.turn, **contact.changes})
+        elif contact.changes:
+            connection.execute(UPDATE_CONTACT, {"contact": contact.id, **contact.changes})
+        contact.changes, contact.turn = {}, None
 
     def contact(self, contact_id: Optional[int]) -> Optional[Contact]:
         if contact_id is None:
@@ -178,14 +319,16 @@ class DeskStore:
                     answered: bool) -> None:
         """What the assistant made of a shopper message, and what that tells about its contact
         (its first reason; answered), in one transaction: this runs on every turn."""
-        with self.session() as s:
-            message = s.get(Message, message_id)
-            message.intent, message.understood = intent, understood
-            contact = s.get(Contact, message.contact_id) if message.contact_id else None
-            if contact is not None:
-                contact.reason = contact.reason or reason
-                contact.answered = contact.answered or answered
-            s.commit()
+        with self.engine.begin() as connection:
+            self._record_turn(connection, TurnRecord(message_id, intent, understood, reason, answered))
+
+    @staticmethod
+    def _record_turn(connection, turn: TurnRecord) -> None:
+        connection.execute(UPDATE_MESSAGE, {"message": turn.message_id, "intent": turn.intent,
+                                            "understood": turn.understood})
+        contact = turn.contact_values()
+        if contact is not None:
+            connection.execute(UPDATE_TURN_CONTACT, {"message": turn.message_id, **contact})
 
     def contact_has_handoff(self, contact_id: int) -> bool:
         with self.session() as s:
@@ -207,10 +350,8 @@ class DeskStore:
 
     def shopper_texts(self, conversation_id: str, limit: int = 10) -> List[str]:
         """The shopper's latest texts, oldest first (the frustration scorer's history)."""
-        with self.session() as s:
-            texts = s.execute(select(Message.text).where(Message.conversation_id == conversation_id,
-                                                         Message.sender == "shopper")
-                              .order_by(Message.id.desc()).limit(limit)).scalars().all()
+        with self.engine.connect() as connection:
+            texts = connection.execute(SHOPPER_TEXTS, {"conversation": conversation_id, "limit": limit}).scalars().all()
         return list(reversed(texts))
 
     def last_shopper_text(self, conversation_id: str) -> str:
