@@ -136,10 +136,15 @@ def actions() -> None:
 
 
 @main.command(help="Seed, train if needed, start Rasa, the action server and the bridge, and wait (Ctrl+C stops all).")
-def up() -> None:
+@click.option("--rasa", "replicas", type=click.IntRange(min=1), default=None,
+              help="Rasa replicas on RASA_PORT, RASA_PORT+1, ... (default RASA_REPLICAS, 1).")
+def up(replicas: Optional[int]) -> None:
     from bot.processes import StartupError, full_stack
 
     settings = get_settings()
+    if replicas is not None:  # the bridge gets it as RASA_REPLICAS (Settings.as_env)
+        settings = settings.copy(update={"rasa_replicas": replicas})
+    _warn_about_replicas(settings)
     if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
         seed.callback(reset=False)
     _prepare_desk(settings)
@@ -162,6 +167,7 @@ def up() -> None:
         f"  Follow-up mails {followups}\n"
         f"  Rasa HTTP API   {settings.rasa_url}  (token in RASA_TOKEN or {settings.state_dir / 'rasa_token'})\n"
         f"  REST channel    {settings.rasa_url}/webhooks/rest/webhook\n"
+        f"{_replica_lines(settings, group.services)}"
         f"  Action server   http://{settings.host}:{settings.action_port}\n"
         f"  Talk to it:     .venv/bin/python -m bot talk\n"
         f"  Logs:           {settings.state_dir / 'logs'}\n"
@@ -180,6 +186,29 @@ def up() -> None:
     finally:
         click.echo("Stopping...")
         group.stop()
+
+
+def _warn_about_replicas(settings) -> None:
+    """Several replicas work on the embedded setup, but are meant for PostgreSQL and Redis."""
+    if settings.rasa_replicas < 2:
+        return
+    if not settings.store_database_url.startswith("postgresql"):
+        click.echo(f"Warning: {settings.rasa_replicas} Rasa replicas share one SQLite file; set DATABASE_URL to "
+                   "PostgreSQL for replicas that scale.", err=True)
+    if not settings.redis_url:
+        click.echo("Note: without REDIS_URL each Rasa keeps its conversation locks in its own process; the bridge's "
+                   "routing by a hash of the conversation id is what keeps one conversation on one replica.", err=True)
+
+
+def _replica_lines(settings, services) -> str:
+    """Every Rasa replica `up` started, and where the bridge routes (RASA_URLS may differ)."""
+    if settings.rasa_replicas < 2 and not settings.rasa_urls:
+        return ""
+    rasas = [service for service in services if service.name.startswith("Rasa server")]
+    lines = [f"  Rasa replica {index + 1}  {service.health_url.rstrip('/')}  (log {service.log_path})"
+             for index, service in enumerate(rasas)]
+    lines.append(f"  Bridge routes to {', '.join(settings.rasa_replica_urls)}  (by a hash of the conversation id)")
+    return "\n".join(lines) + "\n"
 
 
 def _prepare_desk(settings) -> None:
@@ -295,10 +324,11 @@ def kb_job(job_id: int) -> None:
 
 @main.command("rasa-pool", help="Serve Rasa at RASA_PORT behind the proxy that swaps models blue/green (`up` runs it).")
 @click.option("--model", "model", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
-def rasa_pool(model: Path) -> None:
+@click.option("--port", type=int, default=None, help="Listen here instead of RASA_PORT (a further replica).")
+def rasa_pool(model: Path, port: Optional[int]) -> None:
     from bot.rasa_pool import run
 
-    run(get_settings(), model.resolve())
+    run(get_settings(), model.resolve(), port)
 
 
 @main.command(help="Run only the bridge (storefront, widget, agent console) against a running Rasa.")

@@ -101,7 +101,7 @@ def rasa_server(settings: Settings, model: Path) -> Service:
     return Service(
         "Rasa server",
         rasa_command(
-            "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_api_token(),
+            "run", "--model", str(model), "--enable-api", f"--auth-token={settings.rasa_api_token()}",
             "--interface", settings.host, "--port", str(settings.rasa_port),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         ),
@@ -110,14 +110,21 @@ def rasa_server(settings: Settings, model: Path) -> Service:
     )
 
 
-def serving_rasa(settings: Settings, model: Path) -> Service:
-    """The Rasa that serves shoppers: behind bot/rasa_pool.py, which swaps models blue/green."""
+def serving_rasa(settings: Settings, model: Path, replica: int = 0) -> Service:
+    """The Rasa that serves shoppers: behind bot/rasa_pool.py, which swaps models blue/green.
+    Replica i (of `bot up --rasa N`) listens on RASA_PORT+i and logs to its own files."""
+    port = settings.rasa_port + replica
     return Service(
-        "Rasa server",
-        [sys.executable, "-m", "bot", "rasa-pool", "--model", str(model)],
-        f"{settings.rasa_url}/",
-        settings.state_dir / "logs" / "rasa-pool.log",
+        "Rasa server" if replica == 0 else f"Rasa server {replica + 1}",
+        [sys.executable, "-m", "bot", "rasa-pool", "--model", str(model), "--port", str(port)],
+        f"http://{settings.host}:{port}/",
+        settings.state_dir / "logs" / ("rasa-pool.log" if replica == 0 else f"rasa-pool-{port}.log"),
     )
+
+
+def serving_rasas(settings: Settings, model: Path) -> List[Service]:
+    """RASA_REPLICAS serving Rasas; the bridge routes each conversation to one of them."""
+    return [serving_rasa(settings, model, replica) for replica in range(settings.rasa_replicas)]
 
 
 @dataclass
@@ -183,9 +190,9 @@ def bridge(settings: Settings) -> Service:
 
 
 def assistant(settings: Settings, model: Path) -> ServiceGroup:
-    return ServiceGroup(settings, [action_server(settings), serving_rasa(settings, model)])
+    return ServiceGroup(settings, [action_server(settings), *serving_rasas(settings, model)])
 
 
 def full_stack(settings: Settings, model: Path) -> ServiceGroup:
     """The assistant and, in front of it, the bridge with the widget and the agent console."""
-    return ServiceGroup(settings, [action_server(settings), serving_rasa(settings, model), bridge(settings)])
+    return ServiceGroup(settings, [action_server(settings), *serving_rasas(settings, model), bridge(settings)])

@@ -23,9 +23,11 @@ from bot.desk.auth import AUTH, DeskAuth, authorised
 from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
 from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS, TICKETS
-from bot.desk.shared_limits import RedisConnectionCount, async_client, connection_count, login_throttle, message_rate
+from bot.desk.shared_limits import RedisConnectionCount, async_client, connection_count, message_rate
+from bot.desk.shared_login import login_throttle
 from bot.desk.pages import WIDGET_DIR, page
 from bot.desk.rasa_client import RasaClient
+from bot.desk.rasa_replicas import RasaReplicas
 from bot.desk.shoppers import ShopperNamespace
 from bot.desk.store import DeskStore, utcnow
 from bot.desk.wiring import build_desk
@@ -51,7 +53,7 @@ MAX_SOCKET_PAYLOAD = 2 * 1024 * 1024
 __all__ = ["create_app", "run", "DESK", "SETTINGS", "page", "WIDGET_DIR", "DEMO_STORE"]
 
 
-def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: Optional[DeskStore] = None,
+def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] = None, store: Optional[DeskStore] = None,
                clock: Optional[Clock] = None, scorer_factory: Optional[Callable[[], object]] = None) -> web.Application:
     manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
     sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", client_manager=manager,
@@ -64,7 +66,10 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient] = None, store: 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
         desk_store = store or DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
         print_generated_passwords(ensure_demo_accounts(desk_store.session(), DEMO_STORE, utcnow()))
-        rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_api_token())
+        # One client per Rasa replica, each conversation on one of them (bot/desk/rasa_replicas.py).
+        rasa_client = rasa or RasaReplicas(settings.rasa_replica_urls, settings.rasa_api_token(),
+                                           max_in_flight=settings.rasa_max_in_flight,
+                                           busy_notice_seconds=settings.rasa_busy_notice_seconds)
         await rasa_client.start()
         shop = SqlStore.on(desk_store.engine)  # one engine, one pool: the shop's tables are in the same database
         customers = CustomerDirectory(shop, ticket_store(settings, desk_store.engine), segment_rules(settings))

@@ -27,6 +27,7 @@ from bot.desk.inbound import ShopperMessages
 from bot.desk.panels import AgentDirectory, Panels
 from bot.desk.presence import Presence
 from bot.desk.rasa_client import RasaClient
+from bot.desk.rasa_replicas import RasaReplicas
 from bot.desk.recovery import Recovery
 from bot.desk.spool import Spool
 from bot.desk.store import DeskStore
@@ -42,7 +43,7 @@ class Desk:
     """The parts, for the namespaces and web routes that use them; no logic of its own."""
     settings: Settings
     store: DeskStore
-    rasa: RasaClient
+    rasa: RasaClient | RasaReplicas
     customers: Any
     bus: events.EventBus
     clock: Clock
@@ -76,7 +77,7 @@ class Desk:
             self.inbound.forget(conversation_id)
 
 
-def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient, sio: socketio.AsyncServer, customers: Any,
+def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaReplicas, sio: socketio.AsyncServer, customers: Any,
                scorer: Any, clock: Optional[Clock] = None) -> Desk:
     clock = clock or SystemClock()
     bus, tasks, presence = events.EventBus(), BackgroundTasks(), Presence()

@@ -93,7 +93,7 @@ async def live_parse(request: web.Request, text: str) -> Optional[Dict[str, Any]
     settings = request.app[STUDIO_SETTINGS]
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PARSE_TIMEOUT_SECONDS)) as http:
-            async with http.post(f"{settings.rasa_url}/model/parse", params={"token": settings.rasa_api_token()},
+            async with http.post(f"{settings.rasa_replica_urls[0]}/model/parse", params={"token": settings.rasa_api_token()},
                                  json={"text": text}) as response:
                 if response.status != 200:
                     return None

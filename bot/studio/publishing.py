@@ -95,18 +95,46 @@ def ensure_live_model(settings: Settings, studio: Studio) -> Path:
     return target
 
 
-def swap_model(settings: Settings, model: Path) -> float:
-    """Blue/green through bot/rasa_pool.py: a second Rasa loads `model` and takes over once warm;
-    conversations stay in the shared tracker store. Returns the seconds it took."""
-    started = time.monotonic()
+def _swap_replica(settings: Settings, url: str, model: Path) -> Optional[str]:
+    """One replica's blue/green swap; None when it serves `model` now, else the editor's reason."""
     try:
-        response = requests.post(f"{settings.rasa_url}/pool/model", params={"token": settings.rasa_api_token()},
+        response = requests.post(f"{url}/pool/model", params={"token": settings.rasa_api_token()},
                                  json={"model_file": str(model.resolve())}, timeout=SWAP_TIMEOUT_SECONDS)
     except requests.RequestException:
-        raise StudioError(studio_text("publish.unreachable"))
+        return studio_text("publish.unreachable")
     if response.status_code >= 300:
-        raise StudioError(studio_text("publish.swap_failed", status=response.status_code))
+        return studio_text("publish.swap_failed", status=response.status_code)
+    return None
+
+
+def swap_model(settings: Settings, model: Path, previous: Optional[Path] = None) -> float:
+    """Blue/green through bot/rasa_pool.py on every Rasa replica, one after the other (each swap
+    briefly runs a second Rasa): a second Rasa loads `model` and takes over once warm;
+    conversations stay in the shared tracker store. A replica that fails stops the publish; the
+    replicas already swapped go back to `previous` (the live model), so all serve one model.
+    Returns the seconds it took."""
+    started = time.monotonic()
+    swapped = []
+    for url in settings.rasa_replica_urls:
+        problem = _swap_replica(settings, url, model)
+        if problem is None:
+            swapped.append(url)
+            continue
+        log.error("Rasa replica %s did not take %s: %s", url, model.name, problem)
+        stuck = [done for done in swapped
+                 if previous is None or _swap_replica(settings, done, previous) is not None]
+        if stuck:
+            log.error("Rasa replicas %s still serve %s", ", ".join(stuck), model.name)
+        replicas = f" [{url}]" if len(settings.rasa_replica_urls) > 1 else ""
+        still = f" [{model.name}: {', '.join(stuck)}]" if stuck else ""
+        raise StudioError(f"{problem}{replicas}{still}")
     return time.monotonic() - started
+
+
+def _model_of(version: Any) -> Optional[Path]:
+    """The version's model file, if it has one that still exists (to go back to)."""
+    model = Path(version.model) if version is not None and version.model else None
+    return model if model is not None and model.exists() else None
 
 
 def publish(studio: Studio, by: str, note: Optional[str] = None) -> Dict[str, Any]:
@@ -131,7 +159,7 @@ def publish_candidate(settings: Settings, studio: Studio, version_id: int, by: s
         merged = carry_answers(version.content, studio.version(version.based_on).content, live.content)
         if merged != version.content:
             studio.set_version(version_id, content=merged)
-    seconds = swap_model(settings, Path(version.model))
+    seconds = swap_model(settings, Path(version.model), _model_of(live))
     studio.go_live(version_id, by, override_reason=override_reason, action="override" if override_reason else "publish")
     return {"version": version_id, "swap_seconds": round(seconds, 2)}
 
@@ -144,7 +172,7 @@ def rollback(settings: Settings, studio: Studio, version_id: int, by: str) -> Di
         if not Path(copy.model).exists():
             studio.set_version(copy.id, status="failed")
             raise StudioError(studio_text("publish.model_missing"))
-        swap_seconds = swap_model(settings, Path(copy.model))
+        swap_seconds = swap_model(settings, Path(copy.model), _model_of(live))
     studio.go_live(copy.id, by, action="rollback")
     studio.reset_drafts(copy.content, by)
     return {"version": copy.id, "swap_seconds": round(swap_seconds, 2)}
@@ -158,7 +186,7 @@ def parse_only_server(settings: Settings, model: Path, work: Path, name: str) ->
     port = free_port()
     return Service(
         name,
-        rasa_command("run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_api_token(),
+        rasa_command("run", "--model", str(model), "--enable-api", f"--auth-token={settings.rasa_api_token()}",
                      "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
                      "--credentials", str(endpoints)),
         f"http://127.0.0.1:{port}/",

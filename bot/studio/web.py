@@ -239,7 +239,7 @@ async def try_it(request: web.Request, who: Identity) -> web.Response:
         url, model, content = job.candidate_url, "candidate", version.content
     else:
         live = await _run(studio.live_version)
-        url, model, content = settings.rasa_url, "live", live.content
+        url, model, content = settings.rasa_replica_urls[0], "live", live.content
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
             async with http.post(f"{url}/model/parse", params={"token": settings.rasa_api_token()},

@@ -10,7 +10,8 @@ import redis.asyncio
 
 from bot.desk.limits import MemoryLoginThrottle
 from bot.desk import shared_limits
-from bot.desk.shared_limits import RedisConnectionCount, RedisLoginThrottle, RedisMessageRate
+from bot.desk.shared_limits import RedisConnectionCount, RedisMessageRate
+from bot.desk.shared_login import RedisLoginThrottle
 from tests.asyncio_thread import run_async
 from tests.stack import redis_test_url
 
