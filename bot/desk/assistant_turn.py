@@ -98,8 +98,7 @@ class Assistant:
         because the turn waited for its place at a busy Rasa: `on_busy` is awaited once when that
         wait passes the client's `busy_notice_seconds` (the caller tells the shopper "one moment")."""
         await self.resume_if_needed(conversation_id)
-        busy = {"on_busy": on_busy} if on_busy is not None else {}  # tests' fake Rasas take no callback
-        return read_turn(await self.rasa.send(conversation_id, neutralise_commands(text), metadata, **busy))
+        return read_turn(await self.rasa.send(conversation_id, neutralise_commands(text), metadata, on_busy=on_busy))
 
     async def slots(self, conversation_id: str) -> Dict[str, Any]:
         return await self.rasa.slots(conversation_id)

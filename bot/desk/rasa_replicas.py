@@ -162,27 +162,23 @@ class RasaReplicas:
     # --- routing and failover ----------------------------------------------------------------
 
     async def _routed(self, sender_id: str, call: Callable[[RasaClient], Awaitable[T]]) -> T:
-        ranking = self.ranking(sender_id)
-        first = ranking[0]
-        try:
-            return await call(self.clients[first])
-        except RasaUnavailable as error:
-            if len(ranking) == 1:
-                raise
-            if not never_reached(error):
-                # It may have processed the turn: no retry, but do not send it the next one blind.
-                self._check_soon(first)
-                raise
-            self._mark_down(first, error)
-            log.warning("Rasa replica %s refused the connection; %s goes to %s", first, sender_id, ranking[1])
-        try:
-            return await call(self.clients[ranking[1]])
-        except RasaUnavailable as error:
-            if never_reached(error):
-                self._mark_down(ranking[1], error)
-            else:
-                self._check_soon(ranking[1])
-            raise
+        """The conversation's replica, or the next one when the first never got the request."""
+        ranking = self.ranking(sender_id)[:2]
+        for url in ranking:
+            try:
+                return await call(self.clients[url])
+            except RasaUnavailable as error:
+                if len(self.clients) == 1:
+                    raise
+                if not never_reached(error):
+                    # It may have processed the turn: no retry, but do not send it the next one blind.
+                    self._check_soon(url)
+                    raise
+                self._mark_down(url, error)
+                if url == ranking[-1]:
+                    raise
+                log.warning("Rasa replica %s refused the connection; %s goes to %s", url, sender_id, ranking[1])
+        raise AssertionError("unreachable: the last replica's failure is raised")
 
     async def _check(self, url: str) -> bool:
         """Asks the replica; marks it down or takes it back (never with one replica)."""
@@ -212,9 +208,5 @@ class RasaReplicas:
         while self._down:
             await asyncio.sleep(self.probe_interval)
             now = time.monotonic()
-            for url, retry_at in list(self._down.items()):
-                if retry_at <= now and await self.clients[url].healthy():
-                    self._down.pop(url, None)
-                    log.info("Rasa replica %s is back", url)
-                elif retry_at <= now:
-                    self._down[url] = now + self.down_seconds
+            for url in [url for url, retry_at in self._down.items() if retry_at <= now]:
+                await self._check(url)  # back when healthy, else down for another `down_seconds`

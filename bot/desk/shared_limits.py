@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Callable, Dict, Optional, Set
+from typing import Awaitable, Callable, Dict, Optional, Set, TypeVar
 
 import redis
 import redis.asyncio
@@ -74,6 +74,10 @@ return 0
 """
 
 
+REDIS_FAILURES = (redis.RedisError, OSError)
+T = TypeVar("T")
+
+
 class Fallback:
     """Remembers when Redis last failed, so that a dead Redis costs one timeout per RETRY_SECONDS,
     not one per message."""
@@ -96,6 +100,30 @@ class Fallback:
             log.info("Redis answers again: %s is shared by the bridges again", self.what)
         self.failed_at = None
 
+    def run(self, in_redis: Callable[[], T], in_memory: Callable[[], T]) -> T:
+        """`in_redis()`, or `in_memory()` while Redis is failing or when this call fails."""
+        if self.active():
+            return in_memory()
+        try:
+            result = in_redis()
+        except REDIS_FAILURES as error:
+            self.failed(error)
+            return in_memory()
+        self.recovered()
+        return result
+
+    async def run_async(self, in_redis: Callable[[], Awaitable[T]], in_memory: Callable[[], T]) -> T:
+        """The same for an awaitable Redis call."""
+        if self.active():
+            return in_memory()
+        try:
+            result = await in_redis()
+        except REDIS_FAILURES as error:
+            self.failed(error)
+            return in_memory()
+        self.recovered()
+        return result
+
 
 class LocalMessageRate(MessageRate):
     """One bridge's message rate, with the interface of the shared one."""
@@ -116,15 +144,10 @@ class RedisMessageRate:
         self.fallback = Fallback("the shoppers' message rate")
 
     async def allowed(self, conversation_id: str) -> bool:
-        if self.fallback.active():
-            return self.local.allow(conversation_id)
-        try:
-            allowed = await self.script(keys=[self.prefix + conversation_id], args=[self.rate, self.burst])
-        except (redis.RedisError, OSError) as error:
-            self.fallback.failed(error)
-            return self.local.allow(conversation_id)
-        self.fallback.recovered()
-        return bool(allowed)
+        async def in_redis() -> bool:
+            return bool(await self.script(keys=[self.prefix + conversation_id], args=[self.rate, self.burst]))
+
+        return await self.fallback.run_async(in_redis, lambda: self.local.allow(conversation_id))
 
     def sweep(self) -> None:
         self.local.sweep()  # Redis expires its own buckets
@@ -162,21 +185,20 @@ class RedisConnectionCount:
         return f"{self.bridge}:{sid}"
 
     async def opened(self, address: str, sid: str) -> bool:
-        if not self.fallback.active():
-            try:
-                allowed = await self.open_script(keys=[self.prefix + address],
-                                                 args=[self.limit, self._member(sid), CONNECTION_TTL_SECONDS])
-            except (redis.RedisError, OSError) as error:
-                self.fallback.failed(error)
-            else:
-                self.fallback.recovered()
-                if allowed:
-                    self.shared.setdefault(address, set()).add(sid)
-                return bool(allowed)
-        if not self.local.try_open(address):
-            return False
-        self.local_sids.add(sid)
-        return True
+        async def in_redis() -> bool:
+            allowed = await self.open_script(keys=[self.prefix + address],
+                                             args=[self.limit, self._member(sid), CONNECTION_TTL_SECONDS])
+            if allowed:
+                self.shared.setdefault(address, set()).add(sid)
+            return bool(allowed)
+
+        def in_memory() -> bool:
+            if not self.local.try_open(address):
+                return False
+            self.local_sids.add(sid)
+            return True
+
+        return await self.fallback.run_async(in_redis, in_memory)
 
     async def closed(self, address: str, sid: str) -> None:
         if sid in self.local_sids:
@@ -189,7 +211,7 @@ class RedisConnectionCount:
             self.shared.pop(address, None)
         try:
             await self.client.zrem(self.prefix + address, self._member(sid))
-        except (redis.RedisError, OSError) as error:
+        except REDIS_FAILURES as error:
             self.fallback.failed(error)  # the member lapses by itself
 
     async def refresh(self) -> None:
@@ -200,7 +222,7 @@ class RedisConnectionCount:
             try:
                 await self.refresh_script(keys=[key for key, _ in batch],
                                           args=[CONNECTION_TTL_SECONDS, *[member for _, member in batch]])
-            except (redis.RedisError, OSError) as error:
+            except REDIS_FAILURES as error:
                 self.fallback.failed(error)
                 return
 

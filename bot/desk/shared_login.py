@@ -42,22 +42,11 @@ class RedisLoginThrottle:
 
     def admit(self, address: str, username: str) -> float:
         username = normal_username(username)
-        return self._shared(lambda: self._admit(address, username), lambda: self.local.admit(address, username))
+        return self.fallback.run(lambda: self._admit(address, username), lambda: self.local.admit(address, username))
 
     def succeeded(self, address: str, username: str) -> None:
         username = normal_username(username)
-        self._shared(lambda: self._succeeded(address, username), lambda: self.local.succeeded(address, username))
-
-    def _shared(self, in_redis: Callable[[], Any], in_memory: Callable[[], Any]) -> Any:
-        if self.fallback.active():
-            return in_memory()
-        try:
-            result = in_redis()
-        except (redis.RedisError, OSError) as error:
-            self.fallback.failed(error)
-            return in_memory()
-        self.fallback.recovered()
-        return result
+        self.fallback.run(lambda: self._succeeded(address, username), lambda: self.local.succeeded(address, username))
 
     def _admit(self, address: str, username: str) -> float:
         keys = self._keys(address, username)

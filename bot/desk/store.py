@@ -245,8 +245,7 @@ class DeskStore:
         if turn is not None:
             if turn.contact_id is not None and turn.contact_id == contact.id:
                 # Written with the contact's new last_message_at: one UPDATE of the contact.
-                connection.execute(UPDATE_MESSAGE, {"message": turn.message_id, "intent": turn.intent,
-                                                    "understood": turn.understood})
+                self._mark_message(connection, turn)
                 contact.turn = turn.contact_values()
             else:
                 self._record_turn(connection, turn)
@@ -323,9 +322,13 @@ class DeskStore:
             self._record_turn(connection, TurnRecord(message_id, intent, understood, reason, answered))
 
     @staticmethod
-    def _record_turn(connection, turn: TurnRecord) -> None:
+    def _mark_message(connection, turn: TurnRecord) -> None:
         connection.execute(UPDATE_MESSAGE, {"message": turn.message_id, "intent": turn.intent,
                                             "understood": turn.understood})
+
+    @classmethod
+    def _record_turn(cls, connection, turn: TurnRecord) -> None:
+        cls._mark_message(connection, turn)
         contact = turn.contact_values()
         if contact is not None:
             connection.execute(UPDATE_TURN_CONTACT, {"message": turn.message_id, **contact})
