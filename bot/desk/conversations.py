@@ -126,9 +126,13 @@ class Conversations:
         await self.bus.publish(events.StateChanged(conversation.id, "ticket"))
         await self.bus.publish(events.QueueChanged("ticketed"))
 
-    def claim(self, conversation_id: str, agent_id: int) -> Conversation:
-        """One conditional UPDATE: of two agents accepting at once, exactly one gets the chat."""
-        if not self.store.claim(conversation_id, agent_id):
+    def claim(self, conversation_id: str, agent_id: int, max_chats: int) -> Conversation:
+        """One conditional UPDATE: of two agents accepting at once, exactly one gets the chat, and
+        never past the agent's limit (also when they accept on two bridges at once)."""
+        refusal = self.store.claim(conversation_id, agent_id, max_chats)
+        if refusal == "chat_limit":
+            raise DeskError("chat_limit", max_chats=max_chats)
+        if refusal:
             raise DeskError("not_waiting")
         handoff = self.store.current_handoff(conversation_id)
         if handoff:  # after a transfer the first acceptance still counts for the handling time
@@ -140,14 +144,23 @@ class Conversations:
         await self.system_message(conversation, "agent_joined", agent=agent_name)
         await self.bus.publish(events.StateChanged(conversation.id, "agent"))
 
-    async def requeue_front(self, conversation: Conversation, event: str, agent_id: Optional[int]) -> None:
-        """Back to the queue's front (a transfer, a lost agent): the handoff goes on."""
+    async def requeue_front(self, conversation: Conversation, event: str, agent_id: Optional[int],
+                            only_from: Optional[int] = None) -> bool:
+        """Back to the queue's front (a transfer, a lost agent): the handoff goes on. With `only_from`
+        only while that agent still has the chat (one conditional UPDATE: two bridges re-queueing a
+        lost agent's chat do it once); False when it was no longer theirs."""
+        values = dict(state="queued", agent_id=None, queue_priority=0,
+                      queued_at=conversation.queued_at or self.clock.now())
+        if only_from is not None:
+            if not self.store.unclaim(conversation.id, only_from, values):
+                return False
+        else:
+            self.store.update_conversation(conversation.id, **values)
         handoff = self.store.current_handoff(conversation.id)
         if handoff:
             self.store.update_handoff(handoff.id, event=event, by=agent_id, status="queued", agent_id=None)
-        self.store.update_conversation(conversation.id, state="queued", agent_id=None, queue_priority=0,
-                                       queued_at=conversation.queued_at or self.clock.now())
         await self.bus.publish(events.StateChanged(conversation.id, "queued"))
+        return True
 
     async def release(self, conversation: Conversation, agent_id: Optional[int], status: str,
                       tags: Sequence[str] = (), note: str = "") -> None:

@@ -153,6 +153,24 @@ class Delivery:
         for alert in alerts:
             await self.sio.emit("alert", alert, to=sid, namespace=AGENTS)
 
+    async def resync(self) -> None:
+        """After Redis was lost (other bridges' emits to this bridge's sockets may be gone): every
+        socket here gets its state again from the database: agents their desk, their open offers and
+        a `resync` (the console reloads the open chat), shoppers their history and status."""
+        shared = self.panels.shared_desk()
+        offers = self.presence.shared.offers().values()
+        for agent in list(self.presence.online.values()):
+            await self.send_desk(agent, shared, force=True)
+            for offer in [o for o in offers if o.agent_id == agent.user_id]:
+                left = max((offer.expires_at - utcnow()).total_seconds(), 0.0)
+                await self.on_offer_made(events.OfferMade(offer.conversation_id, offer.agent_id, left))
+            await self.to_agent(agent.user_id, "resync", {})
+        for room in list(self.sio.manager.rooms.get(SHOPPERS, {})):
+            conversation = self.store.conversation(room) if isinstance(room, str) else None
+            if conversation is not None:  # a shopper's conversation room (the others are single sockets)
+                await self.to_shopper(conversation.id, "history", self.panels.shopper_history(conversation))
+                await self.to_shopper(conversation.id, "handoff_status", self.panels.shopper_status(conversation))
+
     def agent_gone(self, agent_id: int) -> None:
         self._sent_desks.pop(agent_id, None)
 

@@ -188,3 +188,42 @@ class EmailOptOut(Base):
     id = Column(Integer, primary_key=True)
     email = Column(String(254), nullable=False, unique=True)
     created_at = Column(UtcDateTime, nullable=False)
+
+
+# --- the desk's routing state, shared by every bridge (bot/desk/shared_desk.py) -----------------
+class AgentPresence(Base):
+    """An agent's open sockets on one bridge. The bridge refreshes `seen_at` while it runs, so a
+    bridge that died stops counting after a short time and its agents are offline since then."""
+
+    __tablename__ = "desk_agent_presence"
+    agent_id = Column(Integer, ForeignKey("desk_users.id"), primary_key=True)
+    bridge_id = Column(String(64), primary_key=True)
+    sockets = Column(Integer, nullable=False, default=0)
+    seen_at = Column(UtcDateTime, nullable=False)
+
+
+class AgentAway(Base):
+    """An agent who paused themselves: stays paused across reconnects and bridges."""
+
+    __tablename__ = "desk_agents_away"
+    agent_id = Column(Integer, ForeignKey("desk_users.id"), primary_key=True)
+
+
+class PendingOffer(Base):
+    """A waiting chat offered to one agent until `expires_at`: at most one per chat (the key), and
+    whichever bridge deletes the row by its `token` is the one that acts on it."""
+
+    __tablename__ = "desk_offers"
+    conversation_id = Column(String(64), primary_key=True)  # no foreign key: an ephemeral row never blocks a clean-up
+    agent_id = Column(Integer, ForeignKey("desk_users.id"), nullable=False, index=True)
+    token = Column(String(32), nullable=False)
+    expires_at = Column(UtcDateTime, nullable=False)
+
+
+class RoutingMark(Base):
+    """What routing remembers of a waiting chat: agents who let it pass, a transfer's target."""
+
+    __tablename__ = "desk_routing_marks"
+    conversation_id = Column(String(64), primary_key=True)
+    agent_id = Column(Integer, ForeignKey("desk_users.id"), primary_key=True)
+    kind = Column(String(16), primary_key=True)  # passed | preferred

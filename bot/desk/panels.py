@@ -67,7 +67,7 @@ class Panels:
         return ids.index(conversation_id) + 1 if conversation_id in ids else 0
 
     def agents_for(self, language: str) -> List[OnlineAgent]:
-        return [a for a in self.presence.online.values() if a.available and language in a.languages]
+        return [a for a in self.presence.team().values() if a.available and language in a.languages]
 
     def chats_per_agent(self) -> Dict[int, int]:
         return dict(Counter(c.agent_id for c in self.store.conversations_in("agent") if c.agent_id))
@@ -110,7 +110,7 @@ class Panels:
     def shared_desk(self) -> Dict[str, Any]:
         """The part of the desk every agent sees the same."""
         chats = self.chats_per_agent()
-        online = self.presence.online
+        online = self.presence.team()
         return {
             "queue": [self.summary(c) for c in self.queue()],
             "agents": [{"id": user.id, "display_name": user.display_name, "online": user.id in online,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, Set
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,13 +32,13 @@ POLL_SECONDS = 2.0
 
 
 class Recovery:
-    def __init__(self, conversations: Conversations, panels: Panels, presence_offers: Dict[str, Any],
+    def __init__(self, conversations: Conversations, panels: Panels, offered: Callable[[], Set[str]],
                  escalate: Callable[[Conversation, str], Awaitable[None]], rasa_healthy: Callable[[], Awaitable[bool]],
                  action_server_url: str, spool: Spool, bus: events.EventBus, clock: Clock, tasks: BackgroundTasks):
         self.conversations = conversations
         self.store = conversations.store
         self.panels = panels
-        self.offers = presence_offers  # conversation id -> a pending offer (presence.py)
+        self.offered = offered  # the chats with an offer out (presence.py)
         self.escalate = escalate
         self.spool = spool
         self.bus = bus
@@ -70,8 +70,9 @@ class Recovery:
 
     async def back_to_assistant(self, part: str) -> None:
         """Chats queued because `part` failed, which no agent can take now, go back to the assistant."""
+        offered = self.offered()
         for conversation in self.store.conversations_in("queued"):
-            if OUTAGE_REASONS.get(conversation.reason or "") != part or conversation.id in self.offers:
+            if OUTAGE_REASONS.get(conversation.reason or "") != part or conversation.id in offered:
                 continue
             if self.panels.agents_for(conversation.language):
                 continue  # a person is coming, as promised

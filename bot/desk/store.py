@@ -178,12 +178,31 @@ class DeskStore:
             s.commit()
             return row
 
-    def claim(self, conversation_id: str, agent_id: int) -> bool:
-        """Gives a waiting chat to an agent; False when it is no longer waiting (someone was faster)."""
+    def claim(self, conversation_id: str, agent_id: int, max_chats: Optional[int] = None) -> Optional[str]:
+        """Gives a waiting chat to an agent: None, or why not ("chat_limit": they hold `max_chats`
+        already; "not_waiting": someone was faster). The agent's row is locked for the count and the
+        update (PostgreSQL), so two acceptances of one agent on two bridges cannot pass the limit;
+        SQLite runs one write at a time anyway."""
         with self.session() as s:
+            if max_chats is not None:
+                s.execute(select(DeskUser.id).where(DeskUser.id == agent_id).with_for_update())
+                held = s.execute(select(func.count()).select_from(Conversation)
+                                 .where(Conversation.state == "agent", Conversation.agent_id == agent_id)).scalar_one()
+                if held >= max_chats:
+                    return "chat_limit"
             result = s.execute(update(Conversation)
                                .where(Conversation.id == conversation_id, Conversation.state == "queued")
                                .values(state="agent", agent_id=agent_id))
+            s.commit()
+            return None if result.rowcount == 1 else "not_waiting"
+
+    def unclaim(self, conversation_id: str, holder: int, values: Dict[str, Any]) -> bool:
+        """Takes a chat from an agent only while they still hold it (False: it was no longer theirs)."""
+        with self.session() as s:
+            result = s.execute(update(Conversation)
+                               .where(Conversation.id == conversation_id, Conversation.state == "agent",
+                                      Conversation.agent_id == holder)
+                               .values(**values))
             s.commit()
             return result.rowcount == 1
 

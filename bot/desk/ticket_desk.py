@@ -69,9 +69,10 @@ class TicketDesk:
         now = now or self.clock.now()
         if self.service.store.calendar.is_open(now):
             return
-        served = {language for agent in self.presence.online.values() if agent.available for language in agent.languages}
+        served = {language for agent in self.presence.team().values() if agent.available for language in agent.languages}
+        offered = self.presence.offered()
         for waiting in self.store.conversations_in("queued"):
-            if waiting.language in served or waiting.id in self.presence.offers:
+            if waiting.language in served or waiting.id in offered:
                 continue
             async with self.conversations.lock(waiting.id):
                 conversation = self.store.conversation(waiting.id)
@@ -134,7 +135,7 @@ class TicketDesk:
         return await self.service.assign_waiting(self._agents_present(), self.clock.now())
 
     def _agents_present(self) -> List[TicketAgent]:
-        online = [a.user_id for a in self.presence.online.values() if a.role in ("agent", "admin")]
+        online = [a.user_id for a in self.presence.team().values() if a.role in ("agent", "admin")]
         if not online:
             return []
         with self.store.session() as s:

@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import socketio
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk import events
 from bot.desk.agent_actions import AgentActions
 from bot.desk.assignment import Assignment
 from bot.desk.assistant_turn import Assistant
+from bot.desk.bridge_sync import BridgeSync, bridge_sync
 from bot.desk.clock import BackgroundTasks, Clock, SystemClock
 from bot.desk.conversations import Conversations
 from bot.desk.delivery import Delivery
 from bot.desk.inbound import ShopperMessages
 from bot.desk.panels import AgentDirectory, Panels
 from bot.desk.presence import Presence
+from bot.desk.shared_desk import SharedDesk, bridge_id
 from bot.desk.rasa_client import RasaClient
 from bot.desk.rasa_replicas import RasaReplicas
 from bot.desk.recovery import Recovery
@@ -60,15 +63,24 @@ class Desk:
     delivery: Delivery
     recovery: Recovery
     tickets: TicketDesk
+    sync: Optional[BridgeSync] = None  # several bridges (REDIS_URL): desk changes between them
 
     async def start(self) -> None:
         await self.assignment.start()
         await self.recovery.resume_spool()
         self.tickets.start()
+        if self.sync is not None:
+            self.sync.start()
 
     async def close(self) -> None:
-        """Every timer, watcher and retry is cancelled and awaited."""
+        """Every timer, watcher and retry is cancelled and awaited; this bridge's agents go offline."""
         await self.tasks.close()
+        if self.sync is not None:
+            await self.sync.close()
+        try:
+            await self.assignment.close()
+        except SQLAlchemyError:  # the database is away: the rows go stale and count as offline soon
+            pass
 
     def forget(self, conversation_id: str) -> None:
         """The shopper's last socket is gone: drop what is kept in memory for the conversation
@@ -80,7 +92,8 @@ class Desk:
 def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaReplicas, sio: socketio.AsyncServer, customers: Any,
                scorer: Any, clock: Optional[Clock] = None) -> Desk:
     clock = clock or SystemClock()
-    bus, tasks, presence = events.EventBus(), BackgroundTasks(), Presence()
+    bus, tasks = events.EventBus(), BackgroundTasks()
+    presence = Presence(SharedDesk(store.session, clock, bridge_id(settings)), store.agents)
     tickets = ticket_store(settings, store.engine)
     hours = tickets.calendar  # live chat and ticket deadlines keep the same hours and holidays
     directory = AgentDirectory(store)
@@ -93,12 +106,14 @@ def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaRepl
     inbound = ShopperMessages(conversations, assistant, surveys, panels, customers, scorer, hours, clock, bus,
                               ticket_desk)
     assignment = Assignment(conversations, panels, presence, directory, bus, clock, tasks, settings)
-    recovery = Recovery(conversations, panels, presence.offers, inbound.escalate, rasa.healthy,
+    recovery = Recovery(conversations, panels, presence.offered, inbound.escalate, rasa.healthy,
                         settings.action_server_url, Spool(settings.state_dir / "spool" / "messages.jsonl"),
                         bus, clock, tasks)
     desk = Desk(settings, store, rasa, customers, bus, clock, tasks, presence, directory, panels, conversations,
                 assistant, surveys, inbound, assignment, AgentActions(conversations, panels, bus),
                 Delivery(sio, store, panels, presence, tasks), recovery, ticket_desk)
+    desk.sync = bridge_sync(settings.redis_url, presence.shared.bridge_id, tasks,
+                            lambda: desk.delivery.on_desk_changed(events.DeskChanged()), desk.delivery.resync)
     subscribe(desk)
     return desk
 
@@ -121,6 +136,8 @@ def subscribe(desk: Desk) -> None:
     on(events.OfferMade, desk.delivery.on_offer_made)
     on(events.OfferWithdrawn, desk.delivery.on_offer_withdrawn)
     on(events.DeskChanged, desk.delivery.on_desk_changed)
+    if desk.sync is not None:
+        on(events.DeskChanged, desk.sync.on_desk_changed)
     on(events.AssistantAnswered, desk.surveys.on_assistant_answered)
     on(events.ClosedByAgent, desk.tickets.on_closed_for_follow_up)  # the ticket first: surveys then ask once
     on(events.ClosedByAgent, desk.surveys.on_closed_by_agent)

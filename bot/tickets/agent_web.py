@@ -287,7 +287,7 @@ async def list_agents(request: web.Request, who: Identity) -> web.Response:
 
     def read() -> List[Dict[str, Any]]:
         loads = _tickets(request).open_counts()
-        online = desk.presence.online
+        online = desk.presence.team()
         return [{"id": user.id, "name": user.display_name, "role": user.role, "languages": list(user.languages or []),
                  "skills": list(user.skills or []), "open_tickets": loads.get(user.id, 0),
                  "max_tickets": user.max_tickets, "online": user.id in online}

@@ -416,6 +416,10 @@
     });
 
     socket.on('desk', onDesk);
+    // Another bridge's messages may have been lost while Redis restarted: load the open chat again.
+    socket.on('resync', function () {
+      if (state.openId) openChat(state.openId, { force: true, keepFocus: true });
+    });
     socket.on('offer', onOffer);
     socket.on('offer_withdrawn', onOfferWithdrawn);
     socket.on('message', onMessageEvent);
