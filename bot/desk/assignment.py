@@ -186,8 +186,8 @@ class Assignment:
                 current: Optional[Conversation] = self.store.conversation(conversation.id)
                 if current is None or current.agent_id != agent_id:
                     continue
-                if await self.conversations.requeue_front(current, "requeued", agent_id, only_from=agent_id):
-                    await self.conversations.system_message(current, "agent_lost")
+                await self.conversations.requeue_front(current, "requeued", agent_id, only_from=agent_id,
+                                                       say="agent_lost")
         await self.dispatch()
 
     # --- what a bridge that died left behind -----------------------------------------------

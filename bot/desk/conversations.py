@@ -145,10 +145,11 @@ class Conversations:
         await self.bus.publish(events.StateChanged(conversation.id, "agent"))
 
     async def requeue_front(self, conversation: Conversation, event: str, agent_id: Optional[int],
-                            only_from: Optional[int] = None) -> bool:
+                            only_from: Optional[int] = None, say: Optional[str] = None) -> bool:
         """Back to the queue's front (a transfer, a lost agent): the handoff goes on. With `only_from`
         only while that agent still has the chat (one conditional UPDATE: two bridges re-queueing a
-        lost agent's chat do it once); False when it was no longer theirs."""
+        lost agent's chat do it once); False when it was no longer theirs. `say`: a system line the
+        shopper reads before their new status."""
         values = dict(state="queued", agent_id=None, queue_priority=0,
                       queued_at=conversation.queued_at or self.clock.now())
         if only_from is not None:
@@ -159,6 +160,8 @@ class Conversations:
         handoff = self.store.current_handoff(conversation.id)
         if handoff:
             self.store.update_handoff(handoff.id, event=event, by=agent_id, status="queued", agent_id=None)
+        if say:
+            await self.system_message(conversation, say)
         await self.bus.publish(events.StateChanged(conversation.id, "queued"))
         return True
 
