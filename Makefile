@@ -1,7 +1,7 @@
 # Kuzey Destek. `make run` and `make test` work on a fresh machine (see README.md).
 PY := .venv/bin/python
 
-.PHONY: setup browser run test unit train validate evaluate ablation seed talk bench clean
+.PHONY: setup browser balancer run test unit train validate evaluate ablation seed talk bench clean
 
 setup:
 	@scripts/setup.sh
@@ -10,11 +10,15 @@ setup:
 browser:
 	@scripts/setup-browser.sh
 
+# Debian's HAProxy for several bridges on one machine (`python -m bot up --bridges N`) and their tests.
+balancer:
+	@scripts/setup-balancer.sh
+
 run: setup
 	$(PY) -m bot up
 
 # Trains first (cached by data hash) so that the progress shows; pytest then reuses the model.
-test: setup browser
+test: setup browser balancer
 	$(PY) -m bot train
 	$(PY) -m pytest
 

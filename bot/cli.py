@@ -138,21 +138,27 @@ def actions() -> None:
 @main.command(help="Seed, train if needed, start Rasa, the action server and the bridge, and wait (Ctrl+C stops all).")
 @click.option("--rasa", "replicas", type=click.IntRange(min=1), default=None,
               help="Rasa replicas on RASA_PORT, RASA_PORT+1, ... (default RASA_REPLICAS, 1).")
-def up(replicas: Optional[int]) -> None:
+@click.option("--bridges", "bridge_replicas", type=click.IntRange(min=1), default=None,
+              help="Bridges on BRIDGE_PORT+1, ... behind HAProxy on BRIDGE_PORT (default BRIDGES, 1: no balancer).")
+def up(replicas: Optional[int], bridge_replicas: Optional[int]) -> None:
     from bot.processes import StartupError, full_stack
 
     settings = get_settings()
     if replicas is not None:  # the bridge gets it as RASA_REPLICAS (Settings.as_env)
         settings = settings.copy(update={"rasa_replicas": replicas})
+    if bridge_replicas is not None:
+        settings = settings.copy(update={"bridge_replicas": bridge_replicas})
+    _check_bridges(settings)
     _warn_about_replicas(settings)
     if not settings.database_url:  # the embedded SQLite; a DATABASE_URL is seeded only on request
         seed.callback(reset=False)
     _prepare_desk(settings)
     _history_on_first_start(settings)
     model = _kb_or_exit(lambda: _live_model(settings))
-    group = full_stack(settings, model)
-    click.echo("Starting the action server, the Rasa server and the bridge (Rasa needs about a minute)...")
     try:
+        group = full_stack(settings, model)
+        bridges = "the bridge" if settings.bridge_replicas == 1 else f"{settings.bridge_replicas} bridges behind HAProxy"
+        click.echo(f"Starting the action server, the Rasa server and {bridges} (Rasa needs about a minute)...")
         group.start(progress=click.echo)
     except StartupError as error:
         raise click.ClickException(str(error))
@@ -168,6 +174,7 @@ def up(replicas: Optional[int]) -> None:
         f"  Rasa HTTP API   {settings.rasa_url}  (token in RASA_TOKEN or {settings.state_dir / 'rasa_token'})\n"
         f"  REST channel    {settings.rasa_url}/webhooks/rest/webhook\n"
         f"{_replica_lines(settings, group.services)}"
+        f"{_bridge_lines(settings, group.services)}"
         f"  Action server   http://{settings.host}:{settings.action_port}\n"
         f"  Talk to it:     .venv/bin/python -m bot talk\n"
         f"  Logs:           {settings.state_dir / 'logs'}\n"
@@ -198,6 +205,39 @@ def _warn_about_replicas(settings) -> None:
     if not settings.redis_url:
         click.echo("Note: without REDIS_URL each Rasa keeps its conversation locks in its own process; the bridge's "
                    "routing by a hash of the conversation id is what keeps one conversation on one replica.", err=True)
+
+
+def _check_bridges(settings) -> None:
+    """Several bridges share the desk through the database and Socket.IO rooms through Redis:
+    without Redis an agent's reply would not reach a shopper on another bridge, so refuse."""
+    if settings.bridge_replicas < 2:
+        return
+    if not settings.redis_url:
+        raise click.ClickException(
+            f"{settings.bridge_replicas} bridges need REDIS_URL: their Socket.IO rooms are shared through Redis, "
+            "and without it a message sent on one bridge never reaches a socket on another. Set REDIS_URL "
+            "(and DATABASE_URL to PostgreSQL), or run one bridge.")
+    from bot.balancer import NOT_INSTALLED, haproxy_executable
+
+    if haproxy_executable() is None:
+        raise click.ClickException(NOT_INSTALLED)
+    if not settings.store_database_url.startswith("postgresql"):
+        click.echo(f"Warning: {settings.bridge_replicas} bridges share one SQLite file; SQLite takes one writer at a "
+                   "time. Set DATABASE_URL to PostgreSQL for bridges that scale.", err=True)
+
+
+def _bridge_lines(settings, services) -> str:
+    """Every bridge `up` started behind the balancer, and the balancer."""
+    if settings.bridge_replicas < 2:
+        return ""
+    from bot.balancer import MONITOR_URI, STICKY_COOKIE, config_path
+
+    bridges = [service for service in services if service.name.startswith("bridge")]
+    lines = [f"  Bridge {index + 1}        {service.health_url.rsplit('/health', 1)[0]}  (log {service.log_path})"
+             for index, service in enumerate(bridges)]
+    lines.append(f"  Load balancer   {settings.bridge_url}  (HAProxy, sticky by the {STICKY_COOKIE} cookie; "
+                 f"health {MONITOR_URI}; config {config_path(settings)})")
+    return "\n".join(lines) + "\n"
 
 
 def _replica_lines(settings, services) -> str:

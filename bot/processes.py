@@ -13,10 +13,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import requests
 
+from bot import balancer as haproxy
 from bot.settings import PROJECT_ROOT, Settings
 from bot.training import rasa_command, rasa_env
 
@@ -39,12 +40,13 @@ class Service:
     health_url: str
     log_path: Path
     process: Optional[subprocess.Popen] = None
+    env: Dict[str, str] = field(default_factory=dict)  # on top of the group's (e.g. one bridge's port)
 
     def start(self, env: dict) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
             self.process = subprocess.Popen(
-                self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                self.command, cwd=PROJECT_ROOT, env={**env, **self.env}, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so stopping reaches its children
             )
 
@@ -189,10 +191,45 @@ def bridge(settings: Settings) -> Service:
     )
 
 
+def balanced_bridge(settings: Settings, replica: int) -> Service:
+    """Bridge i of several behind the local balancer, on its own port and log. It trusts the
+    balancer's X-Forwarded-For (rate limits count shoppers, not the balancer), and its links in
+    e-mails point at the balancer (PUBLIC_URL), not at its own port."""
+    port = settings.bridge_ports[replica]
+    return Service(
+        f"bridge {replica + 1}",
+        [sys.executable, "-m", "bot", "bridge"],
+        f"http://{settings.host}:{port}/health",
+        settings.state_dir / "logs" / f"bridge-{port}.log",
+        env={"BRIDGE_PORT": str(port), "TRUST_PROXY": "true", "PUBLIC_URL": settings.public_base_url},
+    )
+
+
+def balancer(settings: Settings) -> Service:
+    """HAProxy on BRIDGE_PORT in front of the bridges (bot/balancer.py writes its configuration)."""
+    executable = haproxy.haproxy_executable()
+    if executable is None:
+        raise StartupError(haproxy.NOT_INSTALLED)
+    return Service(
+        "load balancer",
+        haproxy.haproxy_command(executable, haproxy.write_config(settings)),
+        f"{settings.bridge_url}{haproxy.MONITOR_URI}",
+        settings.state_dir / "logs" / "haproxy.log",
+    )
+
+
+def bridges(settings: Settings) -> List[Service]:
+    """One bridge on BRIDGE_PORT; or BRIDGES of them behind HAProxy, which then takes BRIDGE_PORT."""
+    if settings.bridge_replicas == 1:
+        return [bridge(settings)]
+    return [*(balanced_bridge(settings, replica) for replica in range(settings.bridge_replicas)), balancer(settings)]
+
+
 def assistant(settings: Settings, model: Path) -> ServiceGroup:
     return ServiceGroup(settings, [action_server(settings), *serving_rasas(settings, model)])
 
 
 def full_stack(settings: Settings, model: Path) -> ServiceGroup:
-    """The assistant and, in front of it, the bridge with the widget and the agent console."""
-    return ServiceGroup(settings, [action_server(settings), *serving_rasas(settings, model), bridge(settings)])
+    """The assistant and, in front of it, the bridge (or BRIDGES of them behind HAProxy) with the
+    widget and the agent console."""
+    return ServiceGroup(settings, [action_server(settings), *serving_rasas(settings, model), *bridges(settings)])

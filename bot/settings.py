@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     rasa_busy_notice_seconds: float = Field(2.0, ge=0)
     # The bridge (bot/desk/): shoppers' and agents' Socket.IO server, console, widget.
     bridge_port: int = 8080
+    # The action server's webhook when it is on another machine (else BIND_HOST:ACTION_PORT).
+    action_webhook_url: str = Field("", env="ACTION_SERVER_URL")
+    # Several bridges on one machine (`bot up --bridges N`, bot/balancer.py): HAProxy takes
+    # BRIDGE_PORT and the bridges listen on BRIDGE_PORT+1 ... BRIDGE_PORT+N (`bridge_ports`).
+    bridge_replicas: int = Field(1, ge=1, env="BRIDGES")
     desk_secret: str = ""          # signs agents' login tokens; generated into the state folder if unset
     support_hours: str = "mon-fri 09:00-22:00, sat-sun 10:00-18:00"  # Europe/Istanbul, the demo store's
     support_holidays: str = "tr"          # Turkish public holidays close support ("none": they do not)
@@ -96,7 +101,7 @@ class Settings(BaseSettings):
 
     @property
     def action_server_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}/webhook"
+        return self.action_webhook_url or f"http://{self.host}:{self.action_port}/webhook"
 
     def as_env(self) -> Dict[str, str]:
         """These settings as environment variables, for child processes (e.g. the bridge)."""
@@ -111,6 +116,14 @@ class Settings(BaseSettings):
     @property
     def bridge_url(self) -> str:
         return f"http://{self.host}:{self.bridge_port}"
+
+    @property
+    def bridge_ports(self) -> List[int]:
+        """Where `bot up` starts its bridges: BRIDGE_PORT for one; for several, the ports after it
+        (BRIDGE_PORT itself is then the load balancer's)."""
+        if self.bridge_replicas == 1:
+            return [self.bridge_port]
+        return [self.bridge_port + 1 + index for index in range(self.bridge_replicas)]
 
     @property
     def public_base_url(self) -> str:

@@ -107,7 +107,7 @@ def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaRepl
                               ticket_desk)
     assignment = Assignment(conversations, panels, presence, directory, bus, clock, tasks, settings)
     recovery = Recovery(conversations, panels, presence.offered, inbound.escalate, rasa.healthy,
-                        settings.action_server_url, Spool(settings.state_dir / "spool" / "messages.jsonl"),
+                        settings.action_server_url, Spool(spool_path(settings)),
                         bus, clock, tasks)
     desk = Desk(settings, store, rasa, customers, bus, clock, tasks, presence, directory, panels, conversations,
                 assistant, surveys, inbound, assignment, AgentActions(conversations, panels, bus),
@@ -116,6 +116,13 @@ def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaRepl
                             lambda: desk.delivery.on_desk_changed(events.DeskChanged()), desk.delivery.resync)
     subscribe(desk)
     return desk
+
+
+def spool_path(settings: Settings):
+    """Where shoppers' messages wait while the database is down: one file per bridge when several
+    share a state folder (`bot up --bridges N`), so that each writes back only its own."""
+    name = "messages.jsonl" if settings.bridge_replicas == 1 else f"messages-{settings.bridge_port}.jsonl"
+    return settings.state_dir / "spool" / name
 
 
 def subscribe(desk: Desk) -> None:
