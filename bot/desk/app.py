@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] 
     app[SETTINGS] = settings
     app[LOGIN_THROTTLE] = login_throttle(settings.redis_url)  # shared by the bridges when there is Redis
     sio.attach(app)
+    jobs = BackgroundTasks()  # the app's own periodic jobs, beside the desk's timers
 
     async def desk_context(app: web.Application) -> AsyncIterator[None]:
         desk_store = store or DeskStore.open(settings.store_database_url, settings.contact_idle_minutes)
@@ -89,7 +90,6 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] 
         app[studio_web.STUDIO], app[studio_web.STUDIO_SETTINGS] = studio, settings
         app[privacy_web.PRIVACY] = privacy_web.PrivacyContext(desk_store.session, settings)
         await desk.start()
-        jobs = BackgroundTasks()  # the app's own periodic jobs, beside the desk's timers
         jobs.start(collect_garbage(), name="garbage collection")
         followups = start_followup_job(settings, desk_store, shop)
         if followups is not None:
@@ -107,6 +107,18 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] 
         desk_store.engine.dispose()
 
     app.cleanup_ctx.append(desk_context)
+
+    async def stop_now(app: web.Application) -> None:
+        """Stopping: every socket closes now (its client reconnects, through a balancer to another
+        bridge) and every timer and job ends, before aiohttp waits for the tasks still running
+        (it would wait for these until its shutdown timeout; a supervisor kills it first)."""
+        await sio.eio.disconnect()
+        await sio.shutdown()
+        await jobs.close()
+        if DESK in app:
+            await app[DESK].close()
+
+    app.on_shutdown.append(stop_now)
     app.router.add_get("/", page("storefront/index.html"))
     app.router.add_get("/en", page("storefront/en.html"))
     app.router.add_get("/agent", page("console/index.html"))
@@ -127,6 +139,7 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] 
 
 
 GARBAGE_COLLECTION_SECONDS = 30.0
+SHUTDOWN_SECONDS = 5.0  # then what is left (a library's listener) is cancelled
 
 
 async def collect_garbage() -> None:
@@ -176,4 +189,5 @@ def run(settings: Settings) -> None:
     # spaCy's thinc imports TensorFlow when it can (about 300 MB); the bridge never needs it.
     sys.modules.setdefault("tensorflow", None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(create_app(settings), host=settings.host, port=settings.bridge_port, print=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.bridge_port, print=None,
+                shutdown_timeout=SHUTDOWN_SECONDS)
