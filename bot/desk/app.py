@@ -112,7 +112,8 @@ def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] 
         """Stopping: every socket closes now (its client reconnects, through a balancer to another
         bridge) and every timer and job ends, before aiohttp waits for the tasks still running
         (it would wait for these until its shutdown timeout; a supervisor kills it first)."""
-        await sio.eio.disconnect()
+        if sio.eio.sockets:  # engine.io's disconnect-all fails when there is nobody to disconnect
+            await sio.eio.disconnect()
         await sio.shutdown()
         await jobs.close()
         if DESK in app:

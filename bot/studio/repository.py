@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import i18n, knowledge
@@ -124,7 +125,11 @@ class Studio:
                              revision=1, updated_by="data/desk.yml", updated_at=now))
             s.add(KbVersion(kind="seed", status="live", content=content, model=model, created_by="data/faq",
                             created_at=now, published_at=now, note="data/faq/"))
-            s.commit()
+            try:
+                s.commit()
+            except IntegrityError:  # another bridge starting at the same moment seeded it first
+                s.rollback()
+                return False
             return True
 
     # --- reading ---------------------------------------------------------------------------
