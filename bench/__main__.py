@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Tuple
 
 from bot.settings import PROJECT_ROOT
 
-SECTIONS = ("training", "latency", "handoff", "load", "profile", "idle")  # in the order they run
+SECTIONS = ("training", "latency", "handoff", "load", "profile", "idle", "scale")  # in the order they run
 OUTPUT = PROJECT_ROOT / "results" / "bench"
 
 
@@ -34,9 +34,12 @@ class Plan:
     think_seconds: Tuple[float, float] = (2.0, 5.0)
     profile_shoppers: int = 50
     profile_seconds: float = 20.0
+    scale_levels: Tuple[int, ...] = (50, 100, 200, 400)
+    scale_seconds: float = 30.0
 
 
-QUICK = Plan(latency_rounds=3, order_rounds=6, handoff_rounds=8, load_seconds=15.0, profile_seconds=8.0)
+QUICK = Plan(latency_rounds=3, order_rounds=6, handoff_rounds=8, load_seconds=15.0, profile_seconds=8.0,
+             scale_levels=(50, 200), scale_seconds=10.0)
 
 
 def log(message: str) -> None:
@@ -75,7 +78,7 @@ def previous_results(output: Path) -> Dict[str, Any]:
 
 
 def run_sections(stack, plan: Plan, sections, train_cold: bool, output: Path) -> Dict[str, Any]:
-    from bench import handoff, idle, latency, load, training
+    from bench import handoff, idle, latency, load, scale, training
     from bench.sampler import wait_until_quiet
 
     results: Dict[str, Any] = {}
@@ -106,8 +109,11 @@ def run_sections(stack, plan: Plan, sections, train_cold: bool, output: Path) ->
         run("profile", lambda: asyncio.run(load.profile(stack, output, plan.profile_shoppers, plan.profile_seconds,
                                                         plan.think_seconds, log)))
         run("handoff_profile", lambda: asyncio.run(handoff.profile(stack, output, plan.handoff_rounds, log)))
-    if "idle" in sections:  # last: the bridge keeps the memory of thousands of closed sockets
+    if "idle" in sections:  # last on this stack: the bridge keeps the memory of thousands of closed sockets
         run("idle", lambda: asyncio.run(idle.measure(stack, plan.idle_steps, progress=log)))
+    if "scale" in sections:  # its own stacks on PostgreSQL and Redis, one configuration after another
+        run("scale", lambda: asyncio.run(scale.measure(stack.model, plan.scale_levels, plan.scale_seconds,
+                                                       plan.think_seconds, progress=log)))
     return results
 
 

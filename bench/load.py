@@ -121,7 +121,7 @@ async def run_level(stack: Stack, shoppers: int, duration: float, think: Tuple[f
         "first_ms": summary(record.first_ms),
         "complete_ms": summary(record.complete_ms),
         "first_ms_by_kind": {kind: summary(values) for kind, values in record.first_ms_by_kind.items()},
-        "resources": summarise(samples, ["bridge", "rasa", "actions", "bench_client"]),
+        "resources": summarise(samples, [*stack.pids(), "bench_client"]),
         "timeline": samples,
     }
 

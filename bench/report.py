@@ -222,6 +222,46 @@ def profile_md(profile: Dict[str, Any], title: str) -> List[str]:
     return lines
 
 
+def scale_md(scale: Dict[str, Any]) -> List[str]:
+    lines = ["## Scale: bridges and Rasa replicas on PostgreSQL and Redis", ""]
+    if "skipped" in scale:
+        return lines + [f"Measured {scale['measured_at']}: skipped, {scale['skipped']}.", ""]
+    method = scale["method"]
+    lines += [f"Measured {scale['measured_at']} on {method['cores']} cores; {method['duration_s']:g} s per level, "
+              f"think time {method['think_s'][0]:g}-{method['think_s'][1]:g} s; {method['database']}, Redis. "
+              "With two bridges shoppers connect through HAProxy (`bot up --bridges 2`). CPU in % of one core, mean over the level, added up "
+              "over the processes of a kind (PostgreSQL and Redis: the whole server).", "",
+              _row("bridges", "replicas", "shoppers", "answers/s", "p50 ms", "p95 ms", "errors", "false handoffs",
+                   "bridge CPU", "HAProxy CPU", "Rasa CPU", "actions CPU", "PostgreSQL CPU", "Redis CPU", "machine CPU"),
+              "|" + "---|" * 15]
+    for configuration in scale["configurations"]:
+        for level in configuration["levels"]:
+            r = level["resources"]
+            cpu = lambda kind: f"{sum(v['cpu_mean'] for n, v in r.items() if n.split('-')[0] == kind):.0f}"  # noqa: E731
+            lines.append(_row(configuration["bridges"], configuration["replicas"], level["shoppers"],
+                              level["throughput_per_s"], _ms(level["first_ms"].get("p50")),
+                              _ms(level["first_ms"].get("p95")), sum(level["errors"].values()),
+                              level["false_handoffs"], cpu("bridge"), cpu("haproxy"), cpu("rasa"), cpu("actions"), cpu("postgresql"),
+                              cpu("redis"), f"{get(r, 'system', 'cpu_mean', default=0):.0f}%"))
+    lines += ["", "Ratios in the same run (answers/s):", "", _row("bridges", "replicas", "shoppers",
+                                                                 "2 replicas / 1", "2 bridges / 1"), "|---|---|---|---|---|"]
+    for row in scale["ratios"]:
+        lines.append(_row(row["bridges"], row["replicas"], row["shoppers"], row.get("replicas_2_over_1", "–"),
+                          row.get("bridges_2_over_1", "–")))
+    prediction = scale.get("prediction") or {}
+    if prediction:
+        source = prediction["from"]
+        per = ", ".join(f"{kind} {value * 1000:.0f} ms" for kind, value in prediction["cpu_seconds_per_answer"].items())
+        lines += ["", f"CPU per answered turn at {source['shoppers']} shoppers on {source['bridges']} bridge(s) and "
+                      f"{source['replicas']} replica(s): {per} (total {prediction['cpu_seconds_per_answer_total'] * 1000:.0f} ms). "
+                      "If more cores ran the same work per answer with enough replicas and bridges, and PostgreSQL "
+                      "kept up, they would carry about "
+                      + ", ".join(f"{answers} answers/s on {cores} cores"
+                                  for cores, answers in prediction["answers_per_s"].items())
+                      + " (an estimate, not a measurement)."]
+    return lines + [""]
+
+
 def markdown(results: Dict[str, Any]) -> str:
     sections = results.get("sections", {})
     lines = ["# Kuzey Destek benchmark", "", f"Generated {results.get('generated_at')} by `python -m bench` "
@@ -245,6 +285,8 @@ def markdown(results: Dict[str, Any]) -> str:
         lines += profile_md(sections["profile"], f"Profile: {sections['profile'].get('shoppers')} shoppers")
     if "handoff_profile" in sections:
         lines += profile_md(sections["handoff_profile"], "Profile: handoffs")
+    if "scale" in sections:
+        lines += scale_md(sections["scale"])
     return "\n".join(lines) + "\n"
 
 
