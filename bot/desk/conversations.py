@@ -72,9 +72,9 @@ class Conversations:
             if turn is not None:
                 self.store.record_turn(turn.message_id, turn.intent, turn.understood, turn.reason, turn.answered)
             return []
-        messages, _ = self.store.add_messages(conversation.id, drafts, turn)
+        messages, stored_in = self.store.add_messages(conversation.id, drafts, turn)
         for message in messages:
-            await self.bus.publish(events.MessageStored(conversation.id, message, to_shopper))
+            await self.bus.publish(events.MessageStored(conversation.id, message, to_shopper, stored_in))
         return messages
 
     async def system_message(self, conversation: Conversation, key: str, quick_replies: Sequence[dict] = (),

@@ -48,7 +48,7 @@ class Delivery:
         if event.to_shopper and message.sender not in ("shopper", "note"):
             await self.to_shopper(event.conversation_id, "bot_uttered",
                                   bot_uttered(message, self.panels.directory.name(message.agent_id)))
-        conversation = self.store.conversation(event.conversation_id)
+        conversation = event.conversation or self.store.conversation(event.conversation_id)
         if conversation is not None and conversation.state == "agent" and conversation.agent_id:
             await self.to_agent(conversation.agent_id, "message", {
                 "conversation_id": event.conversation_id, "message": message_view(message, self.panels.directory.names())})

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, DefaultDict, Dict, List, Optional, Tuple, Type, TypeVar
 
-from bot.desk.models import Message
+from bot.desk.models import Conversation, Message
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ class MessageStored:
     conversation_id: str
     message: Message
     to_shopper: bool = True  # False for a line only the agent and the record read
+    # The conversation as the message's own transaction read it, when the publisher has it: who
+    # holds the chat is then known without reading it again (delivery reads it otherwise).
+    conversation: Optional[Conversation] = None
 
 
 @dataclass(frozen=True)

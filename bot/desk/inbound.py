@@ -79,7 +79,8 @@ class ShopperMessages:
             await self.bus.publish(events.MessageNotStored(conversation_id, text, stored_metadata,
                                                            metadata.get("language", language)))
             return
-        await self.bus.publish(events.MessageStored(conversation.id, message))  # the agent holding the chat reads it
+        # The agent holding the chat reads it (who holds it: as the message's transaction read it).
+        await self.bus.publish(events.MessageStored(conversation.id, message, conversation=conversation))
         if conversation.awaiting and await self._answer_awaited(conversation, message.text):
             return
         if conversation.state == "queued":
