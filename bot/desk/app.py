@@ -20,6 +20,7 @@ from bot.desk import auth, texts_web
 from bot.desk.accounts import ROLES, ensure_demo_accounts
 from bot.desk.agents import AgentNamespace
 from bot.desk.auth import AUTH, DeskAuth, authorised
+from bot.desk.bridge_sync import RoomsManager
 from bot.desk.clock import BackgroundTasks, Clock
 from bot.desk.customers import CustomerDirectory
 from bot.desk.keys import DESK, LOGIN_THROTTLE, SETTINGS, TICKETS
@@ -55,7 +56,7 @@ __all__ = ["create_app", "run", "DESK", "SETTINGS", "page", "WIDGET_DIR", "DEMO_
 
 def create_app(settings: Settings, *, rasa: Optional[RasaClient | RasaReplicas] = None, store: Optional[DeskStore] = None,
                clock: Optional[Clock] = None, scorer_factory: Optional[Callable[[], object]] = None) -> web.Application:
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = RoomsManager(settings.redis_url) if settings.redis_url else None  # rooms shared by the bridges
     sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*", client_manager=manager,
                                max_http_buffer_size=MAX_SOCKET_PAYLOAD)
     app = web.Application(client_max_size=64 * 1024)

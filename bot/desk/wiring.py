@@ -21,7 +21,7 @@ from bot.desk import events
 from bot.desk.agent_actions import AgentActions
 from bot.desk.assignment import Assignment
 from bot.desk.assistant_turn import Assistant
-from bot.desk.bridge_sync import BridgeSync, bridge_sync
+from bot.desk.bridge_sync import BridgeSync, RoomsManager, bridge_sync
 from bot.desk.clock import BackgroundTasks, Clock, SystemClock
 from bot.desk.conversations import Conversations
 from bot.desk.delivery import Delivery
@@ -112,8 +112,10 @@ def build_desk(settings: Settings, store: DeskStore, rasa: RasaClient | RasaRepl
     desk = Desk(settings, store, rasa, customers, bus, clock, tasks, presence, directory, panels, conversations,
                 assistant, surveys, inbound, assignment, AgentActions(conversations, panels, bus),
                 Delivery(sio, store, panels, presence, tasks), recovery, ticket_desk)
+    rooms = getattr(sio, "manager", None)
     desk.sync = bridge_sync(settings.redis_url, presence.shared.bridge_id, tasks,
-                            lambda: desk.delivery.on_desk_changed(events.DeskChanged()), desk.delivery.resync)
+                            lambda: desk.delivery.on_desk_changed(events.DeskChanged()), desk.delivery.resync,
+                            rooms if isinstance(rooms, RoomsManager) else None)
     subscribe(desk)
     return desk
 
