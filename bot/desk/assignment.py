@@ -178,8 +178,14 @@ class Assignment:
         await self._requeue_chats_of(agent_id)
 
     async def _requeue_chats_of(self, agent_id: int) -> None:
-        """The agent is gone: their chats go back to the queue's front, each by exactly one bridge."""
+        """The agent is gone: their chats go back to the queue's front, each by exactly one bridge.
+        Not while they are online, nor before they have been away for the whole grace period: a
+        timer of this bridge may be from an earlier absence, since when they came back on another
+        bridge and left it again (that bridge's own timer covers the new absence)."""
         if agent_id in self.presence.team():
+            return
+        since = self.presence.shared.offline_since().get(agent_id)
+        if since is not None and (self.clock.now() - since).total_seconds() < self.grace_seconds:
             return
         for conversation in self.store.conversations_in("agent", agent_id=agent_id):
             async with self.conversations.lock(conversation.id):

@@ -202,3 +202,28 @@ def test_two_bridges_offering_one_chat_at_once_make_one_offer(tmp_path):
     made = [a.make_offer(CHAT, first, 30), b.make_offer(CHAT, second, 30)]
     assert made[0] is not None and made[1] is None
     assert b.take(made[0]) is True and a.take(made[0]) is False  # removed once, by one of them
+
+
+def test_an_earlier_absence_timer_does_not_take_the_chats_of_an_agent_who_came_back_elsewhere(tmp_path):
+    """Away from A, back on B, away from B again: A's timer (from the first absence) fires while she
+    has been away for less than the grace period; only B's timer re-queues her chat."""
+    a = build(tmp_path, bridge_port=18080, agent_grace_seconds=20)
+    b = second_bridge(a)
+
+    async def scenario():
+        user = a.add_agent("ayse")
+        on_a = await a.online(user)
+        await queued_chat(a)
+        await a.desk.assignment.accept(on_a, CHAT)
+        await a.offline(on_a)                      # t=0: A starts its grace timer
+        await a.clock.advance(10)
+        on_b = await b.online(user, sid="sid-ayse-b")
+        await a.clock.advance(5)
+        await b.offline(on_b)                      # t=15: B starts its own
+        await a.clock.advance(5)                   # t=20: A's timer fires, she has been away 5 s
+        assert a.store.conversation(CHAT).agent_id == user.id
+        await a.clock.advance(15)                  # t=35: B's timer, away 20 s
+        conversation = a.store.conversation(CHAT)
+        assert (conversation.state, conversation.agent_id) == ("queued", None)
+
+    run_async(scenario)
