@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
 import socketio
 
@@ -128,12 +128,12 @@ class Delivery:
         for agent in list(self.presence.online.values()):
             await self.send_desk(agent, shared)
         queue = self.panels.queue()
-        for conversation in queue:
-            status = self.panels.shopper_status(conversation, queue)
+        here = self._rooms_here(SHOPPERS)
+        for conversation_id, status in self.panels.queue_statuses(queue).items():
             seen = (status["position"], status["estimated_wait_seconds"])
-            if self._sent_positions.get(conversation.id) != seen:
-                self._sent_positions[conversation.id] = seen
-                await self.to_shopper(conversation.id, "handoff_status", status)
+            if (here is None or conversation_id in here) and self._sent_positions.get(conversation_id) != seen:
+                self._sent_positions[conversation_id] = seen
+                await self.to_shopper(conversation_id, "handoff_status", status, here_only=here is not None)
         waiting = {c.id for c in queue}
         for conversation_id in [c for c in self._sent_positions if c not in waiting]:
             del self._sent_positions[conversation_id]
@@ -145,7 +145,7 @@ class Delivery:
         if not force and self._sent_desks.get(agent.user_id) == fingerprint:
             return
         self._sent_desks[agent.user_id] = fingerprint
-        await self.to_agent(agent.user_id, "desk", state)
+        await self.to_agent(agent.user_id, "desk", state, here_only=True)  # each bridge sends its own agents theirs
 
     async def welcome(self, agent: OnlineAgent, sid: str, alerts: list) -> None:
         """A new socket of an agent: their desk now, and the alerts raised before they logged in."""
@@ -165,7 +165,7 @@ class Delivery:
                 left = max((offer.expires_at - utcnow()).total_seconds(), 0.0)
                 await self.on_offer_made(events.OfferMade(offer.conversation_id, offer.agent_id, left))
             await self.to_agent(agent.user_id, "resync", {})
-        for room in list(self.sio.manager.rooms.get(SHOPPERS, {})):
+        for room in self._rooms_here(SHOPPERS) or ():
             conversation = self.store.conversation(room) if isinstance(room, str) else None
             if conversation is not None:  # a shopper's conversation room (the others are single sockets)
                 await self.to_shopper(conversation.id, "history", self.panels.shopper_history(conversation))
@@ -175,11 +175,20 @@ class Delivery:
         self._sent_desks.pop(agent_id, None)
 
     # --- emitting --------------------------------------------------------------------------
-    async def to_shopper(self, conversation_id: str, event: str, payload: Dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=conversation_id, namespace=SHOPPERS)
+    async def to_shopper(self, conversation_id: str, event: str, payload: Dict[str, Any],
+                         here_only: bool = False) -> None:
+        await self.sio.emit(event, payload, room=conversation_id, namespace=SHOPPERS, ignore_queue=here_only)
 
-    async def to_agent(self, agent_id: int, event: str, payload: Dict[str, Any]) -> None:
-        await self.sio.emit(event, payload, room=agent_room(agent_id), namespace=AGENTS)
+    async def to_agent(self, agent_id: int, event: str, payload: Dict[str, Any], here_only: bool = False) -> None:
+        """`here_only`: to this bridge's sockets only (what every bridge sends its own: desks,
+        queue positions), not through Redis to the other bridges, which send theirs."""
+        await self.sio.emit(event, payload, room=agent_room(agent_id), namespace=AGENTS, ignore_queue=here_only)
+
+    def _rooms_here(self, namespace: str) -> Optional[Set[Any]]:
+        """The rooms with a socket on this bridge (None: not known, e.g. a test's recording server)."""
+        manager = getattr(self.sio, "manager", None)
+        rooms = getattr(manager, "rooms", None)
+        return None if rooms is None else set(rooms.get(namespace, {}))
 
 
 def unstored_message(text: str) -> Dict[str, Any]:

@@ -7,7 +7,7 @@ per broadcast, and each agent's own chats; so a broadcast costs queue + agents, 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from bot.desk.clock import Clock
 from bot.tickets.sla import SupportCalendar
@@ -73,11 +73,27 @@ class Panels:
         return dict(Counter(c.agent_id for c in self.store.conversations_in("agent") if c.agent_id))
 
     def wait_seconds(self, position: int, language: str) -> int:
-        agents = self.agents_for(language)
+        return self._waits()(position, language)
+
+    def _waits(self) -> Callable[[int, str], int]:
+        """The estimated wait at a place in the queue, with what does not depend on the place (the
+        team, their chats, handling and waiting times) read once: a broadcast asks for every place."""
+        team = [a for a in self.presence.team().values() if a.available]
         chats = self.chats_per_agent()
-        free_places = sum(max(a.max_chats - chats.get(a.user_id, 0), 0) for a in agents)
-        return estimated_wait_seconds(position, len(agents), self.store.mean_handling_seconds(),
-                                      recent_wait_seconds=self.store.recent_wait_seconds(), free_places=free_places)
+        handling, recent = self.store.mean_handling_seconds(), self.store.recent_wait_seconds()
+
+        def wait(position: int, language: str) -> int:
+            agents = [a for a in team if language in a.languages]
+            free_places = sum(max(a.max_chats - chats.get(a.user_id, 0), 0) for a in agents)
+            return estimated_wait_seconds(position, len(agents), handling, recent_wait_seconds=recent,
+                                          free_places=free_places)
+        return wait
+
+    def queue_statuses(self, queue: List[Conversation]) -> Dict[str, Dict[str, Any]]:
+        """Every waiting shopper's status (as `shopper_status`), for a broadcast."""
+        wait = self._waits()
+        return {c.id: {"state": "queued", "position": position, "estimated_wait_seconds": wait(position, c.language)}
+                for position, c in enumerate(queue, start=1)}
 
     # --- shoppers --------------------------------------------------------------------------
     def shopper_status(self, conversation: Conversation, queue: Optional[List[Conversation]] = None) -> Dict[str, Any]:
@@ -95,9 +111,15 @@ class Panels:
                 "messages": [message_view(m, names) for m in self.store.messages(conversation.id, include_notes=False)]}
 
     # --- agents ----------------------------------------------------------------------------
-    def summary(self, conversation: Conversation) -> Dict[str, Any]:
+    def summary(self, conversation: Conversation, preview: Optional[str] = None) -> Dict[str, Any]:
+        """`preview`: the shopper's last text when the caller read it already (`summaries`)."""
         return summary_view(conversation, self.directory.names(), self.customers.name(conversation.customer_id),
-                            self.store.last_shopper_text(conversation.id), now=self.clock.now())
+                            self.store.last_shopper_text(conversation.id) if preview is None else preview,
+                            now=self.clock.now())
+
+    def summaries(self, conversations: List[Conversation]) -> List[Dict[str, Any]]:
+        previews = self.store.last_shopper_texts([c.id for c in conversations])
+        return [self.summary(c, previews.get(c.id, "")) for c in conversations]
 
     def detail(self, conversation: Conversation) -> Dict[str, Any]:
         context = self.customers.context(conversation.customer_id)
@@ -112,7 +134,7 @@ class Panels:
         chats = self.chats_per_agent()
         online = self.presence.team()
         return {
-            "queue": [self.summary(c) for c in self.queue()],
+            "queue": self.summaries(self.queue()),
             "agents": [{"id": user.id, "display_name": user.display_name, "online": user.id in online,
                         "available": user.id in online and online[user.id].available,
                         "load": chats.get(user.id, 0), "max_chats": user.max_chats,
@@ -123,7 +145,7 @@ class Panels:
         }
 
     def own_chats(self, agent_id: int) -> List[Dict[str, Any]]:
-        return [self.summary(c) for c in self.store.conversations_in("agent", agent_id=agent_id)]
+        return self.summaries(self.store.conversations_in("agent", agent_id=agent_id))
 
     def desk_state(self, agent: OnlineAgent, shared: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         shared = self.shared_desk() if shared is None else shared

@@ -380,6 +380,18 @@ class DeskStore:
         texts = self.shopper_texts(conversation_id, limit=1)
         return texts[0] if texts else ""
 
+    def last_shopper_texts(self, conversation_ids: Sequence[str]) -> Dict[str, str]:
+        """`last_shopper_text` of many conversations in one query (the queue on every agent's desk)."""
+        if not conversation_ids:
+            return {}
+        latest = (select(func.max(MESSAGES.c.id))
+                  .where(MESSAGES.c.conversation_id.in_(conversation_ids), MESSAGES.c.sender == "shopper")
+                  .group_by(MESSAGES.c.conversation_id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(MESSAGES.c.conversation_id, MESSAGES.c.text)
+                                      .where(MESSAGES.c.id.in_(latest))).all()
+        return {conversation_id: text for conversation_id, text in rows}
+
     # --- handoffs ------------------------------------------------------------------------
     def open_handoff(self, conversation_id: str, reason: str, frustration: float, status: str = "queued",
                      ticket_email: Optional[str] = None) -> Handoff:
