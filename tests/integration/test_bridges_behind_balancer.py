@@ -24,7 +24,7 @@ from tests.stack import desk_passwords, free_port, postgres_schema_url, redis_te
 
 pytestmark = pytest.mark.integration
 
-REDIS_DB = 13  # not used by another test (3, 5, 11 and 12 are)
+REDIS_DB = 13  # not used by another test (3, 5, 7, 9, 11, 12 and 14 are)
 
 
 def free_port_run(count: int) -> int:

@@ -37,7 +37,7 @@ from tests.stack import DESK_PASSWORDS, RunningBridge, desk_passwords, postgres_
 
 pytestmark = pytest.mark.integration
 
-REDIS_DB = 9  # not used by another test (3, 5, 11, 12 and 13 are)
+REDIS_DB = 9  # not used by another test (3, 5, 7, 11, 12, 13 and 14 are)
 SHOPPERS = 100
 ESCALATION = "bir temsilciyle görüşmek istiyorum"
 OFFER_TIMEOUT = 5.0
