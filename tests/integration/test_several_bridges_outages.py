@@ -6,6 +6,8 @@ the assistant (one Rasa, the action server) uses both directly and is not distur
 - Redis away: messages between a shopper on bridge A and an agent on bridge B are stored but cannot
   cross; once the bridges' subscriptions are back, each resynchronises its sockets from the database
   (bot/desk/bridge_sync.py, Delivery.resync) and a new chat is offered across the bridges again.
+  The second Redis test restarts the module's own redis-server for real (everything in it is lost)
+  where one is installed; PostgreSQL (shared with other tests) is only cut.
 - PostgreSQL away: the shopper's messages are kept in A's spool (bot/desk/recovery.py), written once
   it is back, and the chat goes to the agent on B, whose presence the bridges refresh again.
 """
@@ -59,6 +61,7 @@ class Stack:
     redis: TcpProxy        # between both bridges and Redis
     postgres: TcpProxy     # between both bridges and PostgreSQL
     store: DeskStore       # the same database, directly: what the test checks is not behind a proxy
+    redis_server: RedisServer
 
     def console(self, bridge: RunningBridge, username: str) -> Console:
         return Console(bridge.url, username, bridge.passwords[username]).connect()
@@ -68,30 +71,71 @@ def proxy_to(host: str, port: int) -> TcpProxy:
     return TcpProxy((host, port)).start()
 
 
+@dataclass
+class RedisServer:
+    """Where the bridges' Redis is, and, for a server of this module's own, a real restart."""
+    host: str
+    port: int
+    executable: Optional[str] = None
+    process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        try:
+            if not eventually(lambda: _pings(client), timeout=10):
+                pytest.fail(f"redis-server on port {self.port} did not start")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
 @contextlib.contextmanager
-def own_redis() -> Iterator[Tuple[str, int]]:
+def own_redis() -> Iterator[RedisServer]:
     """A Redis server of this module's own where redis-server is installed: Redis's pub/sub channels
     are server-wide, not per database, so on the shared server the bridges of other tests running at
     the same time would reach these consoles if they used the same database number (the channels
-    are named after it: bot/desk/bridge_sync.py `channel`) (their `resync` and desks did, in a trial). Else the shared one, database REDIS_DB."""
+    are named after it: bot/desk/bridge_sync.py `channel`). Else the shared one, database REDIS_DB
+    (and its outages are only simulated, by the proxy)."""
     executable = shutil.which("redis-server")
     if executable is None:
         redis_test_url(REDIS_DB)  # emptied (or skipped without Redis)
         shared = urlparse(REDIS_URL)
-        yield shared.hostname, shared.port or 6379
+        yield RedisServer(shared.hostname, shared.port or 6379)
         return
-    port = free_port()
-    server = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer("127.0.0.1", free_port(), executable)
+    server.start()
     try:
-        client = redis.Redis(port=port, socket_connect_timeout=1)
-        if not eventually(lambda: _pings(client), timeout=10):
-            pytest.fail(f"redis-server on port {port} did not start")
-        client.close()
-        yield "127.0.0.1", port
+        yield server
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
+
+
+def restart_redis(stack: Stack, seconds: float) -> None:
+    """Redis really restarted (the module's own server: every subscription, counter and pending
+    pub/sub message gone), or, on the shared server, its connections cut for as long."""
+    server = stack.redis_server
+    if server.executable is None:
+        stack.redis.cut()
+        try:
+            time.sleep(seconds)
+        finally:
+            stack.redis.restore()
+        return
+    stack.redis.cut()  # the bridges' connections through the proxy break with the server
+    server.stop()
+    try:
+        time.sleep(seconds)
+    finally:
+        server.start()
+        stack.redis.restore()
 
 
 def _pings(client: redis.Redis) -> bool:
@@ -105,7 +149,7 @@ def _pings(client: redis.Redis) -> bool:
 def stack(trained_model, tmp_path_factory):
     postgres_server = urlparse(POSTGRES_URL)
     with own_redis() as redis_server, postgres_schema_url() as database_url:
-        redis_proxy = proxy_to(*redis_server)
+        redis_proxy = proxy_to(redis_server.host, redis_server.port)
         postgres_proxy = proxy_to(postgres_server.hostname, postgres_server.port or 5432)
         through_proxy = database_url.replace(postgres_server.netloc,
                                              f"{postgres_server.username}@127.0.0.1:{postgres_proxy.port}")
@@ -131,7 +175,7 @@ def stack(trained_model, tmp_path_factory):
                     }))
                     bridges.append(bridge)
                     bridge.start()
-            yield Stack(bridges[0], bridges[1], redis_proxy, postgres_proxy, store)
+            yield Stack(bridges[0], bridges[1], redis_proxy, postgres_proxy, store, redis_server)
         finally:
             for bridge in bridges:
                 bridge.stop()
@@ -292,11 +336,7 @@ def test_right_after_the_resync_an_offer_made_on_one_bridge_reaches_the_other(st
     newcomer: Optional[ShopperClient] = None
     try:
         mark = ayse.mark()
-        stack.redis.cut()
-        try:
-            time.sleep(LONGER_OUTAGE_SECONDS)
-        finally:
-            stack.redis.restore()
+        restart_redis(stack, LONGER_OUTAGE_SECONDS)
         ayse.wait_for("resync", after=mark, timeout=SETTLE_SECONDS)  # B counts itself back
 
         mark = ayse.mark()
