@@ -60,11 +60,11 @@ class Presence:
         if agent is None:
             return False
         agent.sids.discard(sid)
+        last = not agent.sids
+        if last:  # first: should the database refuse the write, the heartbeat stops refreshing the agent
+            del self.online[user_id]
         self.shared.set_sockets(user_id, len(agent.sids))
-        if agent.sids:
-            return False
-        del self.online[user_id]
-        return True
+        return last
 
     def set_available(self, agent: OnlineAgent, available: bool) -> None:
         agent.available = available
