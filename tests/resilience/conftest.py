@@ -20,7 +20,8 @@ DESK_TABLES = {"conversations": Conversation, "messages": Message, "contacts": C
 # Columns whose value may change while nothing is stored: none so far. No table of the project keeps a
 # "last seen" or "last used" time (desk_sessions has created_at, expires_at and ended_at, which only a
 # login or a logout writes); add one here, with the reason, if a table ever does.
-CHANGING_COLUMNS: Dict[str, Tuple[str, ...]] = {}
+# Columns that change on their own while the bridge runs: its heartbeat refreshes its agents' presence.
+CHANGING_COLUMNS: Dict[str, Tuple[str, ...]] = {"desk_agent_presence": ("seen_at",)}
 
 Rows = Dict[str, List[Tuple[Any, ...]]]
 
