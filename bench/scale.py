@@ -13,7 +13,6 @@ Needs PostgreSQL (KUZEY_BENCH_POSTGRES_URL, default the local test database) and
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import secrets
 import shutil
@@ -93,15 +92,9 @@ def server_pids() -> Dict[str, int]:
 class ScaleStack:
     """What bench/load.py needs of a stack, for several bridges and replicas."""
     group: ServiceGroup
-    bridge_urls: List[str]
+    bridge_url: str  # where shoppers connect: the one bridge, or HAProxy in front of several
     services: Dict[str, Service]
     servers: Dict[str, int] = field(default_factory=server_pids)
-    _turn: Any = field(default_factory=itertools.count)
-
-    @property
-    def bridge_url(self) -> str:
-        """Where shoppers connect: the one bridge, or HAProxy in front of several."""
-        return self.bridge_urls[next(self._turn) % len(self.bridge_urls)]
 
     def pid(self, name: str) -> Optional[int]:
         """`rasa` is there only while every replica runs (a false handoff needs all of them up)."""
@@ -136,7 +129,7 @@ def start(bridges: int, replicas: int, model: Path, database_url: str, state_dir
                 **fronts}
     group = ServiceGroup(settings, list(services.values()))
     group.start(progress=lambda _: None)
-    return ScaleStack(group, [settings.bridge_url], services)
+    return ScaleStack(group, settings.bridge_url, services)
 
 
 def prepare_desk(database_url: str) -> None:
